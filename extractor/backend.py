@@ -1,0 +1,111 @@
+"""Choose the model endpoint: flags, then environment, then config file, then the embedded
+local model. Whatever is chosen, requests go through the same `LLMClient`."""
+from __future__ import annotations
+
+import os
+import threading
+import tomllib
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from .errors import ExtractorError
+from .llm import LLMClient, LLMConfig
+
+OPENAI_URL = "https://api.openai.com/v1"
+OPENAI_DEFAULT_MODEL = "gpt-4o-mini"
+
+
+@dataclass
+class BackendOptions:
+    base_url: str | None = None
+    model: str | None = None
+    api_key: str | None = None
+    mode: str | None = None
+    model_path: Path | None = None
+    max_tokens: int | None = None
+    timeout: float | None = None
+
+
+def config_path() -> Path:
+    return Path(os.environ.get("EXTRACTOR_CONFIG") or Path(platformdirs.user_config_dir("extractor")) / "config.toml")
+
+
+def _file_settings() -> dict[str, object]:
+    path = config_path()
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ExtractorError(f"cannot read config file {path}: {exc}") from None
+
+
+def resolve(options: BackendOptions) -> BackendOptions:
+    """Fill unset options from the environment and the config file (flags win)."""
+    conf = _file_settings()
+    base_url = options.base_url or os.environ.get("OPENAI_BASE_URL") or conf.get("base_url")
+    api_key = options.api_key or os.environ.get("OPENAI_API_KEY")
+    return BackendOptions(
+        base_url=str(base_url) if base_url else (OPENAI_URL if api_key else None),
+        model=options.model or os.environ.get("EXTRACTOR_MODEL") or conf.get("model"),  # type: ignore[arg-type]
+        api_key=api_key,
+        mode=options.mode or conf.get("mode") or "json",  # type: ignore[arg-type]
+        model_path=options.model_path or (Path(str(conf["model_path"])) if conf.get("model_path") else None),
+        max_tokens=options.max_tokens or int(conf.get("max_tokens", 1024)),  # type: ignore[arg-type]
+        timeout=options.timeout or float(conf.get("timeout", 300)),  # type: ignore[arg-type]
+    )
+
+
+class Backend:
+    """The model endpoint, opened on first use: a run served from the cache starts no server.
+
+    `model` (which enters cache keys) is known before anything starts: the configured name, or
+    the embedded model's id.
+    """
+
+    def __init__(self, options: BackendOptions) -> None:
+        self.options = resolve(options)
+        self.mode = str(self.options.mode)
+        if self.options.base_url:
+            default = OPENAI_DEFAULT_MODEL if self.options.base_url == OPENAI_URL else "default"
+            self.model = self.options.model or default
+        else:
+            from .localmodel import MODEL_ID
+
+            self.model = MODEL_ID if self.options.model_path is None else self.options.model_path.stem
+        self._stack = ExitStack()
+        self._client: LLMClient | None = None
+        self._lock = threading.Lock()
+
+    def complete(self, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            if self._client is None:
+                self._client = self._open()
+        return self._client.complete(*args, **kwargs)
+
+    def _open(self) -> LLMClient:
+        opts = self.options
+        if opts.base_url:
+            return _client(opts, opts.base_url, self.model)
+        from .localmodel import LocalServer, ensure_model
+
+        server = self._stack.enter_context(LocalServer(opts.model_path or ensure_model()))
+        return _client(opts, server.base_url, server.model)
+
+    def close(self) -> None:
+        self._stack.close()
+
+    def __enter__(self) -> "Backend":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _client(opts: BackendOptions, base_url: str, model: str) -> LLMClient:
+    return LLMClient(LLMConfig(base_url=base_url, model=model, api_key=opts.api_key, mode=str(opts.mode),
+                               max_tokens=int(opts.max_tokens or 1024), timeout=float(opts.timeout or 300)))

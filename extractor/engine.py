@@ -1,0 +1,160 @@
+"""Run a document's sections through the model: chunk, render, ask (or take from the cache),
+ground, collect. One chunk failing does not stop the others."""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+
+from .cache import ResultCache, cache_key
+from .chunking import Chunk, chunk_section
+from .document import Document
+from .errors import ExtractorError
+from .export import metadata_dict
+from .kinds import kind_of, reply_model
+from .llm import LLMClient, Usage
+from .prompting import render_messages, template_versions
+from .records import FigureResolver, build_records, figure_value, merge_records, referenced_starts
+from .result import Coverage, Record, Result, SectionResult, UsageTotals
+from .sections import Section
+
+
+class BudgetExceeded(ExtractorError):
+    """The run's token budget (--max-tokens) is spent: remaining chunks are not sent."""
+
+
+@dataclass
+class ChunkOutcome:
+    chunk: Chunk
+    kind: str
+    records: list[Record] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    cached: bool = False
+    error: str | None = None
+
+
+@dataclass
+class Job:
+    section: Section
+    kind: str
+    chunks: list[Chunk]
+
+
+Listener = Callable[[ChunkOutcome], None]
+
+
+class Extractor:
+    def __init__(self, client: LLMClient | None, *, model: str, mode: str, cache: ResultCache | None = None,
+                 token_budget: int | None = None) -> None:
+        self.client = client
+        self.model = model
+        self.mode = mode
+        self.cache = cache
+        self.token_budget = token_budget
+        self._spent = 0
+        self._lock = threading.Lock()
+
+    def plan(self, doc: Document, section_ids: Iterable[str] | None = None) -> list[Job]:
+        """The sections to extract (an id selects the section and everything under it)."""
+        wanted = list(section_ids or [])
+        jobs = []
+        for sec in doc.sections:
+            if wanted and not any(sec.id == w or sec.id.startswith(w + ".") for w in wanted):
+                continue
+            chunks = chunk_section(doc, sec)
+            if chunks:
+                jobs.append(Job(sec, kind_of(doc, sec), chunks))
+        return jobs
+
+    def run(self, doc: Document, jobs: list[Job], *, concurrency: int = 1,
+            on_chunk: Listener | None = None, on_section: Callable[[Result], None] | None = None) -> Result:
+        result = Result(source=str(doc.source.path) if doc.source else None, content_hash=doc.content_hash,
+                        metadata=metadata_dict(doc), model=self.model)
+        outcomes: dict[str, list[ChunkOutcome]] = {job.section.id: [] for job in jobs}
+        by_section = {job.section.id: job for job in jobs}
+        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+            futures = [pool.submit(self._chunk, doc, job.kind, chunk) for job in jobs for chunk in job.chunks]
+            for future in as_completed(futures):
+                outcome = future.result()
+                sid = outcome.chunk.section_id
+                outcomes[sid].append(outcome)
+                _add_usage(result.usage, outcome)
+                if on_chunk:
+                    on_chunk(outcome)
+                if len(outcomes[sid]) == len(by_section[sid].chunks):
+                    self._finish_section(result, by_section[sid], outcomes[sid], doc)
+                    if on_section:
+                        on_section(result)
+        result.sections.sort(key=lambda s: [j.section.id for j in jobs].index(s.id))
+        result.records.sort(key=lambda r: (r.evidence.start if r.evidence else 0))
+        result.coverage = _coverage(doc, jobs, result.records)
+        return result
+
+    def _finish_section(self, result: Result, job: Job, outcomes: list[ChunkOutcome], doc: Document) -> None:
+        ordered = sorted(outcomes, key=lambda o: job.chunks.index(o.chunk))
+        records = merge_records([r for o in ordered for r in o.records])
+        failed = [o for o in ordered if o.error]
+        cached = sum(1 for o in ordered if o.cached)
+        status = "failed" if len(failed) == len(ordered) else "partial" if failed else \
+            "cached" if cached == len(ordered) else "extracted"
+        result.sections.append(SectionResult(
+            id=job.section.id, title=job.section.title, kind=job.kind, status=status, chunks=len(ordered),
+            cached_chunks=cached, failed_chunks=len(failed), records=len(records),
+            errors=[f"{o.chunk.id}: {o.error}" for o in failed]))
+        result.records.extend(records)
+
+    def _chunk(self, doc: Document, kind: str, chunk: Chunk) -> ChunkOutcome:
+        outcome = ChunkOutcome(chunk, kind)
+        model_cls = reply_model(kind)
+        messages = render_messages(kind, chunk)
+        key = cache_key(model=self.model, mode=self.mode, templates=template_versions(kind),
+                        messages=messages, schema=model_cls.model_json_schema())
+        context = {"check_figure": FigureResolver(chunk).check}
+        try:
+            hit = self.cache.get(key) if self.cache else None
+            if hit is not None:
+                reply = model_cls.model_validate(hit["reply"], context=context)
+                outcome.cached = True
+            else:
+                if self.client is None:
+                    raise ExtractorError("not in the cache and no model configured")
+                self._check_budget()
+                reply, outcome.usage = self.client.complete(model_cls, messages, context=context)
+                self._spend(outcome.usage)
+            outcome.records = build_records(doc, chunk, kind, reply)
+            if self.cache and not outcome.cached:
+                self.cache.put(key, {"reply": reply.model_dump(mode="json")})
+        except ExtractorError as exc:
+            outcome.error = str(exc)
+            usage = getattr(exc, "usage", None)
+            if isinstance(usage, Usage):
+                outcome.usage = usage
+                self._spend(usage)
+        return outcome
+
+    def _check_budget(self) -> None:
+        with self._lock:
+            if self.token_budget is not None and self._spent >= self.token_budget:
+                raise BudgetExceeded(f"token budget of {self.token_budget} spent")
+
+    def _spend(self, usage: Usage) -> None:
+        with self._lock:
+            self._spent += usage.prompt_tokens + usage.completion_tokens
+
+
+def _add_usage(totals: UsageTotals, outcome: ChunkOutcome) -> None:
+    totals.requests += outcome.usage.requests
+    totals.prompt_tokens += outcome.usage.prompt_tokens
+    totals.completion_tokens += outcome.usage.completion_tokens
+    totals.retries += outcome.usage.retries
+    totals.cache_hits += int(outcome.cached)
+
+
+def _coverage(doc: Document, jobs: list[Job], records: list[Record]) -> Coverage:
+    """Which figures of the extracted sections no record accounts for."""
+    in_scope = [f for f in doc.figures
+                if any(c.span[0] <= f.mention.start and f.mention.end <= c.span[1] for j in jobs for c in j.chunks)]
+    used = referenced_starts(records)
+    left = [figure_value(f) for f in in_scope if f.mention.start not in used]
+    return Coverage(figures=len(in_scope), covered=len(in_scope) - len(left), left_over=left)

@@ -1,0 +1,157 @@
+"""Read a report file into text: .txt (encoding detected), .docx, .pdf (text layer).
+
+Every problem with the input is an `InputError` with a one-line message naming the file.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InputError
+
+MAX_BYTES = 20 * 1024 * 1024
+_TEXT_EXT = {".txt", ".text", ".md"}
+# Letters only Vietnamese uses; a cp1258 decoding of real Vietnamese is full of them.
+_VIET = set("ăâđêôơưĂÂĐÊÔƠƯ") | {chr(c) for c in range(0x300, 0x324)}
+
+
+@dataclass(frozen=True)
+class Source:
+    path: Path
+    format: str
+    encoding: str | None
+    text: str
+
+
+def read_source(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES) -> Source:
+    p = Path(path)
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise InputError(f"{p}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{p}: cannot read ({exc.strerror})") from None
+    if p.is_dir():
+        raise InputError(f"{p}: is a directory, not a report file")
+    if st.st_size > max_bytes:
+        raise InputError(f"{p}: {st.st_size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit for one report")
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{p}: cannot read ({exc.strerror})") from None
+    fmt = _format(p, data)
+    text = {"pdf": _pdf_text, "docx": _docx_text}.get(fmt)
+    if text is not None:
+        result = text(p, data)
+        encoding = None
+    else:
+        result, encoding = decode_text(p, data)
+    if not result.strip():
+        raise InputError(f"{p}: is empty" if fmt == "txt" else f"{p}: has no text")
+    return Source(p, fmt, encoding, result)
+
+
+def _format(p: Path, data: bytes) -> str:
+    ext = p.suffix.lower()
+    if ext == ".pdf" or (ext not in _TEXT_EXT and data.startswith(b"%PDF-")):
+        return "pdf"
+    if ext == ".docx" or (ext not in _TEXT_EXT and data.startswith(b"PK\x03\x04")):
+        return "docx"
+    return "txt"
+
+
+def decode_text(p: Path, data: bytes) -> tuple[str, str]:
+    """Detect the encoding: BOMs, UTF-16 without BOM, strict UTF-8, then cp1258 if it reads as Vietnamese."""
+    if not data.strip():
+        raise InputError(f"{p}: is empty")
+    for bom, codec in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if data.startswith(bom):
+            return _decode(p, data, codec), "utf-8-sig" if codec == "utf-8-sig" else \
+                ("utf-16-le" if bom == b"\xff\xfe" else "utf-16-be")
+    if b"\x00" in data:
+        codec = _utf16_without_bom(data)
+        if codec is None:
+            raise InputError(f"{p}: looks like a binary file, not a text report")
+        return _decode(p, data, codec), codec
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None:
+        _reject_binary(p, text)
+        return text, "utf-8"
+    try:
+        text = data.decode("cp1258")
+    except UnicodeDecodeError:
+        text = None
+    high = [ch for ch in (text or "") if ord(ch) >= 0x80]
+    if text is not None and high and sum(ch in _VIET for ch in high) / len(high) > 0.5:
+        _reject_binary(p, text)
+        return text, "cp1258"
+    raise InputError(f"{p}: unknown text encoding (not UTF-8, UTF-16 or Windows-1258); save it as UTF-8")
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    even, odd = data[0::2], data[1::2]
+    if len(data) % 2 == 0:
+        if odd.count(0) > 0.3 * len(odd) and even.count(0) < 0.05 * len(even):
+            return "utf-16-le"
+        if even.count(0) > 0.3 * len(even) and odd.count(0) < 0.05 * len(odd):
+            return "utf-16-be"
+    return None
+
+
+def _decode(p: Path, data: bytes, codec: str) -> str:
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError:
+        raise InputError(f"{p}: is not valid {codec} text") from None
+    _reject_binary(p, text)
+    return text
+
+
+def _reject_binary(p: Path, text: str) -> None:
+    sample = text[:4096]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t\f\v")
+    if controls > max(2, len(sample) // 50):
+        raise InputError(f"{p}: looks like a binary file, not a text report")
+
+
+def _docx_text(p: Path, data: bytes) -> str:
+    """Paragraphs and tables in document order; a table row is one line, cells joined by " | "."""
+    import docx
+    from docx.oxml.ns import qn
+
+    try:
+        document = docx.Document(str(p))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise InputError(f"{p}: not a valid Word .docx file ({exc.__class__.__name__})") from None
+    except Exception as exc:  # python-docx raises PackageNotFoundError and lxml errors for odd zips
+        raise InputError(f"{p}: not a valid Word .docx file ({exc.__class__.__name__})") from None
+    lines: list[str] = []
+    for child in document.element.body.iterchildren():
+        if child.tag == qn("w:p"):
+            lines.append("".join(t.text or "" for t in child.iter(qn("w:t"))))
+        elif child.tag == qn("w:tbl"):
+            for row in child.iter(qn("w:tr")):
+                cells = ["".join(t.text or "" for t in cell.iter(qn("w:t"))).strip() for cell in row.iter(qn("w:tc"))]
+                lines.append(" | ".join(cells))
+    return "\n".join(lines)
+
+
+def _pdf_text(p: Path, data: bytes) -> str:
+    import pypdf
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        reader = pypdf.PdfReader(str(p))
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except Exception as exc:  # pypdf raises many error types for damaged files
+        raise InputError(f"{p}: not a readable PDF ({exc.__class__.__name__})") from None
+    text = "\n".join(pages)
+    if not text.strip():
+        raise InputError(f"{p}: the PDF has no text layer (a scan?); run OCR first, e.g. `ocrmypdf in.pdf out.pdf`")
+    return text

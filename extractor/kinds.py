@@ -1,0 +1,75 @@
+"""Which kind of section is which: the one table a domain expert edits.
+
+A kind is a schema module `schemas/<kind>.py` (with a `Reply` model and a `DESCRIPTION`) plus
+a template `prompts/<kind>.j2`. Adding a kind = those two files + one row below.
+"""
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass
+from types import ModuleType
+
+from pydantic import BaseModel
+
+from .document import Document
+from .sections import Section
+from .textutil import fold
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: str
+    title: str                      # regex on the folded title (no diacritics, lower case)
+    ancestors_only: bool = False    # match the titles above the section, not its own
+    doc_type: str | None = None     # regex on the folded document type instead of titles
+
+
+# First match wins. Rules with ancestors_only are tried first: a directive under "NHIỆM VỤ
+# TRỌNG TÂM" stays a directive even if its own text speaks of the budget.
+TABLE: list[Rule] = [
+    Rule("directives", r"nhiem vu trong tam|phuong huong, nhiem vu", ancestors_only=True),
+    Rule("directives", r".", doc_type=r"thong bao ket luan"),
+    Rule("budget", r"ngan sach"),
+    Rule("admin_reform", r"cai cach hanh chinh"),
+    Rule("security", r"quoc phong|an ninh"),
+    Rule("direction", r"chi dao,? dieu hanh"),
+    Rule("culture_society", r"van hoa|giao duc|y te|lao dong|an sinh"),
+    Rule("economy", r"nong|lam nghiep|cong nghiep|thuong mai|dich vu|du lich|dau tu|doanh nghiep|cua khau|kinh te"),
+]
+DEFAULT_KIND = "general"
+
+
+def kind_of(doc: Document, section: Section) -> str:
+    chain = _ancestors(doc, section)
+    doc_type = fold(doc.metadata.doc_type or "")
+    for rule in TABLE:
+        if rule.doc_type is not None:
+            if re.search(rule.doc_type, doc_type) and section.numbering == "arabic" and section.parent is None:
+                return rule.kind
+        elif rule.ancestors_only and any(re.search(rule.title, fold(s.title)) for s in chain[1:]):
+            return rule.kind
+    for sec in chain:
+        for rule in TABLE:
+            if rule.doc_type is None and not rule.ancestors_only and re.search(rule.title, fold(sec.title)):
+                return rule.kind
+    return DEFAULT_KIND
+
+
+def _ancestors(doc: Document, section: Section) -> list[Section]:
+    chain = [section]
+    while chain[-1].parent is not None:
+        chain.append(doc.section(chain[-1].parent))
+    return chain
+
+
+def kinds() -> list[str]:
+    return sorted({r.kind for r in TABLE} | {DEFAULT_KIND})
+
+
+def schema_module(kind: str) -> ModuleType:
+    return importlib.import_module(f"schemas.{kind}")
+
+
+def reply_model(kind: str) -> type[BaseModel]:
+    return schema_module(kind).Reply

@@ -1,0 +1,147 @@
+"""From the model's reply (references to figures) to grounded records (our parsed values).
+
+The model points at figures by id ("n3") or by copying the printed number; `FigureResolver`
+turns either into the mention our parser found, or refuses. Records are then built by walking
+the reply model: fields annotated as figure references become `FigureValue`s, other scalar
+fields become labels, lists of sub-models become parts.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel
+
+from schemas.common import FIGURE
+
+from .chunking import Chunk
+from .document import Document, Figure
+from .export import figure_dict
+from .result import Evidence, FigureValue, Issue, Record
+from .textutil import collapse_ws
+
+
+class FigureResolver:
+    def __init__(self, chunk: Chunk) -> None:
+        self.listed = chunk.listed()
+
+    def resolve(self, ref: str) -> Figure:
+        ref = collapse_ws(ref)
+        for fid, fig in self.listed:
+            if ref.lower() == fid:
+                return fig
+        for match in (lambda t: t == ref, lambda t: t.startswith(ref) and _numeral(ref) == _numeral(t)):
+            for _, fig in self.listed:
+                if match(collapse_ws(fig.mention.text)):
+                    return fig
+        ids = ", ".join(f"{fid} = {fig.mention.text}" for fid, fig in self.listed) or "none"
+        raise ValueError(f"{ref!r} is not one of the listed figures ({ids}); use a listed id or null")
+
+    def check(self, ref: str) -> None:
+        self.resolve(ref)
+
+
+def _numeral(text: str) -> str:
+    m = re.search(r"[-+]?\d[\d.,]*", text)
+    return m.group().rstrip(".,") if m else ""
+
+
+def figure_value(fig: Figure) -> FigureValue:
+    data = figure_dict(fig)
+    data.pop("section_id")
+    return FigureValue(**data)
+
+
+def build_records(doc: Document, chunk: Chunk, kind: str, reply: BaseModel) -> list[Record]:
+    resolver = FigureResolver(chunk)
+    records: list[Record] = []
+    loose: dict[str, Any] = {}
+    for name, info in type(reply).model_fields.items():
+        value = getattr(reply, name)
+        if isinstance(value, list) and value and isinstance(value[0], BaseModel):
+            records.extend(_record(doc, chunk, kind, _singular(name), item, resolver, f"{name}[{i}]")
+                           for i, item in enumerate(value))
+        elif isinstance(value, BaseModel):
+            records.append(_record(doc, chunk, kind, name, value, resolver, name))
+        elif value not in (None, [], ""):
+            loose[name] = value
+    if loose:  # a reply of plain fields (a directive) is one record about the whole chunk
+        records.append(Record(id=f"{chunk.id}/{kind}", section_id=chunk.section_id, chunk_id=chunk.id,
+                              kind=kind, type=kind.rstrip("s"), labels=loose,
+                              evidence=Evidence(quote=chunk.text, start=chunk.span[0], end=chunk.span[1]),
+                              issues=_ungrounded_labels(chunk, loose)))
+    return [r for r in records if r.figures or r.parts or r.labels]
+
+
+def _singular(name: str) -> str:
+    return {"indicators": "indicator", "incidents": "incidents", "dossiers": "dossiers"}.get(name, name.rstrip("s"))
+
+
+def _record(doc: Document, chunk: Chunk, kind: str, rtype: str, item: BaseModel,
+            resolver: FigureResolver, path: str) -> Record:
+    rec = Record(id=f"{chunk.id}/{path}", section_id=chunk.section_id, chunk_id=chunk.id, kind=kind, type=rtype)
+    for name, info in type(item).model_fields.items():
+        value = getattr(item, name)
+        if FIGURE in info.metadata:
+            if value is None:
+                continue
+            try:
+                rec.figures[name] = figure_value(resolver.resolve(value))
+            except ValueError as exc:
+                rec.issues.append(Issue(field=name, problem=str(exc)))
+        elif name == "name":
+            rec.name = value
+        elif name == "parts_complete":
+            rec.parts_complete = value
+        elif isinstance(value, list) and (not value or isinstance(value[0], BaseModel)):
+            rec.parts = [_record(doc, chunk, kind, "part", p, resolver, f"{path}.{name}[{i}]")
+                         for i, p in enumerate(value)]
+        elif value is not None:
+            rec.labels[name] = value
+    spans = [(f.start, f.end) for f in _all_figures(rec)]
+    if spans:
+        start, end = min(s for s, _ in spans), max(e for _, e in spans)
+        rec.evidence = Evidence(quote=doc.view(start, end).text, start=start, end=end)
+    return rec
+
+
+def _all_figures(rec: Record) -> list[FigureValue]:
+    own = [f for f in rec.figures.values() if f is not None]
+    return own + [f for p in rec.parts for f in _all_figures(p)]
+
+
+def _ungrounded_labels(chunk: Chunk, labels: dict[str, Any]) -> list[Issue]:
+    """Copied text (a deadline, a responsible body) must occur in the chunk."""
+    haystack = collapse_ws(chunk.text).lower()
+    issues = []
+    for name, value in labels.items():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and collapse_ws(item).lower() not in haystack:
+                issues.append(Issue(field=name, problem=f"{item!r} is not in the section text"))
+    return issues
+
+
+def merge_records(records: list[Record]) -> list[Record]:
+    """Pieces of one section may each report the same total (its list ran over two pieces):
+    keep one record per main figure, with the parts of both."""
+    merged: list[Record] = []
+    by_figure: dict[tuple[str, int], Record] = {}
+    for rec in records:
+        main = rec.figures.get("value") or rec.figures.get("total")
+        key = (rec.type, main.start) if main else None
+        if key is None or key not in by_figure:
+            merged.append(rec)
+            if key:
+                by_figure[key] = rec
+            continue
+        kept = by_figure[key]
+        seen = {p.figures["value"].start for p in kept.parts if p.figures.get("value")}
+        kept.parts.extend(p for p in rec.parts if not p.figures.get("value") or p.figures["value"].start not in seen)
+        for name, fig in rec.figures.items():
+            kept.figures.setdefault(name, fig)
+        kept.issues.extend(rec.issues)
+    return merged
+
+
+def referenced_starts(records: list[Record]) -> set[int]:
+    return {f.start for r in records for f in _all_figures(r)}

@@ -1,0 +1,96 @@
+"""The output of a run, as pydantic models: their JSON Schema is what `extractor schema`
+prints and what schemas/result.schema.json ships."""
+from __future__ import annotations
+
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, Field
+
+RESULT_VERSION = "1"
+
+
+class Evidence(BaseModel):
+    """Source text a record rests on, found by the engine (never trusted from the model)."""
+
+    quote: str
+    start: int
+    end: int
+
+
+class FigureValue(BaseModel):
+    """A figure as our parser read it at its offsets: the model only pointed at it."""
+
+    text: str = Field(description="As printed, e.g. '809.338 triệu đồng'.")
+    value: str = Field(description="Decimal as a string, scale applied: '809338000000'.")
+    number: str = Field(description="The numeral as printed, as a decimal string: '809338'.")
+    decimals: int
+    scale: Optional[str] = None
+    unit: Optional[str] = None
+    kind: str
+    qualifier: Optional[str] = None
+    range_to: Optional[str] = None
+    denominator: Optional[str] = None
+    start: int
+    end: int
+    footnote: Optional[int] = None
+
+
+class Issue(BaseModel):
+    """Something the engine could not ground: the record keeps its other fields."""
+
+    field: str
+    problem: str
+
+
+class Record(BaseModel):
+    id: str
+    section_id: str
+    chunk_id: str
+    kind: str = Field(description="Section kind (schemas/<kind>.py).")
+    type: str = Field(description="What the record is: indicator, part, tasks, dossiers, documents, incidents, directive…")
+    name: Optional[str] = None
+    figures: dict[str, Optional[FigureValue]] = Field(default_factory=dict)
+    labels: dict[str, Any] = Field(default_factory=dict)
+    parts: list["Record"] = Field(default_factory=list)
+    parts_complete: Optional[bool] = None
+    evidence: Optional[Evidence] = None
+    issues: list[Issue] = Field(default_factory=list)
+
+
+class SectionResult(BaseModel):
+    id: str
+    title: str
+    kind: str
+    status: Literal["extracted", "cached", "failed", "partial"]
+    chunks: int
+    cached_chunks: int = 0
+    failed_chunks: int = 0
+    records: int = 0
+    errors: list[str] = Field(default_factory=list)
+
+
+class UsageTotals(BaseModel):
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    retries: int = 0
+    cache_hits: int = 0
+
+
+class Coverage(BaseModel):
+    figures: int
+    covered: int
+    left_over: list[FigureValue] = Field(default_factory=list)
+
+
+class Result(BaseModel):
+    result_version: str = RESULT_VERSION
+    source: Optional[str] = None
+    content_hash: str
+    metadata: dict[str, Any]
+    model: str
+    sections: list[SectionResult] = Field(default_factory=list)
+    records: list[Record] = Field(default_factory=list)
+    coverage: Optional[Coverage] = None
+    checks: list[dict[str, Any]] = Field(default_factory=list)
+    usage: UsageTotals = Field(default_factory=UsageTotals)

@@ -1,0 +1,101 @@
+"""`extractor extract`: documents in, results out, with a live progress bar and a summary.
+
+Bad inputs fail before any model starts; results are written after every finished section,
+so an interrupted run keeps what it did (and the cache makes the re-run cheap)."""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .cache import ResultCache
+from .document import Document, load_document
+from .engine import ChunkOutcome, Extractor
+from .errors import ExtractorError
+from .output import check_writable, to_csv, to_json, write_atomic
+from .result import Result
+
+
+def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, output: Path | None, fmt: str,
+              sections: list[str] | None, concurrency: int, token_budget: int | None, console: Console) -> bool:
+    docs = [load_document(f) for f in files]
+    targets = _targets(docs, output, fmt)
+    extractor = Extractor(backend, model=backend.model, mode=backend.mode, cache=cache,  # type: ignore[attr-defined]
+                          token_budget=token_budget)
+    results: list[Result] = []
+    timings: list[float] = []
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} chunks"),
+               TextColumn("{task.fields[stats]}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        for doc, target in zip(docs, targets):
+            jobs = extractor.plan(doc, sections)
+            if sections and not jobs:
+                known = ", ".join(s.id for s in doc.sections)
+                raise ExtractorError(f"no section {', '.join(sections)} in {_name(doc)} (sections: {known})")
+            stats = {"done": 0, "failed": 0, "cached": 0, "tokens": 0}
+            task = progress.add_task(_name(doc), total=sum(len(j.chunks) for j in jobs), stats="")
+
+            def on_chunk(o: ChunkOutcome, stats: dict[str, int] = stats, task: int = task) -> None:
+                stats["failed" if o.error else "cached" if o.cached else "done"] += 1
+                stats["tokens"] += o.usage.prompt_tokens + o.usage.completion_tokens
+                progress.update(task, advance=1, stats=" · ".join(f"{k} {v}" for k, v in stats.items()))
+
+            def on_section(result: Result, target: Path | None = target) -> None:
+                if target is not None and fmt == "json":
+                    write_atomic(target, to_json(result))
+
+            started = time.monotonic()
+            results.append(extractor.run(doc, jobs, concurrency=concurrency, on_chunk=on_chunk, on_section=on_section))
+            timings.append(time.monotonic() - started)
+            if targets[0] is not None and fmt == "json":
+                write_atomic(target, to_json(results[-1]))
+    _emit(results, targets, output, fmt)
+    console.print(_summary(results, timings))
+    return all(s.status in ("extracted", "cached") for r in results for s in r.sections)
+
+
+def _name(doc: Document) -> str:
+    return doc.source.path.name if doc.source else "report"
+
+
+def _targets(docs: list[Document], output: Path | None, fmt: str) -> list[Path | None]:
+    """Where each document's JSON goes: the file, a file per document in a directory, or stdout."""
+    if output is None or fmt == "csv":
+        targets: list[Path | None] = [None] * len(docs)
+    elif len(docs) == 1 and not output.is_dir():
+        targets = [output]
+    else:
+        targets = [output / f"{Path(_name(d)).stem}.json" for d in docs]
+    for path in [t for t in targets if t is not None] or ([output] if output else []):
+        check_writable(path)  # fail now, not after an hour of extraction
+    return targets
+
+
+def _emit(results: list[Result], targets: list[Path | None], output: Path | None, fmt: str) -> None:
+    if fmt == "csv":
+        data = to_csv(results)
+        if output is None:
+            sys.stdout.write(data)
+        else:
+            write_atomic(output, data)
+    elif targets[0] is None:
+        sys.stdout.write("".join(to_json(r) for r in results))
+
+
+def _summary(results: list[Result], timings: list[float]) -> Table:
+    table = Table("document", "sections ok", "failed", "records", "coverage", "requests", "retries",
+                  "tokens", "cache hits", "time", title="extraction summary")
+    for result, seconds in zip(results, timings):
+        ok = sum(1 for s in result.sections if s.status in ("extracted", "cached"))
+        failed = len(result.sections) - ok
+        cov = result.coverage
+        coverage = f"{cov.covered}/{cov.figures}" if cov else "-"
+        u = result.usage
+        table.add_row(Path(result.source or "-").name, str(ok), f"[red]{failed}[/red]" if failed else "0",
+                      str(len(result.records)), coverage, str(u.requests), str(u.retries),
+                      f"{u.prompt_tokens + u.completion_tokens:,}", str(u.cache_hits), f"{seconds:.1f}s")
+    return table

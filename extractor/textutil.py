@@ -1,0 +1,66 @@
+"""Small text helpers shared by the layout, heading and metadata passes."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_FOLD_EXTRA = str.maketrans({"đ": "d", "Đ": "D"})
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII skeleton of Vietnamese text, one char per input char.
+
+    OCR output loses or garbles diacritics ("Két luén cia Chi tich"), so structural cues are
+    matched on this skeleton. Each character folds to exactly one character, so offsets found
+    in the folded string are valid in the original (NFC) string too.
+    """
+    out = []
+    for ch in text.translate(_FOLD_EXTRA):
+        base = unicodedata.normalize("NFD", ch)[0]
+        out.append(base.lower() if len(base.lower()) == 1 else ch)
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One physical line of the normalised text: `start`/`end` exclude the newline."""
+
+    index: int
+    start: int
+    end: int
+    text: str
+
+    @property
+    def stripped(self) -> str:
+        return self.text.strip()
+
+    @property
+    def is_blank(self) -> bool:
+        return not self.text.strip()
+
+    @property
+    def content_start(self) -> int:
+        """Offset of the first non-space character (or `end` for a blank line)."""
+        return self.start + (len(self.text) - len(self.text.lstrip()))
+
+    @property
+    def content_end(self) -> int:
+        """Offset just past the last non-space character."""
+        return self.start + len(self.text.rstrip())
+
+
+def split_lines(text: str) -> list[Line]:
+    lines: list[Line] = []
+    pos = 0
+    for i, raw in enumerate(text.split("\n")):
+        lines.append(Line(i, pos, pos + len(raw), raw))
+        pos += len(raw) + 1
+    return lines
+
+
+_WS = re.compile(r"\s+")
+
+
+def collapse_ws(text: str) -> str:
+    return _WS.sub(" ", text).strip()

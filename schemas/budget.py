@@ -1,0 +1,19 @@
+"""State budget: revenue and expenditure, each with its parts and plan shares."""
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import BaseModel, Field
+
+from .common import Indicator
+
+DESCRIPTION = "Budget revenue and expenditure totals with parts, % of central/provincial estimate, change."
+
+
+class BudgetLine(Indicator):
+    flow: Optional[Literal["revenue", "expenditure"]] = Field(
+        default=None, description='"thu" → revenue, "chi" → expenditure.')
+
+
+class Reply(BaseModel):
+    indicators: list[BudgetLine] = Field(default_factory=list)

@@ -1,0 +1,6 @@
+"""Culture and society: education, health, labour, social welfare, culture and tourism."""
+from .common import IndicatorsReply
+
+DESCRIPTION = "Social indicators (patients, vaccinated children, workers, aid) with comparisons."
+
+Reply = IndicatorsReply

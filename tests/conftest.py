@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from extractor.document import Document, load_document
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REPORT_2026 = FIXTURES / "lang-son-2026-01-report.txt"
+REPORT_2024 = FIXTURES / "lang-son-2024-01-report.txt"
+NOTICE_OCR = FIXTURES / "lang-son-2026-01-conclusion-notice-ocr.txt"
+
+
+@pytest.fixture(scope="session")
+def report_2026() -> Document:
+    return load_document(REPORT_2026)
+
+
+@pytest.fixture(scope="session")
+def report_2024() -> Document:
+    return load_document(REPORT_2024)
+
+
+@pytest.fixture(scope="session")
+def notice() -> Document:
+    return load_document(NOTICE_OCR)

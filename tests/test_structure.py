@@ -1,0 +1,142 @@
+"""Section trees, footnotes and their markers, pinned on the real sample reports."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from extractor.document import Document, parse_text
+from extractor.textutil import collapse_ws
+
+II_2026 = ["II.1", "II.1.1", "II.1.2", "II.1.3", "II.1.4", "II.1.5", "II.1.6",
+           "II.2", "II.3", "II.4", "II.5", "II.6", "II.7", "II.danh-gia-chung"]
+IDS_2026 = ["I", "II", *II_2026, "III", *[f"III.{i}" for i in range(1, 14)]]
+IDS_2024 = ["I", "II", *II_2026, "III", *[f"III.{i}" for i in range(1, 16)]]
+IDS_NOTICE = ["preamble", *[str(i) for i in range(1, 11)]]
+
+
+def ids(doc: Document) -> list[str]:
+    return [s.id for s in doc.sections]
+
+
+def test_section_ids_2026(report_2026: Document) -> None:
+    assert ids(report_2026) == IDS_2026
+
+
+def test_section_ids_2024(report_2024: Document) -> None:
+    assert ids(report_2024) == IDS_2024
+
+
+def test_notice_ocr_yields_its_ten_directives(notice: Document) -> None:
+    assert ids(notice) == IDS_NOTICE
+    directive = notice.section("10")
+    assert notice.text[directive.start:].startswith("Pbi v6i mét sb kién nghi")
+    assert "30/01/2026" in notice.section_view(directive).text
+    # The closing paragraph after directive 10 ends the body; recipients are not body text.
+    assert "Thuong truc Tinh uy" not in notice.text[directive.start:directive.end]
+
+
+def test_titles_levels_and_parents(report_2026: Document) -> None:
+    s = report_2026.section("II.1.3")
+    assert (s.title, s.level, s.parent) == ("Sản xuất công nghiệp; thương mại, dịch vụ và du lịch", 3, "II.1")
+    wrapped = report_2026.section("II.5")  # a title wrapped over two lines
+    assert wrapped.title.startswith("Công tác thanh tra, kiểm tra; giải quyết khiếu nại, tố cáo; phòng chống")
+    assert report_2026.section("II").title == "TÌNH HÌNH KINH TẾ - XÃ HỘI THÁNG 01 NĂM 2026"
+    assert report_2026.section("II").children[:2] == ["II.1", "II.2"]
+    # A directive's whole paragraph is its body; its title is the opening clause.
+    d = report_2026.section("III.1")
+    assert report_2026.text[d.start:].startswith("Tiếp tục chỉ đạo thực hiện tốt các chỉ thị")
+    assert d.level == 2 and d.parent == "III"
+
+
+def test_unnumbered_heading_is_its_own_node(report_2024: Document) -> None:
+    s = report_2024.section("II.danh-gia-chung")
+    assert s.title == "Đánh giá chung"
+    assert report_2024.text[s.start:].startswith("Trong tháng 01/2024, với tinh thần")
+    assert report_2024.section("II.7").end <= s.heading_start
+
+
+@pytest.mark.parametrize("line_start", ["2025. Ngay từ rất sớm", "2030.  \n", "534.260,62 ha, chăm sóc",
+                                        "5G tại 65/65 xã", "2030. Duy trì hoạt động"])
+def test_wrapped_lines_starting_with_numbers_are_not_headings(report_2026: Document, report_2024: Document,
+                                                            line_start: str) -> None:
+    for doc in (report_2026, report_2024):
+        m = re.search("^" + re.escape(line_start), doc.text, re.M)
+        if m is None:
+            continue
+        assert all(s.heading_start != m.start() for s in doc.sections)
+        holder = doc.section_at(m.start())
+        assert holder is not None and holder.start < m.start() < holder.end
+        return
+    pytest.fail(f"{line_start!r} not found in the samples")
+
+
+FOOTNOTES_2026 = {1: ("II.1.1", "cùng kỳ1;"), 2: ("II.1.1", "ổn định2;"), 3: ("II.1.3", "khá3."),
+                  4: ("II.1.6", "đồng4,"), 5: ("II.2", "rộng5;"), 6: ("II.2", "nghiệp6."),
+                  7: ("II.2", "kg7."), 8: ("II.2", "quà8 "), 9: ("II.3", "339 "), 10: ("II.3", "kênh10 ")}
+FOOTNOTES_2024 = {1: "II.1.1", 2: "II.1.1", 3: "II.1.1", 4: "II.1.1", 5: "II.1.3", 6: "II.1.4",
+                  7: "II.1.4", 8: "II.1.4", 9: "II.1.6", 10: "II.2", 11: "II.3", 12: "II.4",
+                  13: "II.5", 14: "II.5", 15: "II.6", 16: "II.7"}
+
+
+def test_every_footnote_has_its_marker_and_section_2026(report_2026: Document) -> None:
+    got = {fn.number: fn for fn in report_2026.footnotes}
+    assert sorted(got) == list(range(1, 11))
+    for number, (section_id, context) in FOOTNOTES_2026.items():
+        fn = got[number]
+        assert fn.section_id == section_id, number
+        s, e = fn.marker
+        assert report_2026.text[s:e] == str(number)
+        at = e - (context.index(str(number)) + len(str(number)))
+        assert report_2026.text[at:at + len(context)] == context, number
+
+
+def test_every_footnote_has_its_marker_and_section_2024(report_2024: Document) -> None:
+    got = {fn.number: (fn.section_id, report_2024.text[fn.marker[0]:fn.marker[1]]) for fn in report_2024.footnotes}
+    assert got == {n: (sid, str(n)) for n, sid in FOOTNOTES_2024.items()}
+
+
+def test_footnote_text_and_offsets(report_2026: Document) -> None:
+    for fn in report_2026.footnotes:
+        pieces = [collapse_ws(report_2026.text[s:e]) for s, e in fn.spans]
+        assert " ".join(pieces) == fn.text
+    fn3 = report_2026.footnotes[2]
+    assert fn3.text.startswith("Trong đó: Than đạt 39,4 nghìn tấn")
+    # Footnote 3 runs over a page break: its second part sits in the next footnote zone.
+    assert len(fn3.spans) == 2 and fn3.text.endswith("Muối công nghiệp 45 tấn, đạt 5,6% kế hoạch, giảm 55%.")
+    # A wrapped footnote line that starts with a number continues the footnote.
+    assert "Gạch các loại 20 triệu viên" in fn3.text
+    assert report_2026.footnotes[8].text.startswith("Trong đó có 16 nhiệm vụ")  # "9Trong đó", no space
+
+
+def test_footnotes_leave_the_body_and_the_paragraph_is_joined(report_2026: Document) -> None:
+    view = report_2026.section_view(report_2026.section("II.1.3")).text
+    assert "đều có mức tăng trưởng khá. Các ngành tiếp tục đôn đốc, theo dõi" in view
+    assert "Than đạt 39,4 nghìn tấn" not in view
+    budget = report_2026.section_view(report_2026.section("II.1.6")).text
+    assert "809.338 triệu đồng, đạt 5,6% dự toán, giảm 7,5% so với cùng kỳ năm trước." in budget
+    assert "105.000" not in budget
+    # Marker glued to a number: "339 đề tài" reads as 33 (footnote 9 lists 16 + 08 + 02 + 07).
+    assert "thực hiện 33 đề tài" in report_2026.section_view(report_2026.section("II.3")).text
+
+
+def test_page_number_lines_are_not_body(notice: Document) -> None:
+    view = notice.section_view(notice.section("3")).text
+    assert "nong thon tinh Lang Son giai doan 2026 - 2030" in view
+
+
+def test_section_offsets_are_exact(report_2026: Document, report_2024: Document, notice: Document) -> None:
+    for doc in (report_2026, report_2024, notice):
+        for s in doc.sections:
+            assert 0 <= s.heading_start <= s.start <= s.own_end <= s.end <= len(doc.text)
+            assert doc.text[s.start] .strip() and doc.text[s.end - 1].strip()
+            if s.numbering != "preamble":
+                label = doc.text[s.heading_start:s.title_start].strip()
+                assert label.rstrip(".)").split(".")[-1] == s.id.split(".")[-1] or s.numbering == "unnumbered"
+
+
+def test_decomposed_input_gives_the_same_tree(report_2026: Document) -> None:
+    import unicodedata
+    doc = parse_text(unicodedata.normalize("NFD", report_2026.text))
+    assert ids(doc) == IDS_2026
+    assert [fn.section_id for fn in doc.footnotes] == [fn.section_id for fn in report_2026.footnotes]
