@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from .document import Document, Figure
 from .sections import Section
-from .textview import TextView
+from .textview import TextView, build_view
 
 Span = tuple[int, int]
 TARGET = 320
@@ -52,11 +52,12 @@ def title_path(doc: Document, sec: Section) -> str:
     return " > ".join(reversed(parts))
 
 
-def chunk_section(doc: Document, sec: Section) -> list[Chunk]:
+def chunk_section(doc: Document, sec: Section, whole: bool = False) -> list[Chunk]:
+    """The pieces of a section's own text (all of it in one piece if `whole`), then its footnotes."""
     view = doc.section_view(sec)
     path = title_path(doc, sec)
-    chunks = [_chunk(doc, sec, path, view, i, piece, context)
-              for i, (piece, context) in enumerate(_pieces(view.text), 1)]
+    spans = [((0, len(view.text)), None)] if whole and view.text else _pieces(view.text)
+    chunks = [_chunk(doc, sec, path, view, i, piece, context) for i, (piece, context) in enumerate(spans, 1)]
     for fn in doc.footnotes:
         if fn.section_id == sec.id:
             cited = _citing_sentence(doc, view, fn.marker) if fn.marker else ""
@@ -138,3 +139,25 @@ def _citing_sentence(doc: Document, view: TextView, marker: Span) -> str:
     starts = [0] + [m.end() for m in _SENTENCE_END.finditer(view.text, 0, at)]
     end = _SENTENCE_END.search(view.text, at)
     return view.text[starts[-1]:end.start() if end else len(view.text)]
+
+
+def split_chunk(doc: Document, chunk: Chunk) -> list[Chunk]:
+    """Two halves of a chunk, cut at the unit or clause end nearest its middle ([] if none):
+    what the engine does when a reply is cut off by the token limit."""
+    if "#fn" in chunk.id:
+        view = build_view(doc.text, [chunk.span])
+    else:
+        view = doc.view(*chunk.span)
+    middle = len(view.text) // 2
+    cuts = [m for m in list(_UNIT_END.finditer(view.text)) + list(_CLAUSE_END.finditer(view.text))
+            if not _inside_number(view.text, m.start())]
+    if not cuts:
+        return []
+    cut = min(cuts, key=lambda m: abs(m.start() - middle))
+    halves = []
+    for suffix, (a, b) in (("a", (0, cut.start())), ("b", (cut.end(), len(view.text)))):
+        span = view.span_to_doc(a, b)
+        halves.append(Chunk(f"{chunk.id}{suffix}", chunk.section_id, chunk.title_path, view.text[a:b], span,
+                            context=chunk.context, figures=[f for f in chunk.figures if span[0] <= f.mention.start < span[1]],
+                            context_figures=chunk.context_figures))
+    return halves

@@ -8,12 +8,12 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 from .cache import ResultCache, cache_key
-from .chunking import Chunk, chunk_section
+from .chunking import Chunk, chunk_section, split_chunk
 from .document import Document
 from .errors import ExtractorError
 from .export import metadata_dict
-from .kinds import kind_of, reply_model
-from .llm import LLMClient, Usage
+from .kinds import kind_of, reads_text, reply_model
+from .llm import LLMClient, TruncatedReply, Usage
 from .prompting import render_messages, template_versions
 from .records import FigureResolver, build_records, figure_value, merge_records, referenced_starts
 from .result import Coverage, Record, Result, SectionResult, UsageTotals
@@ -62,9 +62,12 @@ class Extractor:
         for sec in doc.sections:
             if wanted and not any(sec.id == w or sec.id.startswith(w + ".") for w in wanted):
                 continue
-            chunks = chunk_section(doc, sec)
+            kind = kind_of(doc, sec)
+            text = reads_text(kind)
+            # A piece without figures gives a figure-reading kind nothing to point at: skip it.
+            chunks = [c for c in chunk_section(doc, sec, whole=text) if text or c.figures]
             if chunks:
-                jobs.append(Job(sec, kind_of(doc, sec), chunks))
+                jobs.append(Job(sec, kind, chunks))
         return jobs
 
     def run(self, doc: Document, jobs: list[Job], *, concurrency: int = 1,
@@ -104,7 +107,23 @@ class Extractor:
             errors=[f"{o.chunk.id}: {o.error}" for o in failed]))
         result.records.extend(records)
 
-    def _chunk(self, doc: Document, kind: str, chunk: Chunk) -> ChunkOutcome:
+    def _chunk(self, doc: Document, kind: str, chunk: Chunk, depth: int = 0) -> ChunkOutcome:
+        try:
+            return self._ask(doc, kind, chunk)
+        except TruncatedReply as exc:
+            halves = split_chunk(doc, chunk) if depth < 2 else []
+            if not halves:
+                return ChunkOutcome(chunk, kind, usage=exc.usage, error=str(exc))
+            # The reply ran past the token limit: ask about each half of the piece instead.
+            parts = [self._chunk(doc, kind, half, depth + 1) for half in halves]
+            merged = ChunkOutcome(chunk, kind, usage=exc.usage)
+            for part in parts:
+                merged.records.extend(part.records)
+                merged.usage.add(part.usage)
+                merged.error = merged.error or part.error
+            return merged
+
+    def _ask(self, doc: Document, kind: str, chunk: Chunk) -> ChunkOutcome:
         outcome = ChunkOutcome(chunk, kind)
         model_cls = reply_model(kind)
         messages = render_messages(kind, chunk)
@@ -125,6 +144,9 @@ class Extractor:
             outcome.records = build_records(doc, chunk, kind, reply)
             if self.cache and not outcome.cached:
                 self.cache.put(key, {"reply": reply.model_dump(mode="json")})
+        except TruncatedReply as exc:
+            self._spend(exc.usage)
+            raise
         except ExtractorError as exc:
             outcome.error = str(exc)
             usage = getattr(exc, "usage", None)

@@ -73,3 +73,8 @@ def schema_module(kind: str) -> ModuleType:
 
 def reply_model(kind: str) -> type[BaseModel]:
     return schema_module(kind).Reply
+
+
+def reads_text(kind: str) -> bool:
+    """Kinds that label text rather than figures read their section whole, figures or not."""
+    return getattr(schema_module(kind), "READS", "figures") == "text"

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from schemas.common import FIGURE
+from schemas.common import FigureRefMarker
 
 from .chunking import Chunk
 from .document import Document, Figure
@@ -37,8 +37,13 @@ class FigureResolver:
         ids = ", ".join(f"{fid} = {fig.mention.text}" for fid, fig in self.listed) or "none"
         raise ValueError(f"{ref!r} is not one of the listed figures ({ids}); use a listed id or null")
 
-    def check(self, ref: str) -> None:
-        self.resolve(ref)
+    def check(self, ref: str, marker: FigureRefMarker | None = None) -> None:
+        fig = self.resolve(ref)
+        m = fig.mention
+        if marker is not None and marker.kinds and m.kind not in marker.kinds:
+            raise ValueError(f"{ref} = {m.text!r} is a {m.kind}, not a {' or '.join(marker.kinds)}")
+        if marker is not None and marker.units and m.unit not in marker.units:
+            raise ValueError(f"{ref} = {m.text!r} does not count {' / '.join(marker.units)}")
 
 
 def _numeral(text: str) -> str:
@@ -82,7 +87,7 @@ def _record(doc: Document, chunk: Chunk, kind: str, rtype: str, item: BaseModel,
     rec = Record(id=f"{chunk.id}/{path}", section_id=chunk.section_id, chunk_id=chunk.id, kind=kind, type=rtype)
     for name, info in type(item).model_fields.items():
         value = getattr(item, name)
-        if FIGURE in info.metadata:
+        if any(isinstance(m, FigureRefMarker) for m in info.metadata):
             if value is None:
                 continue
             try:

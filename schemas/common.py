@@ -10,11 +10,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Optional
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, ValidationInfo
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, ValidationInfo, model_validator
 
 
 class FigureRefMarker:
-    """Metadata marker: the annotated field is a figure reference, resolved by the engine."""
+    """Metadata marker: the annotated field is a figure reference, resolved by the engine.
+
+    `kinds` / `units` restrict which figures fit (a plan share must be a percent; a task count
+    must count tasks): a reference to a figure of another kind is sent back to the model.
+    """
+
+    def __init__(self, kinds: tuple[str, ...] = (), units: tuple[str, ...] = ()) -> None:
+        self.kinds = kinds
+        self.units = units
 
 
 FIGURE = FigureRefMarker()
@@ -25,44 +33,72 @@ def _as_text(value: Any) -> Any:
     return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
 
 
-def _known_figure(value: Optional[str], info: ValidationInfo) -> Optional[str]:
-    """With the engine's resolver in the validation context, reject references that match no
-    figure of the chunk; the error goes back to the model, which is asked again."""
-    check = (info.context or {}).get("check_figure")
-    if value is not None and check is not None:
-        check(value)
-    return value
+def figure_ref(marker: FigureRefMarker, description: str) -> Any:
+    """A figure-reference field type. With the engine's checker in the validation context, a
+    reference that matches no listed figure, or one of the wrong kind, is rejected and the
+    error goes back to the model."""
+
+    def known(value: Optional[str], info: ValidationInfo) -> Optional[str]:
+        check = (info.context or {}).get("check_figure")
+        if value is not None and check is not None:
+            check(value, marker)
+        return value
+
+    return Annotated[Optional[str], marker, BeforeValidator(_as_text), AfterValidator(known),
+                     Field(default=None, description=description)]
 
 
-Ref = Annotated[
-    Optional[str],
-    FIGURE,
-    BeforeValidator(_as_text),
-    AfterValidator(_known_figure),
-    Field(default=None, description='Id of a listed figure (e.g. "n3") or the number copied exactly as printed; null if the text gives none.'),
-]
+_REF_HELP = 'Id of a listed figure (e.g. "n3"), or null.'
+Ref = figure_ref(FIGURE, _REF_HELP)
+PercentRef = figure_ref(FigureRefMarker(kinds=("percent",)), 'Id of a listed percentage (e.g. "n3"), or null.')
+AmountRef = figure_ref(FigureRefMarker(kinds=("money", "area", "mass", "volume", "energy", "length", "count",
+                                              "number", "rate", "fraction", "power", "duration")),
+                       'Id of a listed amount that is not a percentage, or null.')
 
 
-class Part(BaseModel):
-    """One component of a total: "trong đó: Thu nội địa 783,85 tỷ đồng"."""
+def count_of(*units: str) -> Any:
+    """A reference to a count of the given things ("nhiệm vụ", "hồ sơ")."""
+    return figure_ref(FigureRefMarker(kinds=("count", "fraction"), units=units),
+                      f"Id of a listed number of {' / '.join(units)}, or null.")
+
+
+class DistinctFigures(BaseModel):
+    """Each figure answers one field: a model that puts the same id everywhere is asked again."""
+
+    @model_validator(mode="after")
+    def _distinct(self) -> "DistinctFigures":
+        used: dict[str, str] = {}
+        for name, info in type(self).model_fields.items():
+            value = getattr(self, name)
+            if value is None or not any(isinstance(m, FigureRefMarker) for m in info.metadata):
+                continue
+            if value in used:
+                raise ValueError(f"{value} is given for both {used[value]} and {name}; "
+                                 "give each figure once and null where the text states nothing")
+            used[value] = name
+        return self
+
+
+class Part(DistinctFigures):
+    """One component of a total, listed after "trong đó:" or "gồm:"."""
 
     name: str = Field(description="What the part is, in the report's words.")
-    value: Ref
-    plan_percent: Ref = Field(default=None, description='"đạt x% kế hoạch/dự toán" for this part.')
-    change_percent: Ref = Field(default=None, description='"tăng/giảm x% so với cùng kỳ" for this part.')
+    value: AmountRef
+    plan_percent: PercentRef
+    change_percent: PercentRef
 
 
-class Indicator(BaseModel):
+class Indicator(DistinctFigures):
     """A figure the report states, with the comparisons it prints next to it."""
 
     name: str = Field(description="What is measured, in the report's words (Vietnamese).")
-    value: Ref
+    value: AmountRef
     period: Optional[Literal["month", "cumulative", "as_of_date", "year"]] = Field(
         default=None, description='"tháng 01" → month; "lũy kế", "N tháng" → cumulative; "đến 31/01" → as_of_date.')
-    plan_percent: Ref = Field(default=None, description='"đạt x% kế hoạch/dự toán" when no basis is named.')
-    plan_percent_central: Ref = Field(default=None, description='"đạt x% dự toán/kế hoạch Trung ương (Thủ tướng) giao".')
-    plan_percent_provincial: Ref = Field(default=None, description='"đạt x% dự toán/kế hoạch tỉnh giao".')
-    change_percent: Ref = Field(default=None, description='"tăng/giảm x% so với cùng kỳ".')
+    plan_percent: PercentRef  # "đạt x% kế hoạch/dự toán" when no basis is named.
+    plan_percent_central: PercentRef  # "đạt x% dự toán/kế hoạch Trung ương (Thủ tướng) giao".
+    plan_percent_provincial: PercentRef  # "đạt x% dự toán/kế hoạch tỉnh giao".
+    change_percent: PercentRef  # "tăng/giảm x% so với cùng kỳ".
     change_direction: Optional[Literal["increase", "decrease", "same"]] = Field(
         default=None, description='"tăng" → increase, "giảm" → decrease, "bằng" → same.')
     parts: list[Part] = Field(default_factory=list, description="Components listed after the total.")

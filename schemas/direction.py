@@ -5,23 +5,25 @@ from typing import Optional
 
 from pydantic import BaseModel, Field
 
-from .common import Indicator, Part, Ref
+from .common import DistinctFigures, Part, count_of
+
+TaskCount = count_of("nhiệm vụ")
 
 
-class Tasks(BaseModel):
-    """"giao 510 nhiệm vụ: đã hoàn thành 379 (354 đúng hạn, 25 quá hạn); còn 131 chưa hoàn thành"."""
+class Tasks(DistinctFigures):
+    """Tasks the province assigned and how many were completed on time, late, or not yet."""
 
-    assigned: Ref = Field(default=None, description="Tasks assigned (giao).")
-    completed: Ref = Field(default=None, description="Tasks completed (đã hoàn thành).")
-    completed_on_time: Ref = Field(default=None, description="Completed on time (đúng thời hạn).")
-    completed_late: Ref = Field(default=None, description="Completed late (quá thời hạn).")
-    pending: Ref = Field(default=None, description="Not yet completed (chưa hoàn thành).")
+    assigned: TaskCount  # Tasks assigned (giao).
+    completed: TaskCount  # Tasks completed (đã hoàn thành).
+    completed_on_time: TaskCount  # Completed on time (đúng thời hạn).
+    completed_late: TaskCount  # Completed late (quá thời hạn).
+    pending: TaskCount  # Not yet completed (chưa hoàn thành).
 
 
 class DocumentsIssued(BaseModel):
-    """"đã ban hành hơn 2.530 văn bản đi, trong đó: 62 văn bản mật, 08 …"."""
+    """Documents issued ("ban hành … văn bản") and the kinds listed after it."""
 
-    total: Ref = None
+    total: count_of("văn bản")
     parts: list[Part] = Field(default_factory=list)
     parts_complete: Optional[bool] = None
 
@@ -32,4 +34,3 @@ DESCRIPTION = "Documents issued with their breakdown; tasks assigned, completed 
 class Reply(BaseModel):
     documents: Optional[DocumentsIssued] = None
     tasks: Optional[Tasks] = None
-    indicators: list[Indicator] = Field(default_factory=list)

@@ -5,19 +5,19 @@ from typing import Optional
 
 from pydantic import BaseModel, Field
 
-from .common import Indicator, Ref
+from .common import DistinctFigures, Indicator, Ref, count_of
 
 
-class Incidents(BaseModel):
-    """"xảy ra 18 vụ tai nạn giao thông, làm chết 03 người, bị thương 19 người; so với cùng kỳ giảm 40 vụ"."""
+class Incidents(DistinctFigures):
+    """One kind of incident: cases, people killed and injured, and their changes."""
 
     name: str = Field(description="Kind of incident, e.g. tai nạn giao thông, cháy, vi phạm.")
-    cases: Ref = Field(default=None, description="Number of cases (vụ).")
-    deaths: Ref = Field(default=None, description="People killed (chết).")
-    injuries: Ref = Field(default=None, description="People injured (bị thương).")
-    cases_change: Ref = Field(default=None, description="Change in cases vs same period (vụ or %).")
-    deaths_change: Ref = Field(default=None, description="Change in deaths vs same period.")
-    injuries_change: Ref = Field(default=None, description="Change in injuries vs same period.")
+    cases: count_of("vụ")
+    deaths: count_of("người")  # killed (chết)
+    injuries: count_of("người")  # injured (bị thương)
+    cases_change: Ref  # Change in cases vs same period (vụ or %).
+    deaths_change: Ref  # Change in deaths vs same period.
+    injuries_change: Ref  # Change in injuries vs same period.
     change_direction: Optional[str] = Field(default=None, description='"tăng" or "giảm" as printed.')
 
 

@@ -1,0 +1,181 @@
+"""The one path to a model: openai client + instructor for typed replies, tenacity for retries.
+
+Every backend (OpenAI, vLLM, Ollama, llama.cpp, the embedded model) goes through `LLMClient`,
+so retries, cassettes and usage accounting behave the same for all. Transport failures (429,
+5xx, timeouts, dropped connections) are retried here with exponential backoff and jitter,
+honouring Retry-After; a reply that fails the schema is sent back to the model with the error
+(instructor), a bounded number of times; a reply cut off by the token limit is never accepted.
+"""
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import instructor
+from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+import openai
+import tenacity
+from pydantic import BaseModel
+
+from .errors import ExtractorError
+
+log = logging.getLogger("extractor.llm")
+logging.getLogger("instructor").addHandler(logging.NullHandler())
+logging.getLogger("instructor").propagate = False
+
+MODES = {"json": instructor.Mode.JSON, "md_json": instructor.Mode.MD_JSON,
+         "tools": instructor.Mode.TOOLS, "json_schema": instructor.Mode.JSON_SCHEMA}
+MAX_BACKOFF = 60.0
+
+
+@dataclass(frozen=True)
+class LLMConfig:
+    base_url: str
+    model: str
+    api_key: str | None = field(default=None, repr=False)
+    mode: str = "json"
+    timeout: float = 120.0
+    max_attempts: int = 4
+    max_reasks: int = 1
+    max_tokens: int = 1024
+    temperature: float = 0.0
+    seed: int = 0
+    backoff_base: float = 1.0
+
+
+@dataclass
+class Usage:
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    retries: int = 0
+
+    def add(self, other: "Usage") -> None:
+        self.requests += other.requests
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        self.retries += other.retries
+
+
+class LLMError(ExtractorError):
+    def __init__(self, message: str, usage: Usage | None = None) -> None:
+        super().__init__(message)
+        self.usage = usage or Usage()
+
+
+class TruncatedReply(LLMError):
+    """The reply hit the token limit (finish_reason "length"): split the chunk or raise the limit."""
+
+
+class EndpointUnavailable(LLMError):
+    """Retries exhausted on 429, 5xx, timeouts or connection errors; or a request the server refuses."""
+
+
+class InvalidReply(LLMError):
+    """The reply did not fit the schema (or named no listed figure) after the allowed re-asks."""
+
+
+def _retryable(exc: BaseException) -> bool:
+    if isinstance(exc, (openai.APITimeoutError, openai.APIConnectionError)):
+        return True
+    return isinstance(exc, openai.APIStatusError) and (exc.status_code == 429 or exc.status_code >= 500)
+
+
+def retry_after(exc: BaseException) -> float | None:
+    """Seconds asked for by a Retry-After header (delta-seconds or HTTP date), if any."""
+    response = getattr(exc, "response", None)
+    value = response.headers.get("retry-after") if response is not None else None
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value)
+        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+
+class LLMClient:
+    def __init__(self, config: LLMConfig, *, sleep: Callable[[float], None] = time.sleep,
+                 http_client: httpx.Client | None = None, rng: random.Random | None = None) -> None:
+        self.config = config
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._local = threading.local()
+        http = http_client or httpx.Client(timeout=config.timeout)
+        http.event_hooks.setdefault("request", []).append(self._count_request)
+        raw = openai.OpenAI(base_url=config.base_url, api_key=config.api_key or "not-needed",
+                            max_retries=0, timeout=config.timeout, http_client=http)
+        if config.mode not in MODES:
+            raise ExtractorError(f"unknown mode {config.mode!r}: one of {', '.join(MODES)}")
+        self._client = instructor.from_openai(raw, mode=MODES[config.mode])
+        self._client.on("completion:response", self._count_tokens)
+
+    def _usage(self) -> Usage:
+        return self._local.usage
+
+    def _count_request(self, request: httpx.Request) -> None:
+        if getattr(self._local, "usage", None) is not None:
+            self._local.usage.requests += 1
+
+    def _count_tokens(self, response: Any) -> None:
+        usage = getattr(response, "usage", None)
+        if usage is not None and getattr(self._local, "usage", None) is not None:
+            self._local.usage.prompt_tokens += usage.prompt_tokens or 0
+            self._local.usage.completion_tokens += usage.completion_tokens or 0
+
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        asked = retry_after(exc) if exc else None
+        if asked is not None:
+            return min(asked, MAX_BACKOFF)
+        ceiling = min(MAX_BACKOFF, self.config.backoff_base * 2 ** (state.attempt_number - 1))
+        return ceiling * (0.5 + 0.5 * self._rng.random())
+
+    def _before_sleep(self, state: tenacity.RetryCallState) -> None:
+        self._usage().retries += 1
+        log.info("retrying after %s (attempt %d)", type(state.outcome.exception()).__name__, state.attempt_number)
+
+    def complete(self, response_model: type[BaseModel], messages: list[dict[str, str]],
+                 context: dict[str, Any] | None = None) -> tuple[BaseModel, Usage]:
+        """Ask for one reply of `response_model`; return it with the usage of every attempt."""
+        self._local.usage = Usage()
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception(_retryable), stop=tenacity.stop_after_attempt(self.config.max_attempts),
+            wait=self._wait, sleep=self._sleep, before_sleep=self._before_sleep, reraise=True)
+        try:
+            reply = retrying(self._ask, response_model, messages, context)
+        except openai.APIStatusError as exc:
+            raise EndpointUnavailable(f"model server answered {exc.status_code}: {_brief(exc)}", self._usage()) from None
+        except (openai.APITimeoutError, openai.APIConnectionError) as exc:
+            raise EndpointUnavailable(f"model server unreachable: {type(exc).__name__}", self._usage()) from None
+        except IncompleteOutputException:
+            raise TruncatedReply(f"reply cut off at max_tokens={self.config.max_tokens}", self._usage()) from None
+        except InstructorRetryException as exc:
+            raise InvalidReply(f"invalid reply after {exc.n_attempts} attempts: {_brief(exc)}", self._usage()) from None
+        finally:
+            usage, self._local.usage = self._local.usage, None
+        return reply, usage
+
+    def _ask(self, response_model: type[BaseModel], messages: list[dict[str, str]],
+             context: dict[str, Any] | None) -> BaseModel:
+        kwargs: dict[str, Any] = {}
+        if self.config.mode == "json":
+            # llama.cpp, vLLM and others constrain the output with a schema given this way.
+            kwargs["extra_body"] = {"response_format": {"type": "json_object",
+                                                        "schema": response_model.model_json_schema()}}
+        return self._client.chat.completions.create(
+            model=self.config.model, response_model=response_model, messages=messages,
+            max_retries=self.config.max_reasks + 1, context=context, temperature=self.config.temperature,
+            max_tokens=self.config.max_tokens, seed=self.config.seed, **kwargs)
+
+
+def _brief(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 300 else text[:297] + "..."
