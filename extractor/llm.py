@@ -170,10 +170,16 @@ class LLMClient:
             # llama.cpp, vLLM and others constrain the output with a schema given this way.
             kwargs["extra_body"] = {"response_format": {"type": "json_object",
                                                         "schema": response_model.model_json_schema()}}
-        return self._client.chat.completions.create(
-            model=self.config.model, response_model=response_model, messages=messages,
-            max_retries=self.config.max_reasks + 1, context=context, temperature=self.config.temperature,
-            max_tokens=self.config.max_tokens, seed=self.config.seed, **kwargs)
+        try:
+            return self._client.chat.completions.create(
+                model=self.config.model, response_model=response_model, messages=messages,
+                max_retries=self.config.max_reasks + 1, context=context, temperature=self.config.temperature,
+                max_tokens=self.config.max_tokens, seed=self.config.seed, **kwargs)
+        except InstructorRetryException as exc:
+            # instructor wraps transport and HTTP errors too; hand those back to tenacity to retry.
+            if isinstance(exc.__cause__, openai.APIError) and not isinstance(exc.__cause__, openai.APIResponseValidationError):
+                raise exc.__cause__ from None
+            raise
 
 
 def _brief(exc: BaseException) -> str:
