@@ -88,7 +88,8 @@ def parse_text(original: str, source: Source | None = None) -> Document:
     body = (frame.body_start, frame.body_end)
     layout = analyse_layout(text, lines, body)
     items_at_top = (frame.metadata.doc_type or "").startswith("thông báo")
-    sections = build_sections(text, lines, body, layout.excluded(), items_at_top)
+    whole_paragraphs = source is not None and source.format == "docx"
+    sections = build_sections(text, lines, body, layout.excluded(), items_at_top, whole_paragraphs)
     sections = _with_preamble(text, body, layout, sections)
     infer_period([s.title for s in sections if s.numbering == "roman"], frame.metadata.period)
     doc = Document(source, normalized, frame.metadata, body, layout, sections, [])

@@ -37,7 +37,7 @@ def read_source(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES) -> Sou
     if p.is_dir():
         raise InputError(f"{p}: is a directory, not a report file")
     if st.st_size > max_bytes:
-        raise InputError(f"{p}: {st.st_size / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit for one report")
+        raise InputError(f"{p}: {st.st_size / 2**20:.1f} MB is over the {max_bytes / 2**20:.0f} MB limit for one report")
     try:
         data = p.read_bytes()
     except OSError as exc:

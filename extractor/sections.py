@@ -66,9 +66,10 @@ class _Candidate:
 
 
 def build_sections(text: str, lines: list[Line], body: Span, excluded: list[Span],
-                   items_at_top: bool = False) -> list[Section]:
+                   items_at_top: bool = False, whole_paragraphs: bool = False) -> list[Section]:
     """Sections in document order. `items_at_top`: numbered paragraphs at the top level are
-    directives (conclusion notices), so their whole paragraph is body, not title."""
+    directives (conclusion notices), so their whole paragraph is body, not title.
+    `whole_paragraphs`: every line is a paragraph (.docx), so no line is a wrapped continuation."""
     usable = [ln for ln in lines if body[0] <= ln.start < body[1] and not ln.is_blank
               and not any(s <= ln.start < e for s, e in excluded)]
     sections: list[Section] = []
@@ -78,7 +79,7 @@ def build_sections(text: str, lines: list[Line], body: Span, excluded: list[Span
     prev_was_heading = True
     for k, line in enumerate(usable):
         cand = _candidate(line)
-        if cand and _continues(cand, stack, counters) and (prev_was_heading or prev is None
+        if cand and _continues(cand, stack, counters) and (prev_was_heading or prev is None or whole_paragraphs
                                                            or _SENTENCE_END.search(prev.text)):
             section = _open(text, cand, stack, usable[k + 1:], items_at_top, body[1])
             counters[(section.parent, cand.numbering)] = _ordinal(cand)
