@@ -14,6 +14,7 @@ from rich.tree import Tree
 
 from .document import Document, load_document
 from .errors import ExtractorError
+from .cli_review import review_app
 from .export import figure_dict, metadata_dict, section_dict
 
 app = typer.Typer(help="Turn Vietnamese government reports into typed, checked, reviewable data.",
@@ -88,10 +89,12 @@ def extract(
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the result cache."),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Cache directory (default: the user cache dir)."),
     max_tokens: Optional[int] = typer.Option(None, "--max-tokens", help="Token budget for the run; stops sending when spent."),
+    store: Optional[Path] = typer.Option(None, "--store", help="Review store for flagged inconsistencies (default: EXTRACTOR_REVIEW_DB or the user data dir)."),
 ) -> None:
     """Extract typed, grounded records from every section (or the chosen ones)."""
     from .backend import Backend, BackendOptions
     from .cache import ResultCache
+    from .review import ReviewStore
     from .runner import run_files
 
     if fmt not in ("json", "csv"):
@@ -101,12 +104,31 @@ def extract(
     options = BackendOptions(base_url=base_url, model=model, api_key=api_key, mode=mode, model_path=model_path)
     with Backend(options) as backend:
         ok = run_files(files, backend=backend, cache=cache, output=output, fmt=fmt, sections=wanted,
-                       concurrency=concurrency, token_budget=max_tokens, console=err)
+                       concurrency=concurrency, token_budget=max_tokens, console=err, store=ReviewStore(store))
     if cache:
         cache.close()
     raise typer.Exit(0 if ok else 1)
 
 
+@app.command()
+def validate(result_file: Path = typer.Argument(..., help="A JSON result written by `extract`."),
+             source: Optional[Path] = typer.Option(None, "--source", help="The report, if not where the result says."),
+             as_json: bool = JsonOpt) -> None:
+    """Re-run every check on a saved result, without any model. Exit 1 if a check fails."""
+    from .cli_review import checks_table
+    from .validator import load_result, source_of, validate_result
+
+    result = load_result(result_file)
+    checks = validate_result(result, source_of(result, source))
+    if as_json:
+        _print_json([c.model_dump(mode="json") for c in checks])
+    else:
+        failed = sum(c.status == "fail" for c in checks)
+        out.print(checks_table(checks, f"{len(checks)} checks, {failed} failed"))
+    raise typer.Exit(1 if any(c.status == "fail" for c in checks) else 0)
+
+
+app.add_typer(review_app, name="review")
 cache_app = typer.Typer(help="Inspect or clear the result cache.", no_args_is_help=True)
 app.add_typer(cache_app, name="cache")
 

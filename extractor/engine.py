@@ -18,6 +18,8 @@ from .prompting import render_messages, template_versions
 from .records import FigureResolver, build_records, figure_value, merge_records, referenced_starts
 from .result import Coverage, Record, Result, SectionResult, UsageTotals
 from .sections import Section
+from .textchecks import check_grounding
+from .validator import validate_section
 
 
 class BudgetExceeded(ExtractorError):
@@ -70,14 +72,17 @@ class Extractor:
                 jobs.append(Job(sec, kind, chunks))
         return jobs
 
-    def run(self, doc: Document, jobs: list[Job], *, concurrency: int = 1,
+    def run(self, doc: Document, jobs: list[Job], *, concurrency: int = 1, refresh: Iterable[str] = (),
             on_chunk: Listener | None = None, on_section: Callable[[Result], None] | None = None) -> Result:
+        """Extract the planned jobs. Sections in `refresh` (a reviewer rejected their extraction)
+        are asked again instead of read from the cache."""
+        fresh = set(refresh)
         result = Result(source=str(doc.source.path) if doc.source else None, content_hash=doc.content_hash,
                         metadata=metadata_dict(doc), model=self.model)
         outcomes: dict[str, list[ChunkOutcome]] = {job.section.id: [] for job in jobs}
         by_section = {job.section.id: job for job in jobs}
         with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-            futures = [pool.submit(self._chunk, doc, job.kind, chunk) for job in jobs for chunk in job.chunks]
+            futures = [pool.submit(self._chunk, doc, job.kind, chunk, job.section.id in fresh) for job in jobs for chunk in job.chunks]
             for future in as_completed(futures):
                 outcome = future.result()
                 sid = outcome.chunk.section_id
@@ -106,16 +111,17 @@ class Extractor:
             cached_chunks=cached, failed_chunks=len(failed), records=len(records),
             errors=[f"{o.chunk.id}: {o.error}" for o in failed]))
         result.records.extend(records)
+        result.checks.extend(validate_section(doc, job.section.id, records))
 
-    def _chunk(self, doc: Document, kind: str, chunk: Chunk, depth: int = 0) -> ChunkOutcome:
+    def _chunk(self, doc: Document, kind: str, chunk: Chunk, fresh: bool = False, depth: int = 0) -> ChunkOutcome:
         try:
-            return self._ask(doc, kind, chunk)
+            return self._ask(doc, kind, chunk, fresh)
         except TruncatedReply as exc:
             halves = split_chunk(doc, chunk) if depth < 2 else []
             if not halves:
                 return ChunkOutcome(chunk, kind, usage=exc.usage, error=str(exc))
             # The reply ran past the token limit: ask about each half of the piece instead.
-            parts = [self._chunk(doc, kind, half, depth + 1) for half in halves]
+            parts = [self._chunk(doc, kind, half, fresh, depth + 1) for half in halves]
             merged = ChunkOutcome(chunk, kind, usage=exc.usage)
             for part in parts:
                 merged.records.extend(part.records)
@@ -123,7 +129,7 @@ class Extractor:
                 merged.error = merged.error or part.error
             return merged
 
-    def _ask(self, doc: Document, kind: str, chunk: Chunk) -> ChunkOutcome:
+    def _ask(self, doc: Document, kind: str, chunk: Chunk, fresh: bool = False) -> ChunkOutcome:
         outcome = ChunkOutcome(chunk, kind)
         model_cls = reply_model(kind)
         messages = render_messages(kind, chunk)
@@ -131,7 +137,7 @@ class Extractor:
                         messages=messages, schema=model_cls.model_json_schema())
         context = {"check_figure": FigureResolver(chunk).check}
         try:
-            hit = self.cache.get(key) if self.cache else None
+            hit = self.cache.get(key) if self.cache and not fresh else None
             if hit is not None:
                 reply = model_cls.model_validate(hit["reply"], context=context)
                 outcome.cached = True
@@ -142,6 +148,9 @@ class Extractor:
                 reply, outcome.usage = self.client.complete(model_cls, messages, context=context)
                 self._spend(outcome.usage)
             outcome.records = build_records(doc, chunk, kind, reply)
+            ungrounded = check_grounding(doc, outcome.records, doc.content_hash)
+            if ungrounded:  # never cache what the document does not bear out
+                raise ExtractorError("ungrounded: " + "; ".join(c.expression for c in ungrounded[:3]))
             if self.cache and not outcome.cached:
                 self.cache.put(key, {"reply": reply.model_dump(mode="json")})
         except TruncatedReply as exc:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import typing
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -78,3 +79,23 @@ def reply_model(kind: str) -> type[BaseModel]:
 def reads_text(kind: str) -> bool:
     """Kinds that label text rather than figures read their section whole, figures or not."""
     return getattr(schema_module(kind), "READS", "figures") == "text"
+
+
+def record_type(field_name: str, many: bool) -> str:
+    """A record's type from the reply field it came from: list fields name one item."""
+    if not many:
+        return field_name
+    return {"indicators": "indicator", "incidents": "incidents", "dossiers": "dossiers"}.get(
+        field_name, field_name.rstrip("s"))
+
+
+def record_model(kind: str, rtype: str) -> type[BaseModel] | None:
+    """The schema class a record of this kind and type was read with (None if unknown)."""
+    if kind not in kinds():
+        return None
+    for name, info in reply_model(kind).model_fields.items():
+        many = typing.get_origin(info.annotation) is list
+        for arg in typing.get_args(info.annotation) or (info.annotation,):
+            if isinstance(arg, type) and issubclass(arg, BaseModel) and record_type(name, many) == rtype:
+                return arg
+    return None

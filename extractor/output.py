@@ -12,7 +12,7 @@ from .errors import ExtractorError
 from .result import Record, Result
 
 CSV_COLUMNS = ["source", "section_id", "record_id", "type", "name", "field", "text", "value", "unit",
-               "scale", "kind", "start", "end", "footnote", "issues"]
+               "scale", "kind", "start", "end", "footnote", "review", "corrected_value", "issues"]
 
 
 def write_atomic(path: Path, data: str) -> None:
@@ -66,7 +66,8 @@ def _rows(rec: Record, prefix: str = "") -> list[list[object]]:
     for field, fig in rec.figures.items():
         if fig is not None:
             rows.append([rec.section_id, rec.id, rec.type, name, field, fig.text, fig.value, fig.unit or "",
-                         fig.scale or "", fig.kind, fig.start, fig.end, fig.footnote or "", issues])
+                         fig.scale or "", fig.kind, fig.start, fig.end, fig.footnote or "", fig.review or "",
+                         fig.corrected_value or "", issues])
     for part in rec.parts:
         rows.extend(_rows(part, prefix=f"{name} > " if name else ""))
     return rows

@@ -34,7 +34,9 @@ def template_versions(kind: str) -> dict[str, str]:
 
 def render_messages(kind: str, chunk: Chunk) -> list[dict[str, str]]:
     env = environment()
-    figures = [{"id": fid, "text": " ".join(fig.mention.text.split())} for fid, fig in chunk.listed()]
+    # Unit and kind let a template say which fields this piece can fill at all.
+    figures = [{"id": fid, "text": " ".join(fig.mention.text.split()), "unit": fig.mention.unit,
+                "kind": fig.mention.kind} for fid, fig in chunk.listed()]
     user = env.get_template(f"{kind}.j2").render(title_path=chunk.title_path, context=chunk.context,
                                                  text=chunk.text, figures=figures)
     system = env.get_template("system.j2").render()

@@ -17,6 +17,8 @@ from schemas.common import FigureRefMarker
 from .chunking import Chunk
 from .document import Document, Figure
 from .export import figure_dict
+from .kinds import record_type
+from .numbers import parse_vn_number
 from .result import Evidence, FigureValue, Issue, Record
 from .textutil import collapse_ws
 
@@ -30,10 +32,14 @@ class FigureResolver:
         for fid, fig in self.listed:
             if ref.lower() == fid:
                 return fig
-        for match in (lambda t: t == ref, lambda t: t.startswith(ref) and _numeral(ref) == _numeral(t)):
-            for _, fig in self.listed:
-                if match(collapse_ws(fig.mention.text)):
-                    return fig
+        for _, fig in self.listed:
+            if collapse_ws(fig.mention.text) == ref:
+                return fig
+        # The number as printed without its qualifier, unit or leading zero ("2.530" for "hơn 2.530
+        # văn bản", "8" for "08 văn bản"): accepted when it names exactly one listed figure.
+        same = {fig.mention.start: fig for _, fig in self.listed if _names(ref, fig)}
+        if len(same) == 1:
+            return next(iter(same.values()))
         ids = ", ".join(f"{fid} = {fig.mention.text}" for fid, fig in self.listed) or "none"
         raise ValueError(f"{ref!r} is not one of the listed figures ({ids}); use a listed id or null")
 
@@ -46,9 +52,17 @@ class FigureResolver:
             raise ValueError(f"{ref} = {m.text!r} does not count {' / '.join(marker.units)}")
 
 
-def _numeral(text: str) -> str:
-    m = re.search(r"[-+]?\d[\d.,]*", text)
-    return m.group().rstrip(".,") if m else ""
+def _names(ref: str, fig: Figure) -> bool:
+    """Does `ref` print this figure's number, with nothing the figure's text lacks?"""
+    m = re.search(r"[-+]?\d[\d.,]*", ref)
+    if m is None:
+        return False
+    try:
+        number = parse_vn_number(m.group().rstrip(".,"))
+    except ValueError:
+        return False
+    rest = collapse_ws(ref[:m.start()] + " " + ref[m.end():]).lower()
+    return number == fig.mention.number and rest in collapse_ws(fig.mention.text).lower()
 
 
 def figure_value(fig: Figure) -> FigureValue:
@@ -64,7 +78,7 @@ def build_records(doc: Document, chunk: Chunk, kind: str, reply: BaseModel) -> l
     for name, info in type(reply).model_fields.items():
         value = getattr(reply, name)
         if isinstance(value, list) and value and isinstance(value[0], BaseModel):
-            records.extend(_record(doc, chunk, kind, _singular(name), item, resolver, f"{name}[{i}]")
+            records.extend(_record(doc, chunk, kind, record_type(name, many=True), item, resolver, f"{name}[{i}]")
                            for i, item in enumerate(value))
         elif isinstance(value, BaseModel):
             records.append(_record(doc, chunk, kind, name, value, resolver, name))
@@ -76,10 +90,6 @@ def build_records(doc: Document, chunk: Chunk, kind: str, reply: BaseModel) -> l
                               evidence=Evidence(quote=chunk.text, start=chunk.span[0], end=chunk.span[1]),
                               issues=_ungrounded_labels(chunk, loose)))
     return [r for r in records if r.figures or r.parts or r.labels]
-
-
-def _singular(name: str) -> str:
-    return {"indicators": "indicator", "incidents": "incidents", "dossiers": "dossiers"}.get(name, name.rstrip("s"))
 
 
 def _record(doc: Document, chunk: Chunk, kind: str, rtype: str, item: BaseModel,
@@ -103,16 +113,16 @@ def _record(doc: Document, chunk: Chunk, kind: str, rtype: str, item: BaseModel,
                          for i, p in enumerate(value)]
         elif value is not None:
             rec.labels[name] = value
-    spans = [(f.start, f.end) for f in _all_figures(rec)]
+    spans = [(f.start, f.end) for f in all_figures(rec)]
     if spans:
         start, end = min(s for s, _ in spans), max(e for _, e in spans)
         rec.evidence = Evidence(quote=doc.view(start, end).text, start=start, end=end)
     return rec
 
 
-def _all_figures(rec: Record) -> list[FigureValue]:
+def all_figures(rec: Record) -> list[FigureValue]:
     own = [f for f in rec.figures.values() if f is not None]
-    return own + [f for p in rec.parts for f in _all_figures(p)]
+    return own + [f for p in rec.parts for f in all_figures(p)]
 
 
 def _ungrounded_labels(chunk: Chunk, labels: dict[str, Any]) -> list[Issue]:
@@ -149,4 +159,4 @@ def merge_records(records: list[Record]) -> list[Record]:
 
 
 def referenced_starts(records: list[Record]) -> set[int]:
-    return {f.start for r in records for f in _all_figures(r)}
+    return {f.start for r in records for f in all_figures(r)}

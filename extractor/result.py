@@ -33,6 +33,10 @@ class FigureValue(BaseModel):
     start: int
     end: int
     footnote: Optional[int] = None
+    review: Optional[str] = Field(default=None, description="Review status of a flagged check on this figure: "
+                                                            "open, approved, rejected or corrected.")
+    corrected_value: Optional[str] = Field(default=None, description="A reviewer's value (scale applied), "
+                                                                     "which overrides `value`.")
 
 
 class Issue(BaseModel):
@@ -55,6 +59,34 @@ class Record(BaseModel):
     parts_complete: Optional[bool] = None
     evidence: Optional[Evidence] = None
     issues: list[Issue] = Field(default_factory=list)
+
+
+class CheckFigure(BaseModel):
+    """A number a check used, with the evidence for it."""
+
+    role: str = Field(description="Which field of which record: 'completed', 'parts[2].value', …")
+    text: str
+    value: str
+    scale: Optional[str] = None
+    start: int
+    end: int
+
+
+class Check(BaseModel):
+    """One deterministic check: source inconsistencies go to review, extraction errors are the model's."""
+
+    rule: str = Field(description="identity, parts_total, share, fraction, change, change_amount, cumulative, "
+                                  "percent_range, grounding")
+    category: Literal["source", "extraction"]
+    status: Literal["pass", "fail", "warn", "skip"]
+    severity: Literal["error", "warning", "info"]
+    expression: str = Field(description="The arithmetic with its numbers written out: '354 + 25 = 379 ✓'.")
+    message: str = ""
+    section_id: Optional[str] = None
+    record_id: Optional[str] = None
+    figures: list[CheckFigure] = Field(default_factory=list)
+    key: str = Field(description="Stable id: document hash, rule and numbers; a review decision attaches to it.")
+    review: Optional[dict[str, Any]] = Field(default=None, description="The reviewer's decision, if any.")
 
 
 class SectionResult(BaseModel):
@@ -92,5 +124,5 @@ class Result(BaseModel):
     sections: list[SectionResult] = Field(default_factory=list)
     records: list[Record] = Field(default_factory=list)
     coverage: Optional[Coverage] = None
-    checks: list[dict[str, Any]] = Field(default_factory=list)
+    checks: list[Check] = Field(default_factory=list)
     usage: UsageTotals = Field(default_factory=UsageTotals)

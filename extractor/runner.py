@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -17,11 +18,14 @@ from .document import Document, load_document
 from .engine import ChunkOutcome, Extractor
 from .errors import ExtractorError
 from .output import check_writable, to_csv, to_json, write_atomic
+from .flagging import flag_result
 from .result import Result
+from .review import ReviewStore
 
 
 def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, output: Path | None, fmt: str,
-              sections: list[str] | None, concurrency: int, token_budget: int | None, console: Console) -> bool:
+              sections: list[str] | None, concurrency: int, token_budget: int | None, console: Console,
+              store: ReviewStore | None = None) -> bool:
     docs = [load_document(f) for f in files]
     targets = _targets(docs, output, fmt)
     extractor = Extractor(backend, model=backend.model, mode=backend.mode, cache=cache,  # type: ignore[attr-defined]
@@ -49,8 +53,15 @@ def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, 
                     write_atomic(target, to_json(result))
 
             started = time.monotonic()
-            results.append(extractor.run(doc, jobs, concurrency=concurrency, on_chunk=on_chunk, on_section=on_section))
+            planned = {j.section.id for j in jobs}
+            refresh = store.sections_to_reextract(doc.content_hash) & planned if store else set()
+            results.append(extractor.run(doc, jobs, concurrency=concurrency, refresh=refresh, on_chunk=on_chunk,
+                                         on_section=on_section))
             timings.append(time.monotonic() - started)
+            if store is not None:
+                flag_result(store, results[-1], doc)
+                store.reextracted(doc.content_hash, {s.id for s in results[-1].sections
+                                                     if s.id in refresh and s.status == "extracted"})
             if targets[0] is not None and fmt == "json":
                 write_atomic(target, to_json(results[-1]))
     _emit(results, targets, output, fmt)
@@ -87,15 +98,20 @@ def _emit(results: list[Result], targets: list[Path | None], output: Path | None
 
 
 def _summary(results: list[Result], timings: list[float]) -> Table:
-    table = Table("document", "sections ok", "failed", "records", "coverage", "requests", "retries",
-                  "tokens", "cache hits", "time", title="extraction summary")
+    """One row per report, narrow enough for an 80-column terminal (the report name folds)."""
+    table = Table(title="extraction summary", box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False, collapse_padding=True,
+                  caption="ok: sections done/planned · figures: accounted for/in scope · "
+                          "checks: failed/run · calls (+retries)")
+    table.add_column("report", overflow="fold", min_width=8)
+    for header in ("ok", "records", "figures", "checks", "calls", "tokens", "cached", "time"):
+        table.add_column(header, justify="right", no_wrap=True, min_width=len(header))
     for result, seconds in zip(results, timings):
         ok = sum(1 for s in result.sections if s.status in ("extracted", "cached"))
-        failed = len(result.sections) - ok
+        done = f"{ok}/{len(result.sections)}"
         cov = result.coverage
-        coverage = f"{cov.covered}/{cov.figures}" if cov else "-"
         u = result.usage
-        table.add_row(Path(result.source or "-").name, str(ok), f"[red]{failed}[/red]" if failed else "0",
-                      str(len(result.records)), coverage, str(u.requests), str(u.retries),
-                      f"{u.prompt_tokens + u.completion_tokens:,}", str(u.cache_hits), f"{seconds:.1f}s")
+        table.add_row(Path(result.source or "-").name, done if ok == len(result.sections) else f"[red]{done}[/red]",
+                      str(len(result.records)), f"{cov.covered}/{cov.figures}" if cov else "-",
+                      f"{sum(c.status == 'fail' for c in result.checks)}/{len(result.checks)}",
+                      f"{u.requests} (+{u.retries})" if u.retries else str(u.requests), f"{u.prompt_tokens + u.completion_tokens:,}", str(u.cache_hits), f"{seconds:.0f}s" if seconds >= 100 else f"{seconds:.1f}s")
     return table

@@ -1,6 +1,8 @@
 """Administrative reform: dossiers received, returned early / on time / late, pending, overdue."""
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import BaseModel, Field
 
 from .common import DistinctFigures, Indicator, count_of
@@ -18,6 +20,11 @@ class Dossiers(DistinctFigures):
     returned_on_time: DossierCount  # Trả đúng hạn.
     returned_late: DossierCount  # Trả quá hạn.
     in_process: DossierCount  # Đang giải quyết.
+
+    # Identities the validator checks (whole, parts).
+    SUMS: ClassVar = [("received_total", ("carried_over", "new")),
+                      ("returned_total", ("returned_early", "returned_on_time", "returned_late")),
+                      ("received_total", ("returned_total", "in_process"))]
 
 
 DESCRIPTION = "Dossier counts (carried over, new, returned early/on time/late, in process) and indicators."

@@ -84,6 +84,7 @@ class Part(DistinctFigures):
 
     name: str = Field(description="What the part is, in the report's words.")
     value: AmountRef
+    share_percent: PercentRef  # "chiếm x%" of the total.
     plan_percent: PercentRef
     change_percent: PercentRef
 

@@ -1,7 +1,7 @@
 """Direction and administration: documents issued and tasks assigned / completed / pending."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import ClassVar, Optional
 
 from pydantic import BaseModel, Field
 
@@ -18,6 +18,9 @@ class Tasks(DistinctFigures):
     completed_on_time: TaskCount  # Completed on time (đúng thời hạn).
     completed_late: TaskCount  # Completed late (quá thời hạn).
     pending: TaskCount  # Not yet completed (chưa hoàn thành).
+
+    # Identities the validator checks (whole, parts): on time + late = completed; completed + pending = assigned.
+    SUMS: ClassVar = [("completed", ("completed_on_time", "completed_late")), ("assigned", ("completed", "pending"))]
 
 
 class DocumentsIssued(BaseModel):

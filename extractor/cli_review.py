@@ -1,0 +1,117 @@
+"""`extractor review …` and `extractor validate`: the reviewer's commands over the review store."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from .flagging import parse_correction
+from .result import Check
+from .review import STATUSES, Item, ReviewError, ReviewStore, reviewer_name
+
+review_app = typer.Typer(help="List, show and decide flagged source inconsistencies.", no_args_is_help=True)
+out = Console()
+
+StoreOpt = typer.Option(None, "--store", help="Review store (SQLite). Default: EXTRACTOR_REVIEW_DB or the user data dir.")
+NoteOpt = typer.Option(None, "--note", help="Why: required to reject or correct.")
+WhoOpt = typer.Option(None, "--reviewer", help="Who decides (default: the OS user).")
+OverrideOpt = typer.Option(False, "--override", help="Replace an earlier decision (kept in the audit log).")
+STYLE = {"fail": "bold red", "warn": "bold yellow", "pass": "green", "skip": "dim"}
+
+
+def _print_json(data: object) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def item_dict(item: Item) -> dict[str, object]:
+    return {"id": item.id, "key": item.key, "status": item.status, "rule": item.rule, "severity": item.severity,
+            "expression": item.expression, "section_id": item.section_id, "source": item.source,
+            "content_hash": item.content_hash, "note": item.note, "decided_by": item.decided_by,
+            "decided_at": item.decided_at, "correction": item.correction,
+            "figures": [f.model_dump() for f in item.check.figures]}
+
+
+@review_app.command("list")
+def review_list(status: Optional[str] = typer.Option(None, "--status", help="open, approved, rejected or corrected."),
+                store: Optional[Path] = StoreOpt, as_json: bool = typer.Option(False, "--json")) -> None:
+    """Flagged items, oldest first."""
+    if status is not None and status not in STATUSES:
+        raise ReviewError(f"unknown status {status!r}: one of {', '.join(STATUSES)}")
+    items = ReviewStore(store).items(status)
+    if as_json:
+        _print_json([item_dict(i) for i in items])
+        return
+    table = Table("id", "status", "rule", "section", "expression", "report", title=f"{len(items)} review items")
+    for i in items:
+        table.add_row(str(i.id), i.status, i.rule, i.section_id or "-", Text(i.expression, STYLE[i.check.status]),
+                      Path(i.source or "-").name)
+    out.print(table)
+
+
+@review_app.command("show")
+def review_show(item_id: int = typer.Argument(..., help="Item id from `review list`."),
+                store: Optional[Path] = StoreOpt) -> None:
+    """The check, its expression, and the source passage with its numbers highlighted."""
+    s = ReviewStore(store)
+    item = s.get(item_id)
+    out.print(f"[bold]#{item.id}[/bold] {item.rule} ({item.severity}) in section {item.section_id} of "
+              f"{Path(item.source or '-').name} — [bold]{item.status}[/bold]")
+    out.print(Text(item.expression, STYLE[item.check.status]))
+    out.print(highlighted(item))
+    for f in item.check.figures:
+        out.print(f"  {f.role}: {f.text!r} = {f.value} at {f.start}–{f.end}", highlight=False)
+    for entry in s.audit(item.id):
+        out.print(f"  [dim]{entry['at']} {entry['who']}: {entry['previous_status']} → {entry['new_status']}"
+                  f"{' — ' + entry['note'] if entry['note'] else ''}[/dim]")
+
+
+def highlighted(item: Item) -> Text:
+    text = Text(item.passage.replace("\n", " "))
+    for f in item.check.figures:
+        a, b = f.start - item.passage_start, f.end - item.passage_start
+        if 0 <= a < b <= len(item.passage):
+            text.stylize("bold reverse " + STYLE[item.check.status].split()[-1], a, b)
+    return text
+
+
+def _decide(item_id: int, status: str, store: Path | None, note: str | None, reviewer: str | None,
+            override: bool, correction: dict[str, str] | None = None) -> None:
+    item = ReviewStore(store).decide(item_id, status, who=reviewer_name(reviewer), note=note, correction=correction,
+                                     override=override)
+    out.print(f"item {item.id}: {item.status} by {item.decided_by}")
+
+
+@review_app.command("approve")
+def review_approve(item_id: int, note: Optional[str] = NoteOpt, reviewer: Optional[str] = WhoOpt,
+                   override: bool = OverrideOpt, store: Optional[Path] = StoreOpt) -> None:
+    """The source really says so: keep the values."""
+    _decide(item_id, "approved", store, note, reviewer, override)
+
+
+@review_app.command("reject")
+def review_reject(item_id: int, note: Optional[str] = NoteOpt, reviewer: Optional[str] = WhoOpt,
+                  override: bool = OverrideOpt, store: Optional[Path] = StoreOpt) -> None:
+    """The extraction is wrong: its section is extracted again on the next run."""
+    _decide(item_id, "rejected", store, note, reviewer, override)
+
+
+@review_app.command("correct")
+def review_correct(item_id: int, assignments: list[str] = typer.Argument(..., help="FIELD=VALUE, e.g. completed=380"),
+                   note: Optional[str] = NoteOpt, reviewer: Optional[str] = WhoOpt, override: bool = OverrideOpt,
+                   store: Optional[Path] = StoreOpt) -> None:
+    """A person's value overrides the extracted one (VALUE written like the report: 2.828,46)."""
+    correction = parse_correction(ReviewStore(store).get(item_id).check, assignments)
+    _decide(item_id, "corrected", store, note, reviewer, override, correction)
+
+
+def checks_table(checks: list[Check], title: str) -> Table:
+    table = Table("rule", "status", "section", "expression", title=title)
+    for c in checks:
+        table.add_row(c.rule, Text(c.status, STYLE[c.status]), c.section_id or "-", c.expression)
+    return table

@@ -1,0 +1,205 @@
+"""The review store: flagged source inconsistencies and the decisions people take on them.
+
+SQLite in WAL mode, schema versioned with `PRAGMA user_version`. An item is keyed by its
+check's key (document content hash, rule, numbers), so re-running a report re-attaches the
+decisions taken on it. Every decision is one transaction that re-reads the item, refuses to
+overwrite an earlier decision unless told to, and appends to the audit log: two reviewers at
+once cannot lose a decision, and a killed process leaves the last committed state.
+"""
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from .errors import ExtractorError
+from .result import Check
+
+STATUSES = ("open", "approved", "rejected", "corrected")
+MIGRATIONS = [
+    """CREATE TABLE items (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, content_hash TEXT NOT NULL,
+        source TEXT, section_id TEXT, record_id TEXT, rule TEXT NOT NULL, severity TEXT NOT NULL,
+        expression TEXT NOT NULL, check_json TEXT NOT NULL, passage TEXT NOT NULL, passage_start INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open', correction_json TEXT, note TEXT, decided_by TEXT, decided_at TEXT,
+        reextract_pending INTEGER NOT NULL DEFAULT 0, first_seen TEXT NOT NULL, last_seen TEXT NOT NULL);
+     CREATE INDEX items_doc ON items(content_hash, status);
+     CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, item_id INTEGER NOT NULL REFERENCES items(id), at TEXT NOT NULL,
+        who TEXT NOT NULL, action TEXT NOT NULL, previous_status TEXT NOT NULL, new_status TEXT NOT NULL,
+        note TEXT, detail_json TEXT);""",
+]
+
+
+class ReviewError(ExtractorError):
+    """A decision that cannot be taken (unknown item, missing note, already decided)."""
+
+
+@dataclass(frozen=True)
+class Item:
+    id: int
+    key: str
+    content_hash: str
+    source: str | None
+    section_id: str | None
+    rule: str
+    severity: str
+    expression: str
+    check: Check
+    passage: str
+    passage_start: int
+    status: str
+    correction: dict[str, str] | None
+    note: str | None
+    decided_by: str | None
+    decided_at: str | None
+
+    def decision(self) -> dict[str, Any] | None:
+        if self.status == "open":
+            return None
+        return {"status": self.status, "note": self.note, "by": self.decided_by, "at": self.decided_at,
+                "correction": self.correction, "item": self.id}
+
+
+def default_store_path() -> Path:
+    env = os.environ.get("EXTRACTOR_REVIEW_DB")
+    return Path(env) if env else Path(platformdirs.user_data_dir("extractor")) / "review.sqlite3"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def reviewer_name(given: str | None) -> str:
+    if given:
+        return given
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+class ReviewStore:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or default_store_path()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise ExtractorError(f"{self.path}: not a usable review store ({exc})") from None
+        self._db.row_factory = sqlite3.Row
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One IMMEDIATE transaction: writers queue instead of interleaving."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        with self._write() as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > len(MIGRATIONS):
+                raise ExtractorError(f"{self.path}: made by a newer extractor (schema {version})")
+            for number, script in enumerate(MIGRATIONS[version:], version + 1):
+                for statement in filter(str.strip, script.split(";")):
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version={number}")
+
+    def flag(self, check: Check, *, content_hash: str, source: str | None, passage: str, passage_start: int) -> Item:
+        """Add a flagged check, or refresh the one already there (its decision stays)."""
+        now = _now()
+        with self._write() as db:
+            db.execute(
+                """INSERT INTO items (key, content_hash, source, section_id, record_id, rule, severity, expression,
+                                      check_json, passage, passage_start, first_seen, last_seen)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(key) DO UPDATE SET last_seen = excluded.last_seen, source = excluded.source""",
+                (check.key, content_hash, source, check.section_id, check.record_id, check.rule, check.severity,
+                 check.expression, check.model_dump_json(exclude={"review"}), passage, passage_start, now, now))
+        return self.get_by_key(check.key)
+
+    def get(self, item_id: int) -> Item:
+        row = self._db.execute("SELECT * FROM items WHERE id = ?", (item_id,)).fetchone()
+        if row is None:
+            raise ReviewError(f"no review item {item_id}")
+        return _item(row)
+
+    def get_by_key(self, key: str) -> Item:
+        return _item(self._db.execute("SELECT * FROM items WHERE key = ?", (key,)).fetchone())
+
+    def items(self, status: str | None = None, content_hash: str | None = None) -> list[Item]:
+        query, args = "SELECT * FROM items WHERE 1=1", []
+        if status:
+            query, args = query + " AND status = ?", [*args, status]
+        if content_hash:
+            query, args = query + " AND content_hash = ?", [*args, content_hash]
+        return [_item(r) for r in self._db.execute(query + " ORDER BY id", args)]
+
+    def decide(self, item_id: int, status: str, *, who: str, note: str | None = None,
+               correction: dict[str, str] | None = None, override: bool = False) -> Item:
+        """Approve, reject or correct an item; the audit log keeps what it was before."""
+        if status not in STATUSES[1:]:
+            raise ReviewError(f"unknown decision {status!r}")
+        if status in ("rejected", "corrected") and not (note and note.strip()):
+            raise ReviewError(f"a note is required to mark item {item_id} {status}")
+        with self._write() as db:
+            row = db.execute("SELECT * FROM items WHERE id = ?", (item_id,)).fetchone()
+            if row is None:
+                raise ReviewError(f"no review item {item_id}")
+            if row["status"] != "open" and not override:
+                raise ReviewError(f"item {item_id} was already {row['status']} by {row['decided_by']} at "
+                                  f"{row['decided_at']}; pass --override to change it")
+            at = _now()
+            db.execute("""UPDATE items SET status = ?, note = ?, correction_json = ?, decided_by = ?, decided_at = ?,
+                          reextract_pending = ? WHERE id = ?""",
+                       (status, note, json.dumps(correction, ensure_ascii=False) if correction else None, who, at,
+                        int(status == "rejected"), item_id))
+            db.execute("""INSERT INTO audit (item_id, at, who, action, previous_status, new_status, note, detail_json)
+                          VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                       (item_id, at, who, "override" if row["status"] != "open" else "decide", row["status"], status,
+                        note, json.dumps({"correction": correction, "previous_note": row["note"]}, ensure_ascii=False)))
+        return self.get(item_id)
+
+    def audit(self, item_id: int | None = None) -> list[dict[str, Any]]:
+        query = "SELECT * FROM audit" + (" WHERE item_id = ?" if item_id is not None else "") + " ORDER BY id"
+        return [dict(r) for r in self._db.execute(query, () if item_id is None else (item_id,))]
+
+    def sections_to_reextract(self, content_hash: str) -> set[str]:
+        rows = self._db.execute("SELECT section_id FROM items WHERE content_hash = ? AND reextract_pending = 1",
+                                (content_hash,))
+        return {r["section_id"] for r in rows if r["section_id"]}
+
+    def reextracted(self, content_hash: str, section_ids: set[str]) -> None:
+        with self._write() as db:
+            db.executemany("UPDATE items SET reextract_pending = 0 WHERE content_hash = ? AND section_id = ?",
+                           [(content_hash, s) for s in section_ids])
+
+
+def _item(row: sqlite3.Row) -> Item:
+    return Item(id=row["id"], key=row["key"], content_hash=row["content_hash"], source=row["source"],
+                section_id=row["section_id"], rule=row["rule"], severity=row["severity"],
+                expression=row["expression"], check=Check.model_validate_json(row["check_json"]),
+                passage=row["passage"], passage_start=row["passage_start"], status=row["status"],
+                correction=json.loads(row["correction_json"]) if row["correction_json"] else None,
+                note=row["note"], decided_by=row["decided_by"], decided_at=row["decided_at"])

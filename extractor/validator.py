@@ -1,0 +1,45 @@
+"""Run every check on a section's records (engine), or on a saved result (`extractor validate`)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .checks import check_records
+from .document import Document, load_document
+from .errors import ExtractorError, InputError
+from .result import Check, Record, Result
+from .textchecks import check_changes, check_fractions, check_grounding
+
+
+def validate_section(doc: Document, section_id: str, records: list[Record]) -> list[Check]:
+    """Source checks of one section; extraction (grounding) failures come first."""
+    h = doc.content_hash
+    own = {section_id}
+    return (check_grounding(doc, records, h) + check_records(records, h) + check_fractions(doc, own, h)
+            + check_changes(doc, own, h))
+
+
+def validate_result(result: Result, doc: Document) -> list[Check]:
+    if doc.content_hash != result.content_hash:
+        raise ExtractorError(f"{result.source}: the file changed since it was extracted (content hash differs)")
+    checks: list[Check] = []
+    for section in result.sections:
+        checks.extend(validate_section(doc, section.id, [r for r in result.records if r.section_id == section.id]))
+    return checks
+
+
+def load_result(path: Path) -> Result:
+    try:
+        return Result.model_validate_json(path.read_bytes())
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, not a result file") from None
+    except ValueError as exc:
+        raise InputError(f"{path}: not an extractor result ({str(exc).splitlines()[0]})") from None
+
+
+def source_of(result: Result, override: Path | None = None) -> Document:
+    path = override or (Path(result.source) if result.source else None)
+    if path is None:
+        raise InputError("the result names no source file: pass it with --source")
+    return load_document(path)
