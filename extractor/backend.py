@@ -13,6 +13,7 @@ from typing import Any
 import platformdirs
 
 from .errors import ExtractorError
+from .logs import redact
 from .llm import LLMClient, LLMConfig
 
 OPENAI_URL = "https://api.openai.com/v1"
@@ -49,6 +50,7 @@ def resolve(options: BackendOptions) -> BackendOptions:
     conf = _file_settings()
     base_url = options.base_url or os.environ.get("OPENAI_BASE_URL") or conf.get("base_url")
     api_key = options.api_key or os.environ.get("OPENAI_API_KEY")
+    redact(api_key)
     return BackendOptions(
         base_url=str(base_url) if base_url else (OPENAI_URL if api_key else None),
         model=options.model or os.environ.get("EXTRACTOR_MODEL") or conf.get("model"),  # type: ignore[arg-type]
@@ -80,6 +82,10 @@ class Backend:
         self._stack = ExitStack()
         self._client: LLMClient | None = None
         self._lock = threading.Lock()
+
+    @property
+    def max_tokens(self) -> int:
+        return int(self.options.max_tokens)  # type: ignore[arg-type]  # resolve() set it
 
     def complete(self, *args: Any, **kwargs: Any) -> Any:
         with self._lock:

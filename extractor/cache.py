@@ -1,4 +1,5 @@
-"""Results of chunks that passed validation, kept with diskcache.
+"""Results of chunks that passed validation — and settled failures (the model's invalid or
+ungrounded answer to the same messages) — kept with diskcache.
 
 The key is a hash of everything that shapes the answer — model id, mode, template names and
 versions, the rendered messages, the reply schema — and of nothing secret: the API key and

@@ -16,6 +16,7 @@ from .document import Document, load_document
 from .errors import ExtractorError
 from .cli_review import review_app
 from .export import figure_dict, metadata_dict, section_dict
+from .logs import configure as configure_logging
 
 app = typer.Typer(help="Turn Vietnamese government reports into typed, checked, reviewable data.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -24,6 +25,12 @@ err = Console(stderr=True)
 
 FileArg = typer.Argument(..., help="Report file: .txt (UTF-8/UTF-16/cp1258), .docx or .pdf with a text layer.")
 JsonOpt = typer.Option(False, "--json", help="Print JSON instead of a table.")
+
+
+@app.callback()
+def _options(verbose: int = typer.Option(0, "-v", "--verbose", count=True,
+                                         help="-v: retries and progress; -vv: HTTP and library debug. Keys are masked.")) -> None:
+    configure_logging(verbose)
 
 
 def _print_json(data: Any) -> None:
@@ -88,6 +95,7 @@ def extract(
     sections_opt: Optional[str] = typer.Option(None, "--sections", help="Comma-separated section ids (an id includes its children)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the result cache."),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Cache directory (default: the user cache dir)."),
+    retry_failed: bool = typer.Option(False, "--retry-failed", help="Ask again about pieces whose reply was invalid on an earlier run (cached as failures)."),
     max_tokens: Optional[int] = typer.Option(None, "--max-tokens", help="Token budget for the run; stops sending when spent."),
     store: Optional[Path] = typer.Option(None, "--store", help="Review store for flagged inconsistencies (default: EXTRACTOR_REVIEW_DB or the user data dir)."),
 ) -> None:
@@ -104,7 +112,8 @@ def extract(
     options = BackendOptions(base_url=base_url, model=model, api_key=api_key, mode=mode, model_path=model_path)
     with Backend(options) as backend:
         ok = run_files(files, backend=backend, cache=cache, output=output, fmt=fmt, sections=wanted,
-                       concurrency=concurrency, token_budget=max_tokens, console=err, store=ReviewStore(store))
+                       concurrency=concurrency, token_budget=max_tokens, console=err, store=ReviewStore(store),
+                       retry_failed=retry_failed)
     if cache:
         cache.close()
     raise typer.Exit(0 if ok else 1)

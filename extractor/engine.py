@@ -13,17 +13,28 @@ from .document import Document
 from .errors import ExtractorError
 from .export import metadata_dict
 from .kinds import kind_of, reads_text, reply_model
-from .llm import LLMClient, TruncatedReply, Usage
+from .llm import InvalidReply, LLMClient, TruncatedReply, Usage, json_schema_of
 from .prompting import render_messages, template_versions
-from .records import FigureResolver, build_records, figure_value, merge_records, referenced_starts
+from .records import FigureResolver, copied_from, build_records, figure_value, merge_records, referenced_starts
 from .result import Coverage, Record, Result, SectionResult, UsageTotals
 from .sections import Section
 from .textchecks import check_grounding
-from .validator import validate_section
+from .validator import sort_checks, validate_section
 
 
 class BudgetExceeded(ExtractorError):
     """The run's token budget (--max-tokens) is spent: remaining chunks are not sent."""
+
+
+class Ungrounded(ExtractorError):
+    """The reply points at text the document does not bear out."""
+
+
+# Failures that are the model's settled answer to these exact messages: asking again gives the
+# same reply, so they are cached like a reply (and re-asked only with retry_failed). A cut-off
+# reply is cached too, with the token limit it hit, so a re-run goes straight to the halves.
+# Transport errors and budgets are not settled and are always asked again.
+SETTLED = (InvalidReply, Ungrounded)
 
 
 @dataclass
@@ -48,8 +59,9 @@ Listener = Callable[[ChunkOutcome], None]
 
 class Extractor:
     def __init__(self, client: LLMClient | None, *, model: str, mode: str, cache: ResultCache | None = None,
-                 token_budget: int | None = None) -> None:
+                 token_budget: int | None = None, retry_failed: bool = False) -> None:
         self.client = client
+        self.retry_failed = retry_failed
         self.model = model
         self.mode = mode
         self.cache = cache
@@ -82,7 +94,8 @@ class Extractor:
         outcomes: dict[str, list[ChunkOutcome]] = {job.section.id: [] for job in jobs}
         by_section = {job.section.id: job for job in jobs}
         with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-            futures = [pool.submit(self._chunk, doc, job.kind, chunk, job.section.id in fresh) for job in jobs for chunk in job.chunks]
+            futures = [pool.submit(self._chunk, doc, job.kind, chunk, job.section.id in fresh)
+                       for job in jobs for chunk in job.chunks]
             for future in as_completed(futures):
                 outcome = future.result()
                 sid = outcome.chunk.section_id
@@ -94,8 +107,10 @@ class Extractor:
                     self._finish_section(result, by_section[sid], outcomes[sid], doc)
                     if on_section:
                         on_section(result)
-        result.sections.sort(key=lambda s: [j.section.id for j in jobs].index(s.id))
+        order = {job.section.id: i for i, job in enumerate(jobs)}  # sections finish in any order
+        result.sections.sort(key=lambda s: order[s.id])
         result.records.sort(key=lambda r: (r.evidence.start if r.evidence else 0))
+        result.checks = sort_checks(result.checks, list(order))
         result.coverage = _coverage(doc, jobs, result.records)
         return result
 
@@ -134,10 +149,17 @@ class Extractor:
         model_cls = reply_model(kind)
         messages = render_messages(kind, chunk)
         key = cache_key(model=self.model, mode=self.mode, templates=template_versions(kind),
-                        messages=messages, schema=model_cls.model_json_schema())
-        context = {"check_figure": FigureResolver(chunk).check}
+                        messages=messages, schema=json_schema_of(model_cls))
+        context = {"check_figure": FigureResolver(chunk).check, "check_text": copied_from(chunk)}
         try:
             hit = self.cache.get(key) if self.cache and not fresh else None
+            if hit is not None and "reply" not in hit and (self.retry_failed or not self._settled(hit)):
+                hit = None
+            if hit is not None and "truncated" in hit:
+                raise TruncatedReply(hit["truncated"])
+            if hit is not None and "failed" in hit:
+                outcome.cached = True
+                raise ExtractorError(hit["failed"])
             if hit is not None:
                 reply = model_cls.model_validate(hit["reply"], context=context)
                 outcome.cached = True
@@ -150,19 +172,33 @@ class Extractor:
             outcome.records = build_records(doc, chunk, kind, reply)
             ungrounded = check_grounding(doc, outcome.records, doc.content_hash)
             if ungrounded:  # never cache what the document does not bear out
-                raise ExtractorError("ungrounded: " + "; ".join(c.expression for c in ungrounded[:3]))
+                raise Ungrounded("ungrounded: " + "; ".join(c.expression for c in ungrounded[:3]))
             if self.cache and not outcome.cached:
                 self.cache.put(key, {"reply": reply.model_dump(mode="json")})
         except TruncatedReply as exc:
             self._spend(exc.usage)
+            if self.cache and exc.usage.requests:
+                self.cache.put(key, {"truncated": str(exc), "max_tokens": self._reply_limit()})
             raise
         except ExtractorError as exc:
             outcome.error = str(exc)
+            if self.cache and isinstance(exc, SETTLED) and not outcome.cached:
+                self.cache.put(key, {"failed": outcome.error})
             usage = getattr(exc, "usage", None)
             if isinstance(usage, Usage):
                 outcome.usage = usage
                 self._spend(usage)
         return outcome
+
+    def _reply_limit(self) -> int | None:
+        return getattr(self.client, "max_tokens", None)
+
+    def _settled(self, hit: dict[str, object]) -> bool:
+        """A cached failure stands unless a cut-off reply now has more tokens to finish in."""
+        if "truncated" not in hit:
+            return True
+        limit, then = self._reply_limit(), hit.get("max_tokens")
+        return limit is None or not isinstance(then, int) or limit <= then
 
     def _check_budget(self) -> None:
         with self._lock:

@@ -9,6 +9,7 @@ honouring Retry-After; a reply that fails the schema is sent back to the model w
 from __future__ import annotations
 
 import email.utils
+import functools
 import logging
 import random
 import threading
@@ -82,6 +83,12 @@ class InvalidReply(LLMError):
     """The reply did not fit the schema (or named no listed figure) after the allowed re-asks."""
 
 
+@functools.lru_cache(maxsize=None)
+def json_schema_of(model: type[BaseModel]) -> dict[str, Any]:
+    """A reply model's JSON Schema, built once (pydantic takes ~10 ms each time). Do not mutate."""
+    return model.model_json_schema()
+
+
 def _retryable(exc: BaseException) -> bool:
     if isinstance(exc, (openai.APITimeoutError, openai.APIConnectionError)):
         return True
@@ -116,6 +123,10 @@ class LLMClient:
             raise ExtractorError(f"unknown mode {config.mode!r}: one of {', '.join(MODES)}")
         self._client = instructor.from_openai(raw, mode=MODES[config.mode])
         self._client.on("completion:response", self._count_tokens)
+
+    @property
+    def max_tokens(self) -> int:
+        return self.config.max_tokens
 
     def _usage(self) -> Usage:
         return self._local.usage
@@ -169,17 +180,24 @@ class LLMClient:
         if self.config.mode == "json":
             # llama.cpp, vLLM and others constrain the output with a schema given this way.
             kwargs["extra_body"] = {"response_format": {"type": "json_object",
-                                                        "schema": response_model.model_json_schema()}}
+                                                        "schema": json_schema_of(response_model)}}
         try:
             return self._client.chat.completions.create(
-                model=self.config.model, response_model=response_model, messages=messages,
-                max_retries=self.config.max_reasks + 1, context=context, temperature=self.config.temperature,
+                model=self.config.model, response_model=response_model, messages=[_literal(m) for m in messages],
+                max_retries=self.config.max_reasks, context=context, temperature=self.config.temperature,
                 max_tokens=self.config.max_tokens, seed=self.config.seed, **kwargs)
         except InstructorRetryException as exc:
             # instructor wraps transport and HTTP errors too; hand those back to tenacity to retry.
             if isinstance(exc.__cause__, openai.APIError) and not isinstance(exc.__cause__, openai.APIResponseValidationError):
                 raise exc.__cause__ from None
             raise
+
+
+def _literal(message: dict[str, str]) -> dict[str, str]:
+    """instructor renders every message as a Jinja template when given a validation context:
+    mark ours raw so report text such as "{{" or "{%" reaches the model exactly as written."""
+    content = message["content"].replace("{% endraw %}", "{% endraw %}{{ '{% endraw %}' }}{% raw %}")
+    return {**message, "content": "{% raw %}" + content + "{% endraw %}"}
 
 
 def _brief(exc: BaseException) -> str:

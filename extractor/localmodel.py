@@ -22,6 +22,7 @@ from pathlib import Path
 from types import TracebackType
 
 import platformdirs
+from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
 from .errors import ExtractorError
@@ -81,7 +82,7 @@ def _stamp(path: Path) -> str:
 
 def _progress(enabled: bool, label: str) -> Progress:
     return Progress(TextColumn(label), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-                    disable=not enabled, transient=True, console=None)
+                    disable=not enabled, transient=True, console=Console(stderr=True))
 
 
 def _assemble(pieces: list[Path], partial: Path, size: int, show: bool) -> None:

@@ -8,6 +8,7 @@ fields become labels, lists of sub-models become parts.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
@@ -20,7 +21,7 @@ from .export import figure_dict
 from .kinds import record_type
 from .numbers import parse_vn_number
 from .result import Evidence, FigureValue, Issue, Record
-from .textutil import collapse_ws
+from .textutil import appears_in, collapse_ws
 
 
 class FigureResolver:
@@ -125,13 +126,22 @@ def all_figures(rec: Record) -> list[FigureValue]:
     return own + [f for p in rec.parts for f in all_figures(p)]
 
 
+def copied_from(chunk: Chunk) -> Callable[[str], None]:
+    """The check a reply's copied text must pass: it occurs in the chunk (see `appears_in`)."""
+
+    def check(snippet: str) -> None:
+        if not appears_in(snippet, chunk.text):
+            raise ValueError(f"{snippet!r} is not in the text: copy the words exactly as printed, or leave it out")
+
+    return check
+
+
 def _ungrounded_labels(chunk: Chunk, labels: dict[str, Any]) -> list[Issue]:
     """Copied text (a deadline, a responsible body) must occur in the chunk."""
-    haystack = collapse_ws(chunk.text).lower()
     issues = []
     for name, value in labels.items():
         for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, str) and collapse_ws(item).lower() not in haystack:
+            if isinstance(item, str) and not appears_in(item, chunk.text):
                 issues.append(Issue(field=name, problem=f"{item!r} is not in the section text"))
     return issues
 

@@ -25,11 +25,11 @@ from .review import ReviewStore
 
 def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, output: Path | None, fmt: str,
               sections: list[str] | None, concurrency: int, token_budget: int | None, console: Console,
-              store: ReviewStore | None = None) -> bool:
+              store: ReviewStore | None = None, retry_failed: bool = False) -> bool:
     docs = [load_document(f) for f in files]
     targets = _targets(docs, output, fmt)
     extractor = Extractor(backend, model=backend.model, mode=backend.mode, cache=cache,  # type: ignore[attr-defined]
-                          token_budget=token_budget)
+                          token_budget=token_budget, retry_failed=retry_failed)
     results: list[Result] = []
     timings: list[float] = []
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} chunks"),

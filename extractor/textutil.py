@@ -1,6 +1,7 @@
-"""Small text helpers shared by the layout, heading and metadata passes."""
+"""Small text helpers shared by the layout, heading, metadata and grounding passes."""
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -64,3 +65,23 @@ _WS = re.compile(r"\s+")
 
 def collapse_ws(text: str) -> str:
     return _WS.sub(" ", text).strip()
+
+
+def appears_in(snippet: str, text: str, min_ratio: float = 0.85) -> bool:
+    """Is `snippet` copied from `text`? Compared on the folded skeleton (case, diacritics and
+    spacing ignored); OCR'd text ("cac so, ban, nganh lién quan") may differ by a few garbled
+    letters, so a window of the text at least `min_ratio` similar also counts."""
+    needle, hay = collapse_ws(fold(snippet)), collapse_ws(fold(text))
+    if not needle:
+        return False
+    if needle in hay:
+        return True
+    n = len(needle)
+    matcher = difflib.SequenceMatcher(autojunk=False)
+    matcher.set_seq2(needle)
+    for start in range(0, max(1, len(hay) - n + 1)):
+        matcher.set_seq1(hay[start:start + n])
+        if matcher.real_quick_ratio() >= min_ratio and matcher.quick_ratio() >= min_ratio \
+                and matcher.ratio() >= min_ratio:
+            return True
+    return False

@@ -24,7 +24,13 @@ def validate_result(result: Result, doc: Document) -> list[Check]:
     checks: list[Check] = []
     for section in result.sections:
         checks.extend(validate_section(doc, section.id, [r for r in result.records if r.section_id == section.id]))
-    return checks
+    return sort_checks(checks, [s.id for s in result.sections])
+
+
+def sort_checks(checks: list[Check], section_ids: list[str]) -> list[Check]:
+    """In section order, then by where their first number is printed."""
+    order = {sid: i for i, sid in enumerate(section_ids)}
+    return sorted(checks, key=lambda c: (order.get(c.section_id or "", -1), min((f.start for f in c.figures), default=0)))
 
 
 def load_result(path: Path) -> Result:

@@ -62,6 +62,18 @@ def count_of(*units: str) -> Any:
                       f"Id of a listed number of {' / '.join(units)}, or null.")
 
 
+def _copied(value: str, info: ValidationInfo) -> str:
+    check = (info.context or {}).get("check_text")
+    if check is not None:
+        check(value)
+    return value
+
+
+# Text the model copies from the report (a responsible body, a deadline): with the engine's
+# checker in the validation context, text that is not in the chunk is sent back to the model.
+CopiedText = Annotated[str, AfterValidator(_copied)]
+
+
 class DistinctFigures(BaseModel):
     """Each figure answers one field: a model that puts the same id everywhere is asked again."""
 

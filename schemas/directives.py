@@ -5,13 +5,15 @@ from typing import Optional
 
 from pydantic import BaseModel, Field
 
+from .common import CopiedText
+
 DESCRIPTION = "A directive: the bodies responsible and the deadline, as printed."
 # The model reads the whole directive (it labels text, not figures), so it gets it in one piece.
 READS = "text"
 
 
 class Reply(BaseModel):
-    responsible: list[str] = Field(
-        default_factory=list, description="Bodies or officials told to act, copied from the text (e.g. Sở Tài chính, UBND các xã).")
-    deadline: Optional[str] = Field(
-        default=None, description='Deadline copied exactly as printed (a date such as dd/mm/yyyy), null if none.')
+    responsible: list[CopiedText] = Field(
+        default_factory=list, description="Bodies or officials this directive tells to act, copied word for word from its text.")
+    deadline: Optional[CopiedText] = Field(
+        default=None, description="The deadline date copied exactly as printed in this directive, or null if it has none.")

@@ -111,7 +111,7 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[Path, str]]:
     (tmp / "folder").mkdir()
     big = tmp / "big.txt"
     with big.open("wb") as f:
-        f.truncate(21 * 1024 * 1024)
+        f.truncate(50 * 1024 * 1024)  # sparse: refused by its size before anything is read
     return {
         "empty": (tmp / "empty.txt", "is empty"), "blank": (tmp / "blank.txt", "is empty"),
         "binary": (tmp / "binary.txt", "binary"), "unknown encoding": (tmp / "latin.txt", "unknown text encoding"),

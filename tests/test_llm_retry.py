@@ -1,6 +1,8 @@
 """A refused connection is a transient fault: retried with backoff, then reported as unreachable."""
+import json
 import socket
 
+import httpx
 import pytest
 
 from extractor.llm import EndpointUnavailable, LLMClient, LLMConfig
@@ -22,3 +24,21 @@ def test_connection_refused_is_retried_then_reported() -> None:
     assert caught.value.usage.requests == 3
     assert caught.value.usage.retries == 2
     assert len(slept) == 2 and slept[1] > 0
+
+
+def test_report_text_reaches_the_model_verbatim_even_with_template_syntax() -> None:
+    """instructor treats messages as Jinja templates when given a context; ours must not be."""
+    sent: list[dict] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(json.loads(request.content))
+        return httpx.Response(200, json={
+            "id": "1", "object": "chat.completion", "created": 0, "model": "m",
+            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "{}"}}],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
+
+    text = "Chỉ tiêu {{ 7 * 7 }} đạt {% if x %}100%{% endif %}, {% endraw %} {# ghi chú #} {% raw"
+    client = LLMClient(LLMConfig(base_url="http://model.test/v1", model="m", max_attempts=1),
+                       http_client=httpx.Client(transport=httpx.MockTransport(answer)))
+    client.complete(Reply, [{"role": "user", "content": text}], context={"x": True})
+    assert [m["content"] for m in sent[0]["messages"] if m["role"] == "user"] == [text]

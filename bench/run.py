@@ -1,0 +1,121 @@
+"""Benchmark: speed, cache, overhead, prompt size and memory of a whole-report extraction.
+
+    python bench/run.py [--latency 0.2] [--out bench/results.json]
+
+The model is the local stand-in (bench/replayserver.py): recorded replies where a cassette
+holds one, else an empty reply, each after `--latency` seconds, so what is measured is the
+engine (ingest, chunking, concurrency, cache, validation, output), not a model. Figures are
+ratios measured in the same run; see bench/README.md for what they mean and the goals.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from extractor.cache import ResultCache  # noqa: E402
+from extractor.document import load_document  # noqa: E402
+from extractor.engine import Extractor  # noqa: E402
+from extractor.llm import LLMClient, LLMConfig  # noqa: E402
+from extractor.output import to_json, write_atomic  # noqa: E402
+from extractor.prompting import render_messages  # noqa: E402
+
+REPORTS = sorted((ROOT / "tests" / "fixtures").glob("*.txt"))
+MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+
+
+def engine(base_url: str, cache_dir: Path) -> Extractor:
+    client = LLMClient(LLMConfig(base_url=base_url, model=MODEL, api_key="sk-bench", max_attempts=1))
+    return Extractor(client, model=MODEL, mode="json", cache=ResultCache(cache_dir))
+
+
+def timed(fn):  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    value = fn()
+    return value, time.perf_counter() - started
+
+
+class StandIn:
+    """bench/replayserver.py in a process of its own, so it does not share the engine's GIL."""
+
+    def __init__(self, latency: float) -> None:
+        cassettes = [str(p) for p in sorted((ROOT / "cassettes").glob("*.yaml"))]
+        self.proc = subprocess.Popen([sys.executable, str(ROOT / "bench" / "replayserver.py"), *cassettes,
+                                      "--latency", str(latency), "--fallback"], stdout=subprocess.PIPE, text=True)
+        self.base_url = self.proc.stdout.readline().strip()  # type: ignore[union-attr]
+
+    def stats(self) -> dict[str, int]:
+        with urllib.request.urlopen(self.base_url + "/stats") as response:
+            return json.loads(response.read())
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait()
+
+
+def bench_report(path: Path, server: StandIn, latency: float, work: Path) -> dict[str, object]:
+    doc, load_s = timed(lambda: load_document(path))
+    plan = Extractor(None, model=MODEL, mode="json").plan(doc)
+    chunks = [(job.kind, c) for job in plan for c in job.chunks]
+    user_chars = sum(len(render_messages(kind, c)[1]["content"]) for kind, c in chunks)
+    row: dict[str, object] = {"report": path.name, "chars": len(doc.text), "sections": len(plan),
+                              "requests": len(chunks), "load_s": round(load_s, 4),
+                              "user_prompt_chars_per_document_char": round(user_chars / len(doc.text), 2)}
+    for c in (1, 4, 8, 16):
+        ex = engine(server.base_url, work / f"{path.stem}-c{c}")
+        sent_before = server.stats()["prompt_chars"]
+        result, wall = timed(lambda: ex.run(doc, plan, concurrency=c))
+        bound = math.ceil(len(chunks) / c) * latency
+        row[f"c{c}_s"] = round(wall, 3)
+        row[f"c{c}_vs_bound"] = round(wall / bound, 3)
+        if c == 1:
+            row["prompt_chars_per_document_char"] = round((server.stats()["prompt_chars"] - sent_before)
+                                                          / len(doc.text), 2)
+        if c == 8:
+            warm, warm_s = timed(lambda: ex.run(doc, plan, concurrency=c))
+            out = work / f"{path.stem}.json"
+            _, write_s = timed(lambda: write_atomic(out, to_json(warm)))
+            row.update(warm_s=round(warm_s, 4), warm_requests=warm.usage.requests,
+                       cold_over_warm=round(wall / warm_s, 1), overhead_s=round(load_s + warm_s + write_s, 4),
+                       checks=len(result.checks), records=len(result.records))
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--latency", type=float, default=0.2, help="Seconds the stand-in waits per reply.")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
+    args = parser.parse_args()
+    server = StandIn(args.latency)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            rows = [bench_report(p, server, args.latency, Path(tmp)) for p in REPORTS]
+    finally:
+        server.close()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    machine = {"python": platform.python_version(), "machine": platform.machine(), "system": platform.system(),
+               "cpus": __import__("os").cpu_count(), "processor": platform.processor() or "unknown"}
+    results = {"latency_s": args.latency, "peak_rss_mb": round(peak_mb, 1), "machine": machine, "reports": rows}
+    args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    columns = ["report", "requests", "c1_vs_bound", "c4_vs_bound", "c8_vs_bound", "c16_vs_bound",
+               "cold_over_warm", "warm_requests", "overhead_s", "prompt_chars_per_document_char",
+               "user_prompt_chars_per_document_char"]
+    print(" | ".join(columns))
+    for row in rows:
+        print(" | ".join(str(row[c]) for c in columns))
+    print(f"peak memory {peak_mb:.0f} MB · latency {args.latency}s per reply · results in {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,152 @@
+"""Faults injected by a local stand-in server that replays recorded replies (bench/replayserver.py).
+
+For every fault the run finishes, every section ends extracted or failed with its reason,
+nothing already extracted is lost, and the retries are the configured ones: asserted on the
+server's request log and on the waits the client asked for (the clock is injected), never on
+elapsed time.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bench.replayserver import Fault, ReplayServer
+from extractor.cache import ResultCache
+from extractor.document import Document
+from extractor.engine import Extractor
+from extractor.llm import LLMClient, LLMConfig
+from extractor.result import Result
+
+from .conftest import REPORT_2026
+
+CASSETTE = Path(__file__).parent.parent / "cassettes" / "test_direction_tasks_and_a_warm_rerun.yaml"
+MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+TASKS = {"assigned": "510", "completed": "379", "completed_on_time": "354", "completed_late": "25", "pending": "131"}
+
+
+def extract(doc: Document, server: ReplayServer, tmp_path: Path, *, timeout: float = 5.0,
+            max_attempts: int = 4, retry_failed: bool = False, max_tokens: int = 1024) -> tuple[Result, list[float]]:
+    slept: list[float] = []
+    config = LLMConfig(base_url=server.base_url, model=MODEL, api_key="sk-fault", timeout=timeout,
+                       max_attempts=max_attempts, backoff_base=1.0, max_tokens=max_tokens)
+    engine = Extractor(LLMClient(config, sleep=slept.append), model=MODEL, mode="json",
+                       cache=ResultCache(tmp_path / "cache"), retry_failed=retry_failed)
+    return engine.run(doc, engine.plan(doc, ["I"])), slept
+
+
+def tasks_of(result: Result) -> dict[str, str]:
+    [rec] = [r for r in result.records if r.type == "tasks"]
+    return {name: f.value for name, f in rec.figures.items() if f}
+
+
+def test_clean_replay_matches_the_recording(report_2026: Document, tmp_path: Path) -> None:
+    with ReplayServer([CASSETTE]) as server:
+        result, slept = extract(report_2026, server, tmp_path)
+    assert tasks_of(result) == TASKS and slept == []
+    assert result.usage.requests == len(server.log) and set(server.log) == {"replay"}
+    assert (result.usage.prompt_tokens, result.usage.completion_tokens) == (server.prompt_tokens,
+                                                                           server.completion_tokens)
+
+
+@pytest.mark.parametrize("fault, waits", [
+    (Fault("status", 429, {"Retry-After": "7"}), [7.0]),
+    (Fault("status", 500), [None]), (Fault("status", 502), [None]), (Fault("status", 503), [None]),
+    (Fault("hang", seconds=1.5), [None]), (Fault("drop"), [None]),
+])
+def test_transient_faults_are_retried_then_the_run_completes(report_2026: Document, tmp_path: Path,
+                                                            fault: Fault, waits: list) -> None:
+    with ReplayServer([CASSETTE], script=[fault]) as server:
+        result, slept = extract(report_2026, server, tmp_path, timeout=0.5)
+    assert server.log[0] == fault.kind and server.log[1:] == ["replay"] * (len(server.log) - 1)
+    assert result.usage.retries == 1 and result.usage.requests == len(server.log)
+    assert [w if w == 7.0 else None for w in slept] == waits and all(0.5 <= w <= 60 for w in slept)
+    assert result.sections[0].status == "extracted" and tasks_of(result) == TASKS
+
+
+def test_retries_are_bounded_and_the_failure_is_reported(report_2026: Document, tmp_path: Path) -> None:
+    script = [Fault("status", 503)] * 3
+    with ReplayServer([CASSETTE], script=script) as server:
+        result, slept = extract(report_2026, server, tmp_path, max_attempts=3)
+    section = result.sections[0]
+    assert server.log[:3] == ["status"] * 3 and len(slept) == 2
+    assert slept[1] > 0 and slept[0] <= 1.0 < slept[1] <= 2.0  # exponential backoff with jitter
+    assert section.status == "partial" and section.failed_chunks == 1
+    assert section.errors == ["I#1: model server answered 503: Error code: 503 - {'error': {'message': "
+                              "'injected fault', 'type': 'server_error'}}"]
+    assert tasks_of(result) == TASKS  # the other pieces are kept
+
+
+@pytest.mark.parametrize("kind", ["malformed", "bad_schema"])
+def test_broken_replies_are_asked_again(report_2026: Document, tmp_path: Path, kind: str) -> None:
+    with ReplayServer([CASSETTE], script=[Fault(kind)]) as server:
+        result, _ = extract(report_2026, server, tmp_path)
+    assert server.log[0] == kind and result.usage.requests == len(server.log)
+    assert result.sections[0].status == "extracted" and tasks_of(result) == TASKS
+
+
+def test_an_invalid_answer_is_settled_until_asked_to_retry(report_2026: Document, tmp_path: Path) -> None:
+    """A reply still invalid after its re-ask is the model's answer to those messages: the next
+    run reports it from the cache without asking; --retry-failed asks again."""
+    with ReplayServer([CASSETTE], script=[Fault("bad_schema")] * 2) as server:
+        first, _ = extract(report_2026, server, tmp_path)
+    [error] = first.sections[0].errors
+    assert error.startswith("I#1: invalid reply after 2 attempts") and server.log[:2] == ["bad_schema"] * 2
+    with ReplayServer([CASSETTE]) as server:
+        second, _ = extract(report_2026, server, tmp_path)
+        assert server.log == [] and second.sections[0].errors == [error]
+        assert second.usage.cache_hits == first.sections[0].chunks
+        third, _ = extract(report_2026, server, tmp_path, retry_failed=True)
+        assert server.log == ["replay"] and third.sections[0].status == "extracted"
+    assert tasks_of(first) == tasks_of(second) == tasks_of(third) == TASKS
+
+
+def test_a_truncated_reply_is_never_accepted(report_2026: Document, tmp_path: Path) -> None:
+    with ReplayServer([CASSETTE], script=[Fault("truncated")]) as server:
+        result, _ = extract(report_2026, server, tmp_path)
+    assert server.log[0] == "truncated"
+    section = result.sections[0]
+    # The cut-off piece (I#1) is split and its halves asked; they have no recording (404), so the
+    # piece is reported failed. Nothing from the cut-off reply is kept; the other pieces are.
+    assert "404" in server.log
+    assert not any(r.chunk_id in {"I#1", "I#1a", "I#1b"} for r in result.records)
+    assert section.failed_chunks == 1 and section.errors[0].startswith("I#1: model server answered 404")
+    assert tasks_of(result) == TASKS
+    # The cut-off is remembered with its token limit: a re-run goes straight to the halves.
+    with ReplayServer([CASSETTE]) as server:
+        again, _ = extract(report_2026, server, tmp_path)
+    assert server.log and "replay" not in server.log and again.sections[0].errors == section.errors
+    with ReplayServer([CASSETTE]) as server:  # with room for a longer reply, it is asked again
+        roomier, _ = extract(report_2026, server, tmp_path, max_tokens=2048)
+    assert server.log == ["replay"] and roomier.sections[0].status == "extracted"
+
+
+def test_a_killed_run_resumes_from_the_cache(tmp_path: Path) -> None:
+    env = {**os.environ, "EXTRACTOR_CONFIG": str(tmp_path / "none.toml"), "EXTRACTOR_REVIEW_DB": str(tmp_path / "r.db")}
+    out = tmp_path / "out.json"
+    with ReplayServer([CASSETTE], latency=0.4) as server:
+        cmd = [sys.executable, "-m", "extractor", "extract", str(REPORT_2026), "--sections", "I", "--base-url",
+               server.base_url, "--model", MODEL, "--cache-dir", str(tmp_path / "cache"), "-o", str(out)]
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while server.log.count("replay") < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.6)  # let the third reply land in the cache
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        before = len(server.log)
+        rerun = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert result["usage"]["cache_hits"] >= 2 and result["usage"]["requests"] == len(server.log) - before
+    assert result["usage"]["cache_hits"] + result["usage"]["requests"] >= result["sections"][0]["chunks"]
+    assert result["sections"][0]["status"] == "extracted"
+    with sqlite3.connect(tmp_path / "r.db") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
