@@ -110,6 +110,25 @@ def review_correct(item_id: int, assignments: list[str] = typer.Argument(..., he
     _decide(item_id, "corrected", store, note, reviewer, override, correction)
 
 
+@review_app.command("serve")
+def review_serve(port: int = typer.Option(8700, "--port", help="Port on 127.0.0.1."),
+                 host: str = typer.Option("127.0.0.1", "--host", help="Bind elsewhere only on purpose: anyone who "
+                                          "reaches the port can decide items."),
+                 reviewer: Optional[str] = WhoOpt, store: Optional[Path] = StoreOpt) -> None:
+    """Review in the browser: the queue, each item beside its source passage, the whole report."""
+    import uvicorn
+
+    from .web import create_app
+
+    app = create_app(store, reviewer)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        Console(stderr=True).print(f"[bold yellow]warning:[/] serving on {host}: the review pages are open to "
+                                   "every machine that can reach this port")
+    out.print(f"review pages at http://{'localhost' if host in ('127.0.0.1', '::1') else host}:{port}/ "
+              "(Ctrl+C to stop)", highlight=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
 def checks_table(checks: list[Check], title: str) -> Table:
     table = Table("rule", "status", "section", "expression", title=title)
     for c in checks:

@@ -22,7 +22,7 @@ from typing import Any
 import platformdirs
 
 from .errors import ExtractorError
-from .result import Check
+from .result import Check, Result
 
 STATUSES = ("open", "approved", "rejected", "corrected")
 MIGRATIONS = [
@@ -37,6 +37,9 @@ MIGRATIONS = [
         id INTEGER PRIMARY KEY AUTOINCREMENT, item_id INTEGER NOT NULL REFERENCES items(id), at TEXT NOT NULL,
         who TEXT NOT NULL, action TEXT NOT NULL, previous_status TEXT NOT NULL, new_status TEXT NOT NULL,
         note TEXT, detail_json TEXT);""",
+    # The latest result of each document, so a review page can show its records and figures.
+    """CREATE TABLE results (
+        content_hash TEXT PRIMARY KEY, source TEXT, result_json TEXT NOT NULL, saved_at TEXT NOT NULL);""",
 ]
 
 
@@ -148,13 +151,47 @@ class ReviewStore:
     def get_by_key(self, key: str) -> Item:
         return _item(self._db.execute("SELECT * FROM items WHERE key = ?", (key,)).fetchone())
 
-    def items(self, status: str | None = None, content_hash: str | None = None) -> list[Item]:
-        query, args = "SELECT * FROM items WHERE 1=1", []
-        if status:
-            query, args = query + " AND status = ?", [*args, status]
-        if content_hash:
-            query, args = query + " AND content_hash = ?", [*args, content_hash]
-        return [_item(r) for r in self._db.execute(query + " ORDER BY id", args)]
+    def items(self, status: str | None = None, content_hash: str | None = None, *, section_id: str | None = None,
+              rule: str | None = None, severity: str | None = None) -> list[Item]:
+        """Items oldest first; each given filter must match exactly."""
+        filters = {"status": status, "content_hash": content_hash, "section_id": section_id, "rule": rule,
+                   "severity": severity}
+        given = {column: value for column, value in filters.items() if value}
+        where = "".join(f" AND {column} = ?" for column in given)
+        return [_item(r) for r in self._db.execute(f"SELECT * FROM items WHERE 1=1{where} ORDER BY id",
+                                                   list(given.values()))]
+
+    def counts(self) -> dict[str, int]:
+        """Items per status, every status listed."""
+        rows = self._db.execute("SELECT status, COUNT(*) AS n FROM items GROUP BY status")
+        return {status: 0 for status in STATUSES} | {r["status"]: r["n"] for r in rows}
+
+    def recent_decisions(self, limit: int = 10) -> list[dict[str, Any]]:
+        """The newest audit entries, each with its item's rule, section and source."""
+        rows = self._db.execute("""SELECT audit.*, items.rule, items.section_id, items.source, items.expression
+                                   FROM audit JOIN items ON items.id = audit.item_id
+                                   ORDER BY audit.id DESC LIMIT ?""", (limit,))
+        return [dict(r) for r in rows]
+
+    def save_result(self, result: Result) -> None:
+        """Keep a run's result for the review pages; a run of some sections replaces only those."""
+        result = _merged(self.result(result.content_hash), result)
+        with self._write() as db:
+            db.execute("""INSERT INTO results (content_hash, source, result_json, saved_at) VALUES (?, ?, ?, ?)
+                          ON CONFLICT(content_hash) DO UPDATE SET source = excluded.source,
+                          result_json = excluded.result_json, saved_at = excluded.saved_at""",
+                       (result.content_hash, result.source, result.model_dump_json(), _now()))
+
+    def result(self, content_hash: str) -> Result | None:
+        row = self._db.execute("SELECT result_json FROM results WHERE content_hash = ?", (content_hash,)).fetchone()
+        return Result.model_validate_json(row["result_json"]) if row else None
+
+    def documents(self) -> dict[str, str]:
+        """Content hash → source path of every document with items or a saved result."""
+        rows = self._db.execute("""SELECT content_hash, MAX(source) AS source FROM
+                                   (SELECT content_hash, source FROM items UNION ALL SELECT content_hash, source FROM results)
+                                   GROUP BY content_hash ORDER BY source""")
+        return {r["content_hash"]: r["source"] or r["content_hash"][:12] for r in rows}
 
     def decide(self, item_id: int, status: str, *, who: str, note: str | None = None,
                correction: dict[str, str] | None = None, override: bool = False) -> Item:
@@ -194,6 +231,17 @@ class ReviewStore:
         with self._write() as db:
             db.executemany("UPDATE items SET reextract_pending = 0 WHERE content_hash = ? AND section_id = ?",
                            [(content_hash, s) for s in section_ids])
+
+
+def _merged(old: Result | None, new: Result) -> Result:
+    if old is None:
+        return new
+    fresh = {s.id for s in new.sections}
+    merged = new.model_copy(deep=True)
+    merged.sections = [s for s in old.sections if s.id not in fresh] + merged.sections
+    merged.records = [r for r in old.records if r.section_id not in fresh] + merged.records
+    merged.checks = [c for c in old.checks if c.section_id not in fresh] + merged.checks
+    return merged
 
 
 def _item(row: sqlite3.Row) -> Item:

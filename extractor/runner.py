@@ -60,6 +60,7 @@ def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, 
             timings.append(time.monotonic() - started)
             if store is not None:
                 flag_result(store, results[-1], doc)
+                store.save_result(results[-1])
                 store.reextracted(doc.content_hash, {s.id for s in results[-1].sections
                                                      if s.id in refresh and s.status == "extracted"})
             if targets[0] is not None and fmt == "json":

@@ -144,3 +144,37 @@ def test_a_killed_writer_leaves_a_consistent_store(tmp_path: Path) -> None:
     assert 20 <= len(decided) == len(log) < 400
     assert {e["item_id"] for e in log} == {i.id for i in decided}
     store.decide(store.items("open")[0].id, "approved", who="minh")  # still writable
+
+
+def test_a_store_from_the_previous_version_is_migrated_in_place(tmp_path: Path) -> None:
+    from extractor.review import MIGRATIONS
+
+    path = tmp_path / "review.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript(MIGRATIONS[0] + "PRAGMA user_version=1;")
+    old.execute("""INSERT INTO items (key, content_hash, rule, severity, expression, check_json, passage,
+                   passage_start, first_seen, last_seen) VALUES ('k', 'h', 'identity', 'error', '1 + 1 ≠ 3 ✗',
+                   '{"rule": "identity", "category": "source", "status": "fail", "severity": "error",
+                     "expression": "1 + 1 ≠ 3 ✗", "key": "k"}', 'p', 0, 'then', 'then')""")
+    old.commit()
+    old.close()
+    store = ReviewStore(path)
+    assert store._db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    assert [i.expression for i in store.items()] == ["1 + 1 ≠ 3 ✗"] and store.result("h") is None
+
+
+def test_a_run_of_some_sections_replaces_only_those_in_the_kept_result(tmp_path: Path) -> None:
+    from extractor.result import SectionResult
+
+    store = ReviewStore(tmp_path / "review.sqlite3")
+    whole, _ = _result(TASKS, tasks_record)
+    whole.sections = [SectionResult(id=s, title=s, kind="direction", status="extracted", chunks=1) for s in ("I", "II")]
+    store.save_result(whole)
+    again = whole.model_copy(deep=True)
+    again.sections, again.records = [whole.sections[1].model_copy(update={"status": "cached"})], []
+    again.checks = []
+    store.save_result(again)
+    kept = store.result(whole.content_hash)
+    assert [(s.id, s.status) for s in kept.sections] == [("I", "extracted"), ("II", "cached")]
+    assert kept.records == whole.records and kept.checks == [c for c in whole.checks if c.section_id != "II"]
+    assert store.documents() == {whole.content_hash: "report.txt"}

@@ -1,0 +1,146 @@
+"""The review pages over HTTP (Starlette's test client): what they show, and that every
+decision goes through the store's own rules and lands in its audit log."""
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from extractor.document import Document
+from extractor.review import ReviewStore
+from extractor.web import create_app
+
+from .reviewdata import build_store
+
+
+@pytest.fixture
+def store_path(tmp_path: Path) -> Path:
+    return build_store(tmp_path)[0]
+
+
+@pytest.fixture
+def client(store_path: Path) -> TestClient:
+    return TestClient(create_app(store_path, reviewer="lan"))
+
+
+def token(html: str) -> str:
+    return re.search(r'name="token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+
+
+def item_id(store_path: Path, expression_part: str) -> int:
+    [item] = [i for i in ReviewStore(store_path).items() if expression_part in i.expression]
+    return item.id
+
+
+def test_the_queue_lists_open_items_with_filters_and_counts(client: TestClient, store_path: Path) -> None:
+    items = ReviewStore(store_path).items()
+    page = client.get("/").text
+    assert f"open: {len(items)}" in page and "approved: 0" in page
+    assert "402 vs 389: 3,3419%, printed giảm 3,34% ✗" in page and "52 vs 50" in page
+    only_ii2 = client.get("/", params={"section": "II.2"}).text
+    assert "402 vs 389" in only_ii2 and "52 vs 50" not in only_ii2
+    assert "Nothing to review" in client.get("/", params={"status": "approved"}).text
+
+
+def test_an_item_shows_its_passage_with_the_figures_at_their_offsets(client: TestClient, store_path: Path,
+                                                                    report_2026: Document) -> None:
+    item = ReviewStore(store_path).get(item_id(store_path, "402 vs 389"))
+    page = client.get(f"/items/{item.id}").text
+    for fig in item.check.figures:  # each figure is highlighted exactly where the text has it
+        assert re.search(rf'<mark class="fig-fail" [^>]*data-start="{fig.start}">{re.escape(fig.text)}</mark>', page)
+        assert report_2026.text[fig.start:fig.end] == fig.text
+    # The figures sit in footnote 6, which is shown beneath section II.2 that cites it.
+    footnote = next(fn for fn in report_2026.footnotes if fn.number == 6)
+    assert footnote.section_id == "II.2" and 'id="fn-6"' in page
+    assert item.check.expression in page and 'id="approve"' in page and 'id="reject"' in page
+
+
+def test_a_decision_needs_the_page_token_and_lands_in_the_audit_log(client: TestClient, store_path: Path) -> None:
+    target = item_id(store_path, "402 vs 389")
+    form = token(client.get(f"/items/{target}").text)
+    forged = client.post(f"/items/{target}", data={"action": "approve", "token": "guess"})
+    foreign = client.post(f"/items/{target}", data={"action": "approve", "token": form},
+                          headers={"Origin": "http://evil.example"})
+    assert forged.status_code == foreign.status_code == 403
+    assert ReviewStore(store_path).get(target).status == "open" and ReviewStore(store_path).audit(target) == []
+
+    done = client.post(f"/items/{target}", data={"action": "approve", "token": form, "reviewer": "minh",
+                                                  "note": "báo cáo in như vậy"}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == f"/items/{target}"
+    item = ReviewStore(store_path).get(target)
+    assert (item.status, item.decided_by, item.note) == ("approved", "minh", "báo cáo in như vậy")
+    [entry] = ReviewStore(store_path).audit(target)
+    assert (entry["who"], entry["previous_status"], entry["new_status"]) == ("minh", "open", "approved")
+    assert "minh" in client.get("/").text  # newest decisions
+
+
+def test_reject_needs_a_note_and_correct_takes_a_value_as_printed(client: TestClient, store_path: Path) -> None:
+    target = item_id(store_path, "402 vs 389")
+    form = token(client.get(f"/items/{target}").text)
+    refused = client.post(f"/items/{target}", data={"action": "reject", "token": form})
+    assert refused.status_code == 400 and "a note is required" in refused.text
+    assert ReviewStore(store_path).get(target).status == "open"
+
+    client.post(f"/items/{target}", data={"action": "correct", "token": form, "field": "previous_value",
+                                          "value": "416", "note": "cùng kỳ là 416 người"})
+    item = ReviewStore(store_path).get(target)
+    assert item.status == "corrected" and item.correction == {"previous_value": "416"}
+    again = client.post(f"/items/{target}", data={"action": "approve", "token": form, "note": "x"})
+    assert again.status_code == 400 and "already corrected" in again.text  # no silent overwrite
+    assert len(ReviewStore(store_path).audit(target)) == 1
+
+
+def test_report_markup_is_shown_as_text(client: TestClient, store_path: Path) -> None:
+    target = item_id(store_path, "52 vs 50")
+    item = ReviewStore(store_path).get(target)
+    for page in (client.get(f"/items/{target}").text, client.get(f"/documents/{item.content_hash}").text):
+        assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
+        assert "<script>alert" not in page
+
+
+def test_the_document_page_marks_every_figure_of_the_extracted_sections(client: TestClient, store_path: Path,
+                                                                        report_2026: Document) -> None:
+    store = ReviewStore(store_path)
+    page = client.get(f"/documents/{report_2026.content_hash}").text
+    marked = {int(s) for s in re.findall(r'<mark class="fig-[a-z]+" [^>]*data-start="(\d+)"', page)}
+    in_ii2 = {f.mention.start for f in report_2026.figures if f.section_id == "II.2"}
+    assert marked == in_ii2  # every figure of II.2, and nothing outside the extracted section
+    result = store.result(report_2026.content_hash)
+    assert result.sections[0].status in ("extracted", "partial") and result.records
+    used = {f.start for r in result.records for f in r.figures.values() if f}
+    assert used and used <= marked and re.search(r'<mark class="fig-(read|pass)" ', page)
+    missed = {int(s) for s in re.findall(r'<mark class="fig-missed" [^>]*data-start="(\d+)"', page)}
+    assert missed and not missed & used
+    flagged = item_id(store_path, "402 vs 389")
+    assert f'href="/items/{flagged}"' in page and 'href="#sec-II.2"' in page
+
+
+def test_serve_prints_its_address_and_warns_when_it_binds_beyond_this_machine(store_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "COLUMNS": "200"}
+    proc = subprocess.Popen([sys.executable, "-m", "extractor", "review", "serve", "--port", str(port),
+                             "--host", "0.0.0.0", "--store", str(store_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert f":{port}/" in proc.stdout.readline()  # type: ignore[union-attr]
+        for _ in range(100):
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert page.status_code == 200 and "402 vs 389" in page.text
+    finally:
+        proc.terminate()
+        _, stderr = proc.communicate(timeout=10)
+    assert "warning: serving on 0.0.0.0" in stderr
