@@ -52,15 +52,21 @@ def _empty_reply(body: dict) -> bytes:
 
 
 def load_recordings(paths: list[Path]) -> dict[str, list[bytes]]:
-    """Successful replies of the cassettes, by request key, in recorded order."""
+    """Complete replies of the cassettes, by request key, in recorded order. A reply cut off by
+    the token limit it was recorded under is left out (the fault script injects cut-offs)."""
     replies: dict[str, list[bytes]] = {}
     for path in paths:
         for exchange in yaml.safe_load(path.read_text(encoding="utf-8"))["interactions"]:
-            if exchange["response"]["status"]["code"] != 200:
+            body = exchange["response"]["body"]["string"]
+            if exchange["response"]["status"]["code"] != 200 or _cut_off(body):
                 continue
             key = _key(json.loads(exchange["request"]["body"]))
-            replies.setdefault(key, []).append(exchange["response"]["body"]["string"].encode())
+            replies.setdefault(key, []).append(body.encode())
     return replies
+
+
+def _cut_off(body: str) -> bool:
+    return any(c.get("finish_reason") == "length" for c in json.loads(body).get("choices", []))
 
 
 class ReplayServer:

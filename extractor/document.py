@@ -2,6 +2,7 @@
 section tree → number inventory. Everything later stages need, with exact offsets."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, replace
@@ -43,7 +44,7 @@ class Document:
     def text(self) -> str:
         return self.normalized.text
 
-    @property
+    @functools.cached_property
     def content_hash(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 

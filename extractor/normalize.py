@@ -6,6 +6,7 @@ acute). All matching happens on NFC text; users and reviewers need original offs
 from __future__ import annotations
 
 import bisect
+import re
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -37,6 +38,9 @@ class NormalizedText:
         return self.to_original(start), self.to_original(end)
 
 
+_LINE = re.compile(r"[^\n]*\n?")
+
+
 def normalize(original: str) -> NormalizedText:
     if "\r" not in original and unicodedata.is_normalized("NFC", original):
         return NormalizedText(original)
@@ -44,27 +48,29 @@ def normalize(original: str) -> NormalizedText:
     norm_at: list[int] = [0]
     orig_at: list[int] = [0]
     n = 0
-    i = 0
-    length = len(original)
-    while i < length:
-        j = i + 1
-        if original[i] == "\r":
-            cluster, j = "\n", (i + 2 if original[i + 1:i + 2] == "\n" else i + 1)
-        else:
-            while j < length and unicodedata.combining(original[j]):
-                j += 1
-            cluster = unicodedata.normalize("NFC", original[i:j])
-        if len(cluster) != j - i or cluster != original[i:j]:
-            if norm_at[-1] != n:
-                norm_at.append(n)
-                orig_at.append(i)
-            norm_at[-1], orig_at[-1] = n, i
+    for line in _LINE.finditer(original):
+        text = line.group()
+        if "\r" not in text and unicodedata.is_normalized("NFC", text):  # most lines: copy as they are
+            out.append(text)
+            n += len(text)
+            continue
+        i, length = line.start(), line.end()
+        while i < length:
+            j = i + 1
+            if original[i] == "\r":
+                cluster, j = "\n", (i + 2 if original[i + 1:i + 2] == "\n" else i + 1)
+            else:
+                while j < length and unicodedata.combining(original[j]):
+                    j += 1
+                cluster = unicodedata.normalize("NFC", original[i:j])
+            if len(cluster) != j - i or cluster != original[i:j]:
+                if norm_at[-1] != n:
+                    norm_at.append(n)
+                    orig_at.append(i)
+                norm_at[-1], orig_at[-1] = n, i
+                norm_at.append(n + len(cluster))
+                orig_at.append(j)
             out.append(cluster)
             n += len(cluster)
-            norm_at.append(n)
-            orig_at.append(j)
-        else:
-            out.append(cluster)
-            n += len(cluster)
-        i = j
+            i = j
     return NormalizedText("".join(out), tuple(norm_at), tuple(orig_at))

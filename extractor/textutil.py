@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -16,11 +17,13 @@ def fold(text: str) -> str:
     matched on this skeleton. Each character folds to exactly one character, so offsets found
     in the folded string are valid in the original (NFC) string too.
     """
-    out = []
-    for ch in text.translate(_FOLD_EXTRA):
-        base = unicodedata.normalize("NFD", ch)[0]
-        out.append(base.lower() if len(base.lower()) == 1 else ch)
-    return "".join(out)
+    return "".join(map(_fold_char, text.translate(_FOLD_EXTRA)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    base = unicodedata.normalize("NFD", ch)[0].lower()
+    return base if len(base) == 1 else ch
 
 
 @dataclass(frozen=True)

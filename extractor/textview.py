@@ -30,37 +30,36 @@ class TextView:
         return [m.span() for m in re.finditer(pattern, self.text)]
 
 
+_RUN = re.compile(r"\s+|\S+")
+
+
 def build_view(doc: str, segments: list[Span], drop: list[Span] = ()) -> TextView:
     """Concatenate `segments` of `doc`, skipping characters inside `drop` and collapsing every
     whitespace run (line breaks and segment joins included) into one space."""
-    dropped = sorted(drop)
-    chars: list[str] = []
+    holes = sorted(drop)
+    parts: list[str] = []
     offsets: list[int] = []
-    k = 0
+    after_space = True  # no leading space
     for start, end in segments:
-        pos = start
-        while pos < end:
-            while k < len(dropped) and dropped[k][1] <= pos:
-                k += 1
-            if k < len(dropped) and dropped[k][0] <= pos < dropped[k][1]:
-                pos = dropped[k][1]
-                continue
-            ch = doc[pos]
-            if ch.isspace():
-                if chars and chars[-1] != " ":
-                    chars.append(" ")
-                    offsets.append(pos)
-            else:
-                chars.append(ch)
-                offsets.append(pos)
-            pos += 1
-        if chars and chars[-1] != " ":
-            chars.append(" ")
+        for a, b in subtract((start, end), holes):
+            for run in _RUN.finditer(doc, a, b):
+                if run.group().isspace():
+                    if not after_space:
+                        parts.append(" ")
+                        offsets.append(run.start())
+                        after_space = True
+                else:
+                    parts.append(run.group())
+                    offsets.extend(range(run.start(), run.end()))
+                    after_space = False
+        if not after_space:
+            parts.append(" ")
             offsets.append(end)
-    while chars and chars[-1] == " ":
-        chars.pop()
+            after_space = True
+    if parts and parts[-1] == " ":
+        parts.pop()
         offsets.pop()
-    return TextView("".join(chars), tuple(offsets))
+    return TextView("".join(parts), tuple(offsets))
 
 
 def subtract(span: Span, holes: list[Span]) -> list[Span]:
