@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ from .review import STATUSES, Item, ReviewError, ReviewStore, reviewer_name
 
 FILTERS = ("document", "section", "rule", "severity", "status")
 RANK = {"fail": 3, "warn": 2, "pass": 1, "skip": 0}
+_LINE_BREAKS = re.compile(r"[ \t]*\n\s*")
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ def create_app(store: Path | None = None, reviewer: str | None = None) -> Starle
     settings = Settings(store=store, reviewer=reviewer_name(reviewer), token=secrets.token_urlsafe(32))
     env = jinja2.Environment(loader=jinja2.PackageLoader("extractor", "templates"),
                              autoescape=jinja2.select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
+    # PDF text keeps a blank line between printed lines: show each line once, offsets untouched.
+    env.filters["lines"] = lambda text: _LINE_BREAKS.sub("\n", text)
     templates = Jinja2Templates(env=env)
 
     def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
