@@ -15,7 +15,8 @@ from .export import metadata_dict
 from .kinds import kind_of, reads_text, reply_model
 from .llm import InvalidReply, LLMClient, TruncatedReply, Usage, json_schema_of
 from .prompting import render_messages, template_versions
-from .records import FigureResolver, copied_from, build_records, figure_value, merge_records, referenced_starts
+from .records import (FigureResolver, build_records, copied_from, figure_value, merge_records, read_list_kind,
+                      referenced_starts)
 from .result import Coverage, Record, Result, SectionResult, UsageTotals
 from .sections import Section
 from .textchecks import check_grounding
@@ -117,6 +118,7 @@ class Extractor:
     def _finish_section(self, result: Result, job: Job, outcomes: list[ChunkOutcome], doc: Document) -> None:
         ordered = sorted(outcomes, key=lambda o: job.chunks.index(o.chunk))
         records = merge_records([r for o in ordered for r in o.records])
+        read_list_kind(doc, records)
         failed = [o for o in ordered if o.error]
         cached = sum(1 for o in ordered if o.cached)
         status = "failed" if len(failed) == len(ordered) else "partial" if failed else \

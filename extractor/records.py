@@ -21,7 +21,7 @@ from .export import figure_dict
 from .kinds import record_type
 from .numbers import parse_vn_number
 from .result import Evidence, FigureValue, Issue, Record
-from .textutil import appears_in, collapse_ws
+from .textutil import appears_in, collapse_ws, fold
 
 
 class FigureResolver:
@@ -166,6 +166,28 @@ def merge_records(records: list[Record]) -> list[Record]:
             kept.figures.setdefault(name, fig)
         kept.issues.extend(rec.issues)
     return merged
+
+
+_PARTIAL = re.compile(r"\btrong (do|so)\b|\bchu yeu\b|\bnhu\s*:")
+_COMPLETE = re.compile(r"\b(bao )?gom\b")
+_LIST_OPENER_REACH = 160  # characters between a total and its first part: the same sentence
+
+
+def read_list_kind(doc: Document, records: list[Record]) -> None:
+    """Whether a total's list of parts is complete is printed in the words that open it:
+    "trong đó", "chủ yếu" (some of it) or "gồm" (all of it). Where those words stand between
+    the total and its first part, they decide; elsewhere the model's reading stays."""
+    for rec in records:
+        whole = rec.figures.get("value") or rec.figures.get("total")
+        starts = [p.figures["value"].start for p in rec.parts if p.figures.get("value")]
+        if whole is None or not starts or not 0 <= min(starts) - whole.end <= _LIST_OPENER_REACH:
+            continue
+        opener = fold(doc.view(whole.end, min(starts)).text)
+        if _PARTIAL.search(opener):
+            rec.parts_complete = False
+        elif _COMPLETE.search(opener):
+            rec.parts_complete = True
+
 
 
 def referenced_starts(records: list[Record]) -> set[int]:

@@ -32,6 +32,7 @@ def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, 
                           token_budget=token_budget, retry_failed=retry_failed)
     results: list[Result] = []
     timings: list[float] = []
+    awaiting = 0
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} chunks"),
                TextColumn("{task.fields[stats]}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as progress:
@@ -59,7 +60,7 @@ def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, 
                                          on_section=on_section))
             timings.append(time.monotonic() - started)
             if store is not None:
-                flag_result(store, results[-1], doc)
+                awaiting += flag_result(store, results[-1], doc)
                 store.save_result(results[-1])
                 store.reextracted(doc.content_hash, {s.id for s in results[-1].sections
                                                      if s.id in refresh and s.status == "extracted"})
@@ -67,6 +68,9 @@ def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, 
                 write_atomic(target, to_json(results[-1]))
     _emit(results, targets, output, fmt)
     console.print(_summary(results, timings))
+    if awaiting:
+        console.print(f"{awaiting} source inconsistencies await a reviewer: [bold]extractor review list[/] or "
+                      "[bold]extractor review serve[/]")
     return all(s.status in ("extracted", "cached") for r in results for s in r.sections)
 
 

@@ -237,6 +237,7 @@ def test_cli_extract_flags_a_real_inconsistency_and_honours_the_review(tmp_path:
 
     listed = json.loads(cli.invoke(app, ["review", "list", "--json", "--store", str(store)]).stdout)
     [item] = [i for i in listed if i["rule"] == "change"]
+    assert f"{len(listed)} source inconsistencies await a reviewer" in " ".join(first.output.split())
     shown_item = cli.invoke(app, ["review", "show", str(item["id"]), "--store", str(store)])
     assert "402 người" in shown_item.stdout and "3,34%" in shown_item.stdout
     decided = cli.invoke(app, ["review", "approve", str(item["id"]), "--reviewer", "lan", "--store", str(store),
@@ -253,6 +254,7 @@ def test_cli_extract_flags_a_real_inconsistency_and_honours_the_review(tmp_path:
                and not any(int(r["start"]) == f["start"] for c in data["checks"] for f in c["figures"]))
     again = json.loads(cli.invoke(app, ["review", "list", "--json", "--store", str(store)]).stdout)
     assert len(again) == len(listed)  # re-attached, not raised again
+    assert (f"{len(listed) - 1} source inconsistencies await" in " ".join(second.output.split())) == (len(listed) > 1)
     for path in tmp_path.rglob("*"):  # the key reaches no output, cache entry or review store
         assert not path.is_file() or SECRET.encode() not in path.read_bytes(), path
 

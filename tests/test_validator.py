@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from extractor.document import Document, parse_text
 from extractor.numbers import format_vn_number
-from extractor.records import figure_value
+from extractor.records import figure_value, read_list_kind
 from extractor.result import Check, Record
 from extractor.textchecks import check_grounding
 from extractor.validator import validate_section
@@ -177,3 +177,24 @@ def test_consistent_figures_pass_and_perturbations_beyond_tolerance_fail(raw: li
     moved = total + delta * q
     if moved > 0 and abs(delta) > limit:
         assert [c.status for c in checks_for(moved)] == ["fail"]
+
+
+DOCUMENTS = ("Trong tháng, UBND tỉnh, Chủ tịch UBND tỉnh đã ban hành hơn 2.530 văn bản đi, trong đó: 62 văn bản mật, "
+             "08 văn bản quy phạm pháp luật, 292 quyết định cá biệt.")
+
+
+def test_the_words_that_open_a_list_decide_whether_it_must_add_up() -> None:
+    """The model said the January 2026 list of documents was complete (a real reply); the text
+    says "trong đó", so the parts need only stay within "hơn 2.530"."""
+    doc = passage(DOCUMENTS)
+    parts = [label(doc, "direction", "part", value=p) for p in ("62 văn bản", "08 văn bản", "292 quyết")]
+    rec = label(doc, "direction", "documents", parts=parts, complete=True, total="hơn 2.530")
+    assert statuses(run(doc, rec)) == [("parts_total", "fail")]
+    read_list_kind(doc, [rec])
+    assert rec.parts_complete is False and statuses(run(doc, rec)) == [("parts_total", "pass")]
+
+    doc = passage("Tổng số hồ sơ tiếp nhận là 1.200 hồ sơ, gồm: 800 hồ sơ trực tuyến, 350 hồ sơ trực tiếp.")
+    parts = [label(doc, "admin_reform", "part", value=p) for p in ("800 hồ sơ", "350 hồ sơ")]
+    rec = label(doc, "admin_reform", "indicator", parts=parts, complete=None, value="1.200 hồ sơ")
+    read_list_kind(doc, [rec])
+    assert rec.parts_complete is True and statuses(run(doc, rec)) == [("parts_total", "fail")]  # 1.150 ≠ 1.200
