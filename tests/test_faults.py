@@ -150,3 +150,17 @@ def test_a_killed_run_resumes_from_the_cache(tmp_path: Path) -> None:
     assert result["sections"][0]["status"] == "extracted"
     with sqlite3.connect(tmp_path / "r.db") as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_token_budget_stops_sending_and_keeps_what_was_read(report_2026: Document, tmp_path: Path) -> None:
+    with ReplayServer([CASSETTE]) as server:
+        config = LLMConfig(base_url=server.base_url, model=MODEL, api_key="sk-fault")
+        engine = Extractor(LLMClient(config), model=MODEL, mode="json", cache=ResultCache(tmp_path / "cache"),
+                           token_budget=1)
+        result = engine.run(report_2026, engine.plan(report_2026, ["I"]))
+    section = result.sections[0]
+    assert server.log == ["replay"]  # the first piece spends the budget; no other is sent
+    assert section.status == "partial" and section.failed_chunks == section.chunks - 1
+    assert all(e.endswith(": token budget of 1 spent") for e in section.errors)
+    assert (result.usage.prompt_tokens, result.usage.completion_tokens) == (server.prompt_tokens,
+                                                                           server.completion_tokens) != (0, 0)
