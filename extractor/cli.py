@@ -122,13 +122,22 @@ def extract(
 @app.command()
 def validate(result_file: Path = typer.Argument(..., help="A JSON result written by `extract`."),
              source: Optional[Path] = typer.Option(None, "--source", help="The report, if not where the result says."),
+             store: Optional[Path] = typer.Option(None, "--store", help="Review store whose decisions to show "
+                                                  "(default: EXTRACTOR_REVIEW_DB or the user data dir)."),
              as_json: bool = JsonOpt) -> None:
-    """Re-run every check on a saved result, without any model. Exit 1 if a check fails."""
+    """Re-run every check on a saved result, without any model; show what reviewers decided.
+    Exit 1 if a check fails."""
     from .cli_review import checks_table
+    from .review import ReviewStore, default_store_path
     from .validator import load_result, source_of, validate_result
 
     result = load_result(result_file)
     checks = validate_result(result, source_of(result, source))
+    path = store or default_store_path()
+    decisions = ReviewStore(path) if path.exists() else None  # reading must not create a store
+    for check in checks:
+        item = decisions.get_by_key(check.key) if decisions else None
+        check.review = item and (item.decision() or {"status": "open", "item": item.id})
     if as_json:
         _print_json([c.model_dump(mode="json") for c in checks])
     else:

@@ -130,7 +130,8 @@ def review_serve(port: int = typer.Option(8700, "--port", help="Port on 127.0.0.
 
 
 def checks_table(checks: list[Check], title: str) -> Table:
-    table = Table("rule", "status", "section", "expression", title=title)
+    table = Table("rule", "status", "section", "expression", "review", title=title)
     for c in checks:
-        table.add_row(c.rule, Text(c.status, STYLE[c.status]), c.section_id or "-", c.expression)
+        review = f"{c.review['status']} #{c.review['item']}" if c.review else ""
+        table.add_row(c.rule, Text(c.status, STYLE[c.status]), c.section_id or "-", c.expression, review)
     return table

@@ -140,7 +140,7 @@ class ReviewStore:
                    ON CONFLICT(key) DO UPDATE SET last_seen = excluded.last_seen, source = excluded.source""",
                 (check.key, content_hash, source, check.section_id, check.record_id, check.rule, check.severity,
                  check.expression, check.model_dump_json(exclude={"review"}), passage, passage_start, now, now))
-        return self.get_by_key(check.key)
+        return self.get_by_key(check.key)  # type: ignore[return-value]  # just inserted
 
     def get(self, item_id: int) -> Item:
         row = self._db.execute("SELECT * FROM items WHERE id = ?", (item_id,)).fetchone()
@@ -148,8 +148,9 @@ class ReviewStore:
             raise ReviewError(f"no review item {item_id}")
         return _item(row)
 
-    def get_by_key(self, key: str) -> Item:
-        return _item(self._db.execute("SELECT * FROM items WHERE key = ?", (key,)).fetchone())
+    def get_by_key(self, key: str) -> Item | None:
+        row = self._db.execute("SELECT * FROM items WHERE key = ?", (key,)).fetchone()
+        return _item(row) if row else None
 
     def items(self, status: str | None = None, content_hash: str | None = None, *, section_id: str | None = None,
               rule: str | None = None, severity: str | None = None) -> list[Item]:

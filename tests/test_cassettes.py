@@ -230,10 +230,10 @@ def test_cli_extract_flags_a_real_inconsistency_and_honours_the_review(tmp_path:
         assert fn.section_id == "II.2" and any(a <= fig["start"] < fig["end"] <= b for a, b in fn.spans)
 
     # `validate` re-runs the checks on the saved result, without a model: same verdicts, exit 1.
-    validated = cli.invoke(app, ["validate", str(out), "--json"])
+    validated = cli.invoke(app, ["validate", str(out), "--json", "--store", str(store)])
     assert validated.exit_code == 1
-    assert [(c["rule"], c["status"], c["key"]) for c in json.loads(validated.stdout)] == \
-        [(c["rule"], c["status"], c["key"]) for c in data["checks"]]
+    assert [(c["rule"], c["status"], c["key"], c["review"]) for c in json.loads(validated.stdout)] == \
+        [(c["rule"], c["status"], c["key"], c["review"]) for c in data["checks"]]
 
     listed = json.loads(cli.invoke(app, ["review", "list", "--json", "--store", str(store)]).stdout)
     [item] = [i for i in listed if i["rule"] == "change"]
@@ -243,6 +243,8 @@ def test_cli_extract_flags_a_real_inconsistency_and_honours_the_review(tmp_path:
     decided = cli.invoke(app, ["review", "approve", str(item["id"]), "--reviewer", "lan", "--store", str(store),
                                "--note", "the report prints it so"])
     assert decided.exit_code == 0 and "approved by lan" in decided.stdout
+    now = json.loads(cli.invoke(app, ["validate", str(out), "--json", "--store", str(store)]).stdout)
+    assert [c["review"]["status"] for c in now if c["key"] == flag["key"]] == ["approved"]
 
     csv_out = tmp_path / "ii2.csv"
     second = cli.invoke(app, ["extract", str(REPORT_2026), *common, "--format", "csv", "-o", str(csv_out)])
