@@ -9,6 +9,7 @@ honouring Retry-After; a reply that fails the schema is sent back to the model w
 from __future__ import annotations
 
 import email.utils
+import copy
 import functools
 import logging
 import random
@@ -87,6 +88,20 @@ class InvalidReply(LLMError):
 def json_schema_of(model: type[BaseModel]) -> dict[str, Any]:
     """A reply model's JSON Schema, built once (pydantic takes ~10 ms each time). Do not mutate."""
     return model.model_json_schema()
+
+
+@functools.lru_cache(maxsize=None)
+def _schema_built_once(model: type[BaseModel]) -> type[BaseModel]:
+    """`model` as instructor should see it: instructor asks the reply model for its JSON Schema
+    on every request (a third of a request's CPU in the client, which serialises concurrent
+    requests under the GIL). Same name, fields and schema; the schema is built once and copied."""
+    def model_json_schema(cls: type[BaseModel], *args: Any, **kwargs: Any) -> dict[str, Any]:
+        if args or kwargs:
+            return BaseModel.model_json_schema.__func__(cls, *args, **kwargs)  # type: ignore[attr-defined]
+        return copy.deepcopy(json_schema_of(model))
+
+    return type(model.__name__, (model,), {"__module__": model.__module__, "__doc__": model.__doc__,
+                                           "model_json_schema": classmethod(model_json_schema)})
 
 
 def _retryable(exc: BaseException) -> bool:
@@ -183,7 +198,8 @@ class LLMClient:
                                                         "schema": json_schema_of(response_model)}}
         try:
             return self._client.chat.completions.create(
-                model=self.config.model, response_model=response_model, messages=[_literal(m) for m in messages],
+                model=self.config.model, response_model=_schema_built_once(response_model),
+                messages=[_literal(m) for m in messages],
                 max_retries=self.config.max_reasks, context=context, temperature=self.config.temperature,
                 max_tokens=self.config.max_tokens, seed=self.config.seed, **kwargs)
         except InstructorRetryException as exc:
