@@ -211,22 +211,21 @@ def _document_marks(doc: Document, result: Result | None, items: list[Item]) -> 
     for rec in result.records:
         for name, fig in _named_figures(rec):
             read_as.setdefault(fig, f"{rec.type} {rec.name or ''} · {name}".strip())
-    worst: dict[int, Check] = {}
+    checks_at: dict[int, list[Check]] = {}
     for check in result.checks:
         for f in check.figures:
-            if f.start not in worst or RANK[check.status] > RANK[worst[f.start].status]:
-                worst[f.start] = check
+            checks_at.setdefault(f.start, []).append(check)
     item_at = {f.start: i.id for i in items for f in i.check.figures}
     marks = [Mark(start, end, "fn-ref", "footnote marker") for start, end in doc.layout.marker_spans()]
     for fig in doc.figures:
         m = fig.mention
         if fig.section_id not in extracted:
             continue
-        check = worst.get(m.start)
-        title = read_as.get(m.start, "no record took this figure")
-        css = f"fig-{check.status}" if check else "fig-read" if m.start in used else "fig-missed"
-        if check:
-            title += f" — {check.rule}: {check.expression}"
+        checks = checks_at.get(m.start, [])
+        worst = max(checks, key=lambda c: RANK[c.status], default=None)
+        css = f"fig-{worst.status}" if worst else "fig-read" if m.start in used else "fig-missed"
+        title = "\n".join([read_as.get(m.start, "no record took this figure"),
+                           *(f"{c.rule}: {c.expression}" for c in checks)])
         href = f"/items/{item_at[m.start]}" if m.start in item_at else None
         marks.append(Mark(m.start, m.end, css, title, href))
     return marks

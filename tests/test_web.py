@@ -121,6 +121,10 @@ def test_the_document_page_marks_every_figure_of_the_extracted_sections(client: 
     assert missed and not missed & used
     flagged = item_id(store_path, "402 vs 389")
     assert f'href="/items/{flagged}"' in page and 'href="#sec-II.2"' in page
+    # Hovering a figure tells what read it and every check it takes part in.
+    [value] = [f for f in store.get(flagged).check.figures if f.role == "value"]
+    [title] = re.findall(rf'<mark class="fig-fail" title="([^"]*)" data-start="{value.start}">402 người</mark>', page)
+    assert "change: 402 vs 389: 3,3419%, printed giảm 3,34% ✗" in title
 
 
 def test_serve_prints_its_address_and_warns_when_it_binds_beyond_this_machine(store_path: Path) -> None:
