@@ -120,6 +120,8 @@ class ReviewStore:
         self._db.execute("COMMIT")
 
     def _migrate(self) -> None:
+        if self._db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS):
+            return  # current: opening to read takes no write lock
         with self._write() as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > len(MIGRATIONS):
