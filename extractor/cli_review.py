@@ -116,17 +116,25 @@ def review_serve(port: int = typer.Option(8700, "--port", help="Port on 127.0.0.
                                           "reaches the port can decide items."),
                  reviewer: Optional[str] = WhoOpt, store: Optional[Path] = StoreOpt) -> None:
     """Review in the browser: the queue, each item beside its source passage, the whole report."""
+    import socket
+
     import uvicorn
 
+    from .errors import ExtractorError
     from .web import create_app
 
+    ReviewStore(store).close()  # a store that cannot be opened fails now, not on the first page
     app = create_app(store, reviewer)
+    try:  # bind before saying where: the address printed is one that is listening
+        listener = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+    except OSError as exc:
+        raise ExtractorError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     if host not in ("127.0.0.1", "localhost", "::1"):
         Console(stderr=True).print(f"[bold yellow]warning:[/] serving on {host}: the review pages are open to "
                                    "every machine that can reach this port")
     out.print(f"review pages at http://{'localhost' if host in ('127.0.0.1', '::1') else host}:{port}/ "
               "(Ctrl+C to stop)", highlight=False)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[listener])
 
 
 def checks_table(checks: list[Check], title: str) -> Table:

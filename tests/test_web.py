@@ -148,3 +148,17 @@ def test_serve_prints_its_address_and_warns_when_it_binds_beyond_this_machine(st
         proc.terminate()
         _, stderr = proc.communicate(timeout=10)
     assert "warning: serving on 0.0.0.0" in stderr
+
+
+def test_serve_refuses_a_bad_store_or_a_busy_port_in_one_line(tmp_path: Path, store_path: Path) -> None:
+    bad = tmp_path / "bad.sqlite3"
+    bad.write_text("not a database", encoding="utf-8")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = str(busy.getsockname()[1])
+        for store, message in ((bad, "not a usable review store"), (store_path, f"cannot listen on 127.0.0.1:{port}")):
+            done = subprocess.run([sys.executable, "-m", "extractor", "review", "serve", "--port", port,
+                                   "--store", str(store)], capture_output=True, text=True, timeout=60)
+            assert done.returncode == 2 and done.stdout == ""
+            assert done.stderr.count("\n") == 1 and message in done.stderr and "Traceback" not in done.stderr
