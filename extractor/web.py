@@ -83,7 +83,7 @@ def create_app(store: Path | None = None, reviewer: str | None = None) -> Starle
         marks = [Mark(f.start, f.end, f"fig-{item.check.status}", f"{f.role} = {f.value}") for f in item.check.figures]
         block = _item_block(doc, item, marks)
         return page(request, "item.html", {
-            "item": item, "check": item.check, "block": block, "passage_only": doc is None,
+            "item": item, "check": item.check, "block": block,
             "records": _records_of(result, item.check), "audit": store.audit(item.id), "error": error,
             "reviewer": request.cookies.get("reviewer") or settings.reviewer, "query": _query(chosen),
             "previous": ids[here - 1] if here else None,
