@@ -162,3 +162,11 @@ def test_serve_refuses_a_bad_store_or_a_busy_port_in_one_line(tmp_path: Path, st
                                    "--store", str(store)], capture_output=True, text=True, timeout=60)
             assert done.returncode == 2 and done.stdout == ""
             assert done.stderr.count("\n") == 1 and message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_an_item_whose_report_is_gone_shows_the_passage_kept_with_it(client: TestClient, store_path: Path) -> None:
+    item = ReviewStore(store_path).get(item_id(store_path, "52 vs 50"))
+    Path(item.source).unlink()  # type: ignore[arg-type]
+    page = client.get(f"/items/{item.id}").text
+    assert "not readable here" in page and "52 vụ, giảm 3,5% so với cùng kỳ (50 vụ) &lt;script&gt;" in page
+    assert client.get(f"/documents/{item.content_hash}").status_code == 404
