@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from rich import box
 from rich.console import Console
@@ -41,15 +43,21 @@ def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, 
             if sections and not jobs:
                 known = ", ".join(s.id for s in doc.sections)
                 raise ExtractorError(f"no section {', '.join(sections)} in {_name(doc)} (sections: {known})")
-            stats = {"done": 0, "failed": 0, "cached": 0, "tokens": 0}
+            stats = {"sections": f"0/{len(jobs)}", "done": 0, "failed": 0, "cached": 0, "tokens": 0}
             task = progress.add_task(_name(doc), total=sum(len(j.chunks) for j in jobs), stats="")
 
-            def on_chunk(o: ChunkOutcome, stats: dict[str, int] = stats, task: int = task) -> None:
+            def show(task: int = task, stats: dict[str, object] = stats, advance: int = 0) -> None:
+                progress.update(task, advance=advance, stats=" · ".join(f"{k} {v}" for k, v in stats.items()))
+
+            def on_chunk(o: ChunkOutcome, stats: dict[str, Any] = stats, show: Callable[..., None] = show) -> None:
                 stats["failed" if o.error else "cached" if o.cached else "done"] += 1
                 stats["tokens"] += o.usage.prompt_tokens + o.usage.completion_tokens
-                progress.update(task, advance=1, stats=" · ".join(f"{k} {v}" for k, v in stats.items()))
+                show(advance=1)
 
-            def on_section(result: Result, target: Path | None = target) -> None:
+            def on_section(result: Result, target: Path | None = target, stats: dict[str, Any] = stats,
+                           show: Callable[..., None] = show, planned: int = len(jobs)) -> None:
+                stats["sections"] = f"{len(result.sections)}/{planned}"
+                show()
                 if target is not None and fmt == "json":
                     write_atomic(target, to_json(result))
 
