@@ -83,7 +83,7 @@ def info(file: Path = FileArg, as_json: bool = JsonOpt) -> None:
 
 @app.command()
 def extract(
-    files: list[Path] = typer.Argument(..., help="One or more report files."),
+    files: list[Path] = typer.Argument(..., help="Report files, or folders of them (.txt, .docx, .pdf)."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Output file (one input) or directory (several). Default: stdout."),
     fmt: str = typer.Option("json", "--format", help="json or csv (one row per figure)."),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint (else OPENAI_BASE_URL, config file, or the embedded model)."),

@@ -26,6 +26,25 @@ class Source:
     text: str
 
 
+REPORT_SUFFIXES = (".txt", ".docx", ".pdf")
+
+
+def report_files(paths: list[Path]) -> list[Path]:
+    """The files to read: each file as given, each folder as its reports (.txt, .docx, .pdf;
+    not its subfolders), in name order."""
+    files: list[Path] = []
+    for p in paths:
+        if not p.is_dir():
+            files.append(p)
+            continue
+        found = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in REPORT_SUFFIXES
+                       and not f.name.startswith("."))
+        if not found:
+            raise InputError(f"{p}: no {', '.join(REPORT_SUFFIXES)} report in this folder")
+        files.extend(found)
+    return files
+
+
 def read_source(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES) -> Source:
     p = Path(path)
     try:

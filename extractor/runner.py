@@ -17,10 +17,11 @@ from rich.table import Table
 
 from .cache import ResultCache
 from .document import Document, load_document
-from .engine import ChunkOutcome, Extractor
+from .engine import ChunkOutcome, Extractor, Job
 from .errors import ExtractorError
 from .output import check_writable, to_csv, to_json, write_atomic
 from .flagging import flag_result
+from .ingest import report_files
 from .result import Result
 from .review import ReviewStore
 
@@ -28,21 +29,22 @@ from .review import ReviewStore
 def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, output: Path | None, fmt: str,
               sections: list[str] | None, concurrency: int, token_budget: int | None, console: Console,
               store: ReviewStore | None = None, retry_failed: bool = False) -> bool:
-    docs = [load_document(f) for f in files]
-    targets = _targets(docs, output, fmt)
+    docs = [load_document(f) for f in report_files(files)]
     extractor = Extractor(backend, model=backend.model, mode=backend.mode, cache=cache,  # type: ignore[attr-defined]
                           token_budget=token_budget, retry_failed=retry_failed)
+    several = len(docs) > 1
+    planned = [(doc, extractor.plan(doc, sections)) for doc in docs]
+    if sections:
+        planned = _with_sections(planned, sections, console)
+    docs = [doc for doc, _ in planned]
+    targets = _targets(docs, output, fmt, several)
     results: list[Result] = []
     timings: list[float] = []
     awaiting = 0
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} chunks"),
                TextColumn("{task.fields[stats]}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as progress:
-        for doc, target in zip(docs, targets):
-            jobs = extractor.plan(doc, sections)
-            if sections and not jobs:
-                known = ", ".join(s.id for s in doc.sections)
-                raise ExtractorError(f"no section {', '.join(sections)} in {_name(doc)} (sections: {known})")
+        for (doc, jobs), target in zip(planned, targets):
             stats = {"sections": f"0/{len(jobs)}", "done": 0, "failed": 0, "cached": 0, "tokens": 0}
             task = progress.add_task(_name(doc), total=sum(len(j.chunks) for j in jobs), stats="")
 
@@ -86,11 +88,28 @@ def _name(doc: Document) -> str:
     return doc.source.path.name if doc.source else "report"
 
 
-def _targets(docs: list[Document], output: Path | None, fmt: str) -> list[Path | None]:
+def _with_sections(planned: list[tuple[Document, list[Job]]], sections: list[str],
+                   console: Console) -> list[tuple[Document, list[Job]]]:
+    """Reports that have none of the chosen sections are skipped, with a line each; if none has
+    them, that is the error."""
+    wanted = ", ".join(sections)
+    having = [(doc, jobs) for doc, jobs in planned if jobs]
+    if not having and len(planned) == 1:
+        doc = planned[0][0]
+        raise ExtractorError(f"no section {wanted} in {_name(doc)} (sections: {', '.join(s.id for s in doc.sections)})")
+    if not having:
+        raise ExtractorError(f"no section {wanted} in any of the {len(planned)} reports")
+    for doc, jobs in planned:
+        if not jobs:
+            console.print(f"[yellow]skipped[/] {_name(doc)}: no section {wanted}")
+    return having
+
+
+def _targets(docs: list[Document], output: Path | None, fmt: str, several: bool) -> list[Path | None]:
     """Where each document's JSON goes: the file, a file per document in a directory, or stdout."""
     if output is None or fmt == "csv":
         targets: list[Path | None] = [None] * len(docs)
-    elif len(docs) == 1 and not output.is_dir():
+    elif not several and not output.is_dir():
         targets = [output]
     else:
         targets = [output / f"{Path(_name(d)).stem}.json" for d in docs]
