@@ -76,8 +76,8 @@ def create_app(store: Path | None = None, reviewer: str | None = None) -> Starle
         except ReviewError as exc:
             return PlainTextResponse(str(exc), 404)
         chosen = _filters(request)
-        ids = [i.id for i in _filtered(store, chosen)]
-        here = ids.index(item.id) if item.id in ids else None
+        ids = [i.id for i in _filtered(store, chosen)]  # by id: neighbours even once this one left the filter
+        earlier, later = [i for i in ids if i < item.id], [i for i in ids if i > item.id]
         doc = _document(item.source, item.content_hash)
         result = store.result(item.content_hash)
         marks = [Mark(f.start, f.end, f"fig-{item.check.status}", f"{f.role} = {f.value}") for f in item.check.figures]
@@ -86,8 +86,7 @@ def create_app(store: Path | None = None, reviewer: str | None = None) -> Starle
             "item": item, "check": item.check, "block": block,
             "records": _records_of(result, item.check), "audit": store.audit(item.id), "error": error,
             "reviewer": request.cookies.get("reviewer") or settings.reviewer, "query": _query(chosen),
-            "previous": ids[here - 1] if here else None,
-            "next": ids[here + 1] if here is not None and here + 1 < len(ids) else None,
+            "previous": earlier[-1] if earlier else None, "next": later[0] if later else None,
             "document_name": Path(item.source or item.content_hash[:12]).name}, status)
 
     async def decide(request: Request) -> Response:

@@ -78,6 +78,8 @@ def test_a_reviewer_clears_the_queue_in_the_browser(served: tuple[str, Path]) ->
         expect(page).to_have_url(f"{base}/items/{real.id}?status=open")
         page.keyboard.press("a")  # approve
         expect(page.locator("#status")).to_have_text("approved")
+        page.keyboard.press("j")  # no longer open, but "next" still leads on through the queue
+        expect(page).to_have_url(f"{base}/items/{after_real}?status=open")
 
         page.goto(f"{base}/items/{markup.id}")
         expect(page.locator(".passage").first).to_contain_text("<script>alert('x')</script>")  # shown as text
