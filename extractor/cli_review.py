@@ -39,11 +39,13 @@ def item_dict(item: Item) -> dict[str, object]:
 
 @review_app.command("list")
 def review_list(status: Optional[str] = typer.Option(None, "--status", help="open, approved, rejected or corrected."),
+                section: Optional[str] = typer.Option(None, "--section", help="Only this section id."),
+                rule: Optional[str] = typer.Option(None, "--rule", help="Only this rule (identity, change, …)."),
                 store: Optional[Path] = StoreOpt, as_json: bool = typer.Option(False, "--json")) -> None:
     """Flagged items, oldest first."""
     if status is not None and status not in STATUSES:
         raise ReviewError(f"unknown status {status!r}: one of {', '.join(STATUSES)}")
-    items = ReviewStore(store).items(status)
+    items = ReviewStore(store).items(status, section_id=section, rule=rule)
     if as_json:
         _print_json([item_dict(i) for i in items])
         return

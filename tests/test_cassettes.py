@@ -256,6 +256,9 @@ def test_cli_extract_flags_a_real_inconsistency_and_honours_the_review(tmp_path:
                and not any(int(r["start"]) == f["start"] for c in data["checks"] for f in c["figures"]))
     again = json.loads(cli.invoke(app, ["review", "list", "--json", "--store", str(store)]).stdout)
     assert len(again) == len(listed)  # re-attached, not raised again
+    changes = json.loads(cli.invoke(app, ["review", "list", "--json", "--rule", "change", "--section", "II.2",
+                                          "--store", str(store)]).stdout)
+    assert [(i["id"], i["status"]) for i in changes] == [(item["id"], "approved")]
     assert (f"{len(listed) - 1} source inconsistencies await" in " ".join(second.output.split())) == (len(listed) > 1)
     for path in tmp_path.rglob("*"):  # the key reaches no output, cache entry or review store
         assert not path.is_file() or SECRET.encode() not in path.read_bytes(), path
