@@ -21,6 +21,7 @@ from decimal import Decimal
 from .intervals import Interval, interval, stated_percent, unit_of_last_digit
 from .kinds import record_model
 from .numbers import format_vn_number
+from .records import main_figure
 from .result import Check, CheckFigure, FigureValue, Record
 from .textutil import collapse_ws
 from .units import SCALES
@@ -129,15 +130,8 @@ def _identities(rec: Record, h: str) -> Iterator[Check]:
                          section_id=rec.section_id, record_id=rec.id)
 
 
-def _main(rec: Record) -> tuple[str, FigureValue] | None:
-    for name in ("value", "total"):
-        if rec.figures.get(name) is not None:
-            return name, rec.figures[name]
-    return None
-
-
 def _parts_total(rec: Record, h: str) -> Iterator[Check]:
-    main = _main(rec)
+    main = main_figure(rec)
     if main is None:
         return
     name, whole = main
@@ -159,7 +153,7 @@ def _parts_total(rec: Record, h: str) -> Iterator[Check]:
 
 
 def _shares(rec: Record, h: str) -> Iterator[Check]:
-    main = _main(rec)
+    main = main_figure(rec)
     for i, part in enumerate(rec.parts):
         share, value = part.figures.get("share_percent"), part.figures.get("value")
         if share is None:

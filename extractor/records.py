@@ -121,9 +121,24 @@ def _record(doc: Document, chunk: Chunk, kind: str, rtype: str, item: BaseModel,
     return rec
 
 
+def named_figures(rec: Record, prefix: str = "") -> list[tuple[str, FigureValue]]:
+    """Every figure of the record and its parts, named as checks name them ("parts[2].value")."""
+    named = [(prefix + name, f) for name, f in rec.figures.items() if f is not None]
+    for i, part in enumerate(rec.parts):
+        named += named_figures(part, f"{prefix}parts[{i}].")
+    return named
+
+
 def all_figures(rec: Record) -> list[FigureValue]:
-    own = [f for f in rec.figures.values() if f is not None]
-    return own + [f for p in rec.parts for f in all_figures(p)]
+    return [f for _, f in named_figures(rec)]
+
+
+def main_figure(rec: Record) -> tuple[str, FigureValue] | None:
+    """The figure a record is about (its value or total), with its field name."""
+    for name in ("value", "total"):
+        if rec.figures.get(name) is not None:
+            return name, rec.figures[name]  # type: ignore[return-value]
+    return None
 
 
 def copied_from(chunk: Chunk) -> Callable[[str], None]:
@@ -152,8 +167,8 @@ def merge_records(records: list[Record]) -> list[Record]:
     merged: list[Record] = []
     by_figure: dict[tuple[str, int], Record] = {}
     for rec in records:
-        main = rec.figures.get("value") or rec.figures.get("total")
-        key = (rec.type, main.start) if main else None
+        main = main_figure(rec)
+        key = (rec.type, main[1].start) if main else None
         if key is None or key not in by_figure:
             merged.append(rec)
             if key:
@@ -178,16 +193,16 @@ def read_list_kind(doc: Document, records: list[Record]) -> None:
     "trong đó", "chủ yếu" (some of it) or "gồm" (all of it). Where those words stand between
     the total and its first part, they decide; elsewhere the model's reading stays."""
     for rec in records:
-        whole = rec.figures.get("value") or rec.figures.get("total")
+        main = main_figure(rec)
         starts = [p.figures["value"].start for p in rec.parts if p.figures.get("value")]
-        if whole is None or not starts or not 0 <= min(starts) - whole.end <= _LIST_OPENER_REACH:
+        if main is None or not starts or not 0 <= min(starts) - main[1].end <= _LIST_OPENER_REACH:
             continue
+        whole = main[1]
         opener = fold(doc.view(whole.end, min(starts)).text)
         if _PARTIAL.search(opener):
             rec.parts_complete = False
         elif _COMPLETE.search(opener):
             rec.parts_complete = True
-
 
 
 def referenced_starts(records: list[Record]) -> set[int]:

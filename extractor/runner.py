@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,29 +44,12 @@ def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, 
                TextColumn("{task.fields[stats]}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as progress:
         for (doc, jobs), target in zip(planned, targets):
-            stats = {"sections": f"0/{len(jobs)}", "done": 0, "failed": 0, "cached": 0, "tokens": 0}
-            task = progress.add_task(_name(doc), total=sum(len(j.chunks) for j in jobs), stats="")
-
-            def show(task: int = task, stats: dict[str, object] = stats, advance: int = 0) -> None:
-                progress.update(task, advance=advance, stats=" · ".join(f"{k} {v}" for k, v in stats.items()))
-
-            def on_chunk(o: ChunkOutcome, stats: dict[str, Any] = stats, show: Callable[..., None] = show) -> None:
-                stats["failed" if o.error else "cached" if o.cached else "done"] += 1
-                stats["tokens"] += o.usage.prompt_tokens + o.usage.completion_tokens
-                show(advance=1)
-
-            def on_section(result: Result, target: Path | None = target, stats: dict[str, Any] = stats,
-                           show: Callable[..., None] = show, planned: int = len(jobs)) -> None:
-                stats["sections"] = f"{len(result.sections)}/{planned}"
-                show()
-                if target is not None and fmt == "json":
-                    write_atomic(target, to_json(result))
-
+            bar = _ReportBar(progress, doc, jobs, target if fmt == "json" else None)
             started = time.monotonic()
-            planned = {j.section.id for j in jobs}
-            refresh = store.sections_to_reextract(doc.content_hash) & planned if store else set()
-            results.append(extractor.run(doc, jobs, concurrency=concurrency, refresh=refresh, on_chunk=on_chunk,
-                                         on_section=on_section))
+            section_ids = {j.section.id for j in jobs}
+            refresh = store.sections_to_reextract(doc.content_hash) & section_ids if store else set()
+            results.append(extractor.run(doc, jobs, concurrency=concurrency, refresh=refresh,
+                                         on_chunk=bar.on_chunk, on_section=bar.on_section))
             timings.append(time.monotonic() - started)
             if store is not None:
                 awaiting += flag_result(store, results[-1], doc)
@@ -82,6 +64,30 @@ def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, 
         console.print(f"{awaiting} source inconsistencies await a reviewer: [bold]extractor review list[/] or "
                       "[bold]extractor review serve[/]")
     return all(s.status in ("extracted", "cached") for r in results for s in r.sections)
+
+
+class _ReportBar:
+    """One report's progress line; each finished section also rewrites its JSON, so an
+    interrupted run keeps what it did."""
+
+    def __init__(self, progress: Progress, doc: Document, jobs: list[Job], target: Path | None) -> None:
+        self.progress, self.target, self.sections = progress, target, len(jobs)
+        self.stats: dict[str, Any] = {"sections": f"0/{len(jobs)}", "done": 0, "failed": 0, "cached": 0, "tokens": 0}
+        self.task = progress.add_task(_name(doc), total=sum(len(j.chunks) for j in jobs), stats="")
+
+    def on_chunk(self, outcome: ChunkOutcome) -> None:
+        self.stats["failed" if outcome.error else "cached" if outcome.cached else "done"] += 1
+        self.stats["tokens"] += outcome.usage.prompt_tokens + outcome.usage.completion_tokens
+        self._show(advance=1)
+
+    def on_section(self, result: Result) -> None:
+        self.stats["sections"] = f"{len(result.sections)}/{self.sections}"
+        self._show()
+        if self.target is not None:
+            write_atomic(self.target, to_json(result))
+
+    def _show(self, advance: int = 0) -> None:
+        self.progress.update(self.task, advance=advance, stats=" · ".join(f"{k} {v}" for k, v in self.stats.items()))
 
 
 def _name(doc: Document) -> str:
@@ -145,5 +151,7 @@ def _summary(results: list[Result], timings: list[float]) -> Table:
         table.add_row(Path(result.source or "-").name, done if ok == len(result.sections) else f"[red]{done}[/red]",
                       str(len(result.records)), f"{cov.covered}/{cov.figures}" if cov else "-",
                       f"{sum(c.status == 'fail' for c in result.checks)}/{len(result.checks)}",
-                      f"{u.requests} (+{u.retries})" if u.retries else str(u.requests), f"{u.prompt_tokens + u.completion_tokens:,}", str(u.cache_hits), f"{seconds:.0f}s" if seconds >= 100 else f"{seconds:.1f}s")
+                      f"{u.requests} (+{u.retries})" if u.retries else str(u.requests),
+                      f"{u.prompt_tokens + u.completion_tokens:,}", str(u.cache_hits),
+                      f"{seconds:.0f}s" if seconds >= 100 else f"{seconds:.1f}s")
     return table

@@ -27,7 +27,7 @@ from .document import Document, load_document
 from .errors import ExtractorError
 from .flagging import parse_correction
 from .passages import Block, Mark, section_block
-from .records import all_figures, referenced_starts
+from .records import all_figures, named_figures, referenced_starts
 from .result import Check, Record, Result
 from .review import STATUSES, Item, ReviewError, ReviewStore, reviewer_name
 
@@ -130,7 +130,7 @@ def create_app(store: Path | None = None, reviewer: str | None = None) -> Starle
         extracted = {s.id for s in result.sections} if result else set()
         return page(request, "document.html", {
             "doc": doc, "blocks": blocks, "extracted": extracted, "name": Path(source).name,
-            "tree": _tree(doc), "counts": _mark_counts(marks), "items": items})
+            "sections": {sec.id: sec for sec in doc.sections}, "counts": _mark_counts(marks), "items": items})
 
     routes = [Route("/", queue), Route("/items/{item_id:int}", item_page),
               Route("/items/{item_id:int}", decide, methods=["POST"]),
@@ -208,8 +208,8 @@ def _document_marks(doc: Document, result: Result | None, items: list[Item]) -> 
     used = referenced_starts(result.records)
     read_as: dict[int, str] = {}
     for rec in result.records:
-        for name, fig in _named_figures(rec):
-            read_as.setdefault(fig, f"{rec.type} {rec.name or ''} · {name}".strip())
+        for name, fig in named_figures(rec):
+            read_as.setdefault(fig.start, f"{rec.type} {rec.name or ''} · {name}".strip())
     checks_at: dict[int, list[Check]] = {}
     for check in result.checks:
         for f in check.figures:
@@ -230,25 +230,9 @@ def _document_marks(doc: Document, result: Result | None, items: list[Item]) -> 
     return marks
 
 
-def _named_figures(rec: Record, prefix: str = "") -> list[tuple[str, int]]:
-    named = [(prefix + name, f.start) for name, f in rec.figures.items() if f]
-    for i, part in enumerate(rec.parts):
-        named += _named_figures(part, f"{prefix}parts[{i}].")
-    return named
-
-
 def _mark_counts(marks: list[Mark]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for m in marks:
         if m.css.startswith("fig-"):
             counts[m.css[4:]] = counts.get(m.css[4:], 0) + 1
     return counts
-
-
-def _tree(doc: Document) -> list[dict[str, Any]]:
-    """Sections nested under their parents, for the page's outline."""
-    nodes = {s.id: {"section": s, "children": []} for s in doc.sections}
-    roots = []
-    for sec in doc.sections:
-        (nodes[sec.parent]["children"] if sec.parent in nodes else roots).append(nodes[sec.id])
-    return roots
