@@ -8,8 +8,8 @@ honouring Retry-After; a reply that fails the schema is sent back to the model w
 """
 from __future__ import annotations
 
-import email.utils
 import copy
+import email.utils
 import functools
 import logging
 import random
