@@ -1,6 +1,6 @@
 """Which kind of section is which: the one table a domain expert edits.
 
-A kind is a schema module `schemas/<kind>.py` (with a `Reply` model and a `DESCRIPTION`) plus
+A kind is a schema module `schemas/<kind>.py` (with a `Reply` model) plus
 a template `prompts/<kind>.j2`. Adding a kind = those two files + one row below.
 """
 from __future__ import annotations
@@ -69,7 +69,7 @@ def kinds() -> list[str]:
 
 
 def schema_module(kind: str) -> ModuleType:
-    return importlib.import_module(f"schemas.{kind}")
+    return importlib.import_module(f"extractor.schemas.{kind}")
 
 
 def reply_model(kind: str) -> type[BaseModel]:

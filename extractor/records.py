@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from schemas.common import FigureRefMarker
+from .schemas.common import FigureRefMarker
 
 from .chunking import Chunk
 from .document import Document, Figure

@@ -27,9 +27,6 @@ class Dossiers(DistinctFigures):
                       ("received_total", ("returned_total", "in_process"))]
 
 
-DESCRIPTION = "Dossier counts (carried over, new, returned early/on time/late, in process) and indicators."
-
-
 class Reply(BaseModel):
     dossiers: list[Dossiers] = Field(default_factory=list)
     indicators: list[Indicator] = Field(default_factory=list)

@@ -7,8 +7,6 @@ from pydantic import BaseModel, Field
 
 from .common import Indicator
 
-DESCRIPTION = "Budget revenue and expenditure totals with parts, % of central/provincial estimate, change."
-
 
 class BudgetLine(Indicator):
     flow: Optional[Literal["revenue", "expenditure"]] = Field(

@@ -31,9 +31,6 @@ class DocumentsIssued(BaseModel):
     parts_complete: Optional[bool] = None
 
 
-DESCRIPTION = "Documents issued with their breakdown; tasks assigned, completed on time/late, pending."
-
-
 class Reply(BaseModel):
     documents: Optional[DocumentsIssued] = None
     tasks: Optional[Tasks] = None

@@ -7,7 +7,6 @@ from pydantic import BaseModel, Field
 
 from .common import CopiedText
 
-DESCRIPTION = "A directive: the bodies responsible and the deadline, as printed."
 # The model reads the whole directive (it labels text, not figures), so it gets it in one piece.
 READS = "text"
 

@@ -21,9 +21,6 @@ class Incidents(DistinctFigures):
     change_direction: Optional[str] = Field(default=None, description='"tăng" or "giảm" as printed.')
 
 
-DESCRIPTION = "Incidents (cases, deaths, injuries, changes vs same period) and other security figures."
-
-
 class Reply(BaseModel):
     incidents: list[Incidents] = Field(default_factory=list)
     indicators: list[Indicator] = Field(default_factory=list)

@@ -36,7 +36,7 @@ def test_a_folder_of_reports_is_extracted_report_by_report(tmp_path: Path) -> No
                               "--model", MODEL, "--store", str(tmp_path / "r.db"), "--cache-dir",
                               str(tmp_path / "cache"), "-o", str(tmp_path / "out")],
                              capture_output=True, text=True, timeout=300)
-    assert run.returncode in (0, 1), run.stderr[-2000:]  # 1 if a piece the model could not answer
+    assert run.returncode == 0, run.stderr[-2000:]  # the stand-in answers every piece (recorded or fallback)
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert written == sorted(f"{r.stem}.json" for r in (REPORT_2026, NOTICE_OCR)), run.stderr[-2000:]
     for name in written:

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from extractor.llm import EndpointUnavailable, LLMClient, LLMConfig
-from schemas.economy import Reply
+from extractor.schemas.economy import Reply
 
 
 def _closed_port() -> int:

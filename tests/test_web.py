@@ -114,7 +114,7 @@ def test_the_document_page_marks_every_figure_of_the_extracted_sections(client: 
     in_ii2 = {f.mention.start for f in report_2026.figures if f.section_id == "II.2"}
     assert marked == in_ii2  # every figure of II.2, and nothing outside the extracted section
     result = store.result(report_2026.content_hash)
-    assert result.sections[0].status in ("extracted", "partial") and result.records
+    assert result.sections[0].status == "partial" and result.records  # six pieces got no valid reply
     used = {f.start for r in result.records for f in r.figures.values() if f}
     assert used and used <= marked and re.search(r'<mark class="fig-(read|pass)" ', page)
     missed = {int(s) for s in re.findall(r'<mark class="fig-missed" [^>]*data-start="(\d+)"', page)}
