@@ -1,0 +1,160 @@
+"""The eval against gold: locating relations on the real sample text, judging the real
+deterministic checks, and scoring figure roles on results whose right answer is known."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from extractor.cli import app
+from extractor.document import Document, parse_text
+from extractor.eval import (Locator, Relation, evaluate, expression_numbers, gold_report_of, load_relations,
+                            text_checks_only)
+
+from .conftest import REPORT_2024, REPORT_2026
+
+GOLD = Path(__file__).parent.parent / "bench" / "gold"
+RELATIONS = GOLD / "relations.json"
+
+
+@pytest.fixture(scope="module")
+def relations() -> dict[str, Relation]:
+    return {r.id: r for r in load_relations(RELATIONS)}
+
+
+def starts(doc: Document, rel: Relation) -> list[int]:
+    return [f.mention.start for f in Locator(doc).locate(rel).figures]
+
+
+# Offsets found by hand: str.find on the NFC text of the fixture (each phrase occurs once there).
+def test_a_sum_resolves_to_its_printed_figures(report_2026: Document, relations: dict[str, Relation]) -> None:
+    # "… giao 510 nhiệm vụ: đã hoàn thành 379 nhiệm vụ, trong đó 354 nhiệm vụ … đúng thời hạn, 25 nhiệm vụ …"
+    assert starts(report_2026, relations["2026-01-002"]) == [4826, 4851, 4890]  # 379, 354, 25
+    assert starts(report_2026, relations["2026-01-003"]) == [4798, 4826, 4933]  # 510, 379, 131
+    assert report_2026.text[4851:4854] == "354" and report_2026.text[4890:4892] == "25"
+
+
+def test_a_quote_inside_a_footnote_resolves_there(report_2024: Document, relations: dict[str, Relation]) -> None:
+    # Footnote 16: "… trả kết quả 13.552 hồ sơ, trong đó: trả trước hạn 1.848 hồ sơ (chiếm 13,64%) …"
+    loc = Locator(report_2024).locate(relations["2024-01-057"])
+    assert [f.mention.start for f in loc.figures] == [29433, 29458, 29477]
+    assert {f.footnote for f in loc.figures} == {16}
+    assert loc.unresolved == [Decimal("13.6364")]  # the computed ratio is no printed figure
+
+
+def test_footnote_parts_of_a_body_total_are_found(report_2026: Document, relations: dict[str, Relation]) -> None:
+    # "khoảng 3.987 ha" in the body; its crops (2.310 ha, 670 ha, …) are in footnote 1.
+    loc = Locator(report_2026).locate(relations["2026-01-004"])
+    texts = [f.mention.text for f in loc.figures]
+    assert texts[0] == "khoảng 3.987 ha" and [f.footnote for f in loc.figures[1:]] == [1] * 5
+    assert loc.unresolved == [Decimal(3850)]  # the computed sum
+
+
+def test_a_quote_the_text_lacks_is_unlocated_not_dropped(report_2026: Document,
+                                                         relations: dict[str, Relation]) -> None:
+    wrong = replace(relations["2026-01-002"], quote="đã hoàn thành 999 nhiệm vụ")
+    ev = evaluate(report_2026, [], [wrong], model="-")
+    [outcome] = ev.outcomes
+    assert outcome.state == "unlocated" and outcome.location.problem == "quote not found in the text"
+    assert ev.totals()["unlocated"] == 1 and ev.totals()["relations"] == 1
+
+
+def test_expression_numbers_leave_out_arithmetic() -> None:
+    assert expression_numbers("958 / 970 × 100 = 98.7629% (stated 98.8%)") == \
+        [Decimal(958), Decimal(970), Decimal("98.7629"), Decimal("98.8")]
+    assert expression_numbers("3.8/2.6132 − 1 = 45.413%") == [Decimal("3.8"), Decimal("2.6132"), Decimal("45.413")]
+    # an interval stands for the printed value it brackets; "footnote 3" is no figure
+    assert expression_numbers("(115 − b)/b × 100 in [64.25, 64.35]%") == [Decimal(115), Decimal("64.30")]
+    assert expression_numbers("footnote 3 lists 12 products") == [Decimal(12)]
+    assert expression_numbers("(269 − 281) / 281 × 100 = -4.2705%") == \
+        [Decimal(269), Decimal(281), Decimal("4.2705")]
+
+
+def test_a_report_is_matched_by_its_quotes_without_its_file_name(relations: dict[str, Relation]) -> None:
+    doc = parse_text(REPORT_2024.read_text(encoding="utf-8"))
+    assert doc.source is None
+    assert gold_report_of(doc, list(relations.values())) == "lang-son-2024-01-report.txt"
+    unrelated = parse_text("I. CÔNG TÁC CHỈ ĐẠO\nĐã ban hành 12 văn bản.\n")
+    assert gold_report_of(unrelated, list(relations.values())) is None
+
+
+# ---- verdicts, on the real deterministic checks of the real report
+
+@pytest.fixture(scope="module")
+def baseline_checks(report_2026: Document):
+    return text_checks_only(report_2026)
+
+
+def outcome(doc: Document, checks, rel: Relation):
+    [o] = evaluate(doc, checks, [rel], model="-").outcomes
+    return o
+
+
+def test_the_baseline_catches_the_sign_error_and_passes_what_holds(report_2026: Document, baseline_checks,
+                                                                   relations: dict[str, Relation]) -> None:
+    ev = evaluate(report_2026, baseline_checks, list(relations.values()), model="-")
+    state = {o.location.relation.id: o.state for o in ev.outcomes}
+    # "402 người giảm 3,34% so với cùng kỳ (389 người)": an increase printed as giảm (gold: false)
+    assert state["2026-01-044"] == "caught"
+    assert state["2026-01-043"] == "right" and state["2026-01-027"] == "right"
+    # no text check reads a list of parts: the sums are not reached
+    assert state["2026-01-002"] == "not reached"
+    assert ev.totals()["caught"] == 1 and ev.totals()["false_flags"] == 0
+
+
+def test_verdicts_against_each_kind_of_gold_answer(report_2026: Document, baseline_checks,
+                                                   relations: dict[str, Relation]) -> None:
+    holds, wrong = relations["2026-01-043"], relations["2026-01-044"]
+    # the same checks, judged against a gold that says the opposite
+    assert outcome(report_2026, baseline_checks, replace(holds, holds=False)).state == "missed"
+    assert outcome(report_2026, baseline_checks, replace(wrong, holds=True)).state == "false flag"
+    # undecidable gold: a failing error check is wrong, a pass is fine, a warning is fine
+    assert outcome(report_2026, baseline_checks, replace(wrong, holds=None)).right is False
+    assert outcome(report_2026, baseline_checks, replace(holds, holds=None)).right is True
+    [fail] = [c for c in baseline_checks if c.expression.startswith("402 vs 389")]
+    warn = fail.model_copy(update={"status": "warn", "severity": "warning"})
+    assert outcome(report_2026, [warn], replace(wrong, holds=None)).right is True
+    assert outcome(report_2026, [warn], wrong).state == "caught"  # a warning is a flag
+
+
+def test_a_check_of_another_kind_does_not_reach(report_2026: Document, baseline_checks,
+                                                relations: dict[str, Relation]) -> None:
+    as_sum = replace(relations["2026-01-044"], kind="sum")
+    assert outcome(report_2026, baseline_checks, as_sum).state == "not reached"
+
+
+def test_a_flag_no_gold_relation_explains_is_listed(report_2026: Document, baseline_checks,
+                                                    relations: dict[str, Relation]) -> None:
+    others = [r for r in relations.values() if r.id != "2026-01-044"]
+    ev = evaluate(report_2026, baseline_checks, others, model="-")
+    assert [c.expression for c in ev.unmatched_flags] == ["402 vs 389: 3,3419%, printed giảm 3,34% ✗"]
+
+
+# ---- the command
+
+def test_cli_baseline_json_and_table() -> None:
+    runner = CliRunner()
+    res = runner.invoke(app, ["eval", "--source", str(REPORT_2026), "--gold", str(RELATIONS), "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    [report] = data["reports"]
+    assert report["report"] == "lang-son-2026-01-report.txt" and len(report["relations"]) == 52
+    assert data["totals"]["caught"] == 1
+    table = runner.invoke(app, ["eval", "--source", str(REPORT_2026), "--gold", str(RELATIONS)])
+    assert table.exit_code == 0 and "2026-01-044" in table.stdout and "caught" in table.stdout
+
+
+def test_cli_bad_inputs_are_one_line_errors(tmp_path: Path) -> None:
+    bad = tmp_path / "gold.json"
+    bad.write_text("{not json", encoding="utf-8")
+    for args in (["eval", "--source", str(REPORT_2026), "--gold", str(bad)],
+                 ["eval", str(tmp_path / "missing.json"), "--gold", str(RELATIONS)],
+                 ["eval", "--gold", str(RELATIONS)]):
+        proc = subprocess.run([sys.executable, "-m", "extractor", *args], capture_output=True, text=True)
+        assert proc.returncode == 2 and proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
