@@ -152,11 +152,13 @@ def eval_command(results: Optional[list[Path]] = typer.Argument(None, help="JSON
                  sources: Optional[list[Path]] = typer.Option(None, "--source", help="Without results: a report "
                                                               "whose no-model baseline to measure (repeatable); "
                                                               "with one result: its report."),
+                 figures: Optional[list[Path]] = typer.Option(None, "--figures", help="Figure-role gold of a "
+                                                              "report (bench/gold/figures-*.json; repeatable)."),
                  as_json: bool = JsonOpt) -> None:
-    """Measure results (or a report's no-model baseline) against hand-read gold relations."""
+    """Measure results (or a report's no-model baseline) against hand-read gold relations and figure roles."""
     from . import eval as evaluation
 
-    evals = evaluation.run(results or [], sources or [], gold)
+    evals = evaluation.run(results or [], sources or [], gold, figures or [])
     if as_json:
         _print_json({"reports": [evaluation.report_dict(e) for e in evals], "totals": evaluation.sum_totals(evals)})
     else:

@@ -48,6 +48,33 @@ The verdict is *right* when it agrees with `holds`:
   reaching check fails with severity error; a warning or a pass is fine.
 Flagging source checks that reach no gold relation of the report are listed too: each is a
 false flag or a gap in the gold, which a person has to tell apart.
+
+Figure roles (bench/gold/figures-<report>.json)
+-----------------------------------------------
+For a few sections of each sample report, every numeric mention is annotated with its role: the
+record it belongs to (named as the text names it), its field, and for a part the record it is a
+part `of`. A gold figure is placed by its `quote` (unique, whitespace-collapsed) and the
+`number` token inside it; its offset is the numeral's first character.
+
+What the result says about a figure comes from its records: a record's own field `f` gives the
+role (record, `f`); a field `f` of one of its parts gives (record, `part.f`) — the role is held
+by the record the part belongs to. A result figure *is* a gold figure when the gold numeral's
+offset lies within the figure's printed span.
+
+Records are aligned before roles are compared: each result record goes to the gold record that
+holds most of its figures (own fields and its parts' fields; a gold figure is held by its
+`record`, or by the record it is a part `of`). A result figure's role is *right* when the gold
+figure at that place is held by the aligned gold record and has the same field, where an
+unspecific `plan_percent` also matches a gold `plan_percent_central` / `_provincial` (a plan
+share whose basis is not told is not wrong, only less precise).
+
+Precision = right result figures / result figures in the annotated sections (a figure the gold
+marks `none` — not data, e.g. "5 năm" of a plan's name — or leaves out counts against it).
+Recall = gold figures some result figure gives the right role / gold figures with a role.
+Both are given per kind of section and per field (precision by the result's field, recall by the
+gold's). Gold fields the schemas have no place for yet (`previous_value`, `share_percent` of a
+record, `ratio_percent`, the dossier shares…) stay in the recall: they measure what cannot be
+extracted yet.
 """
 from __future__ import annotations
 
@@ -61,7 +88,8 @@ from typing import Any, Optional
 
 from .document import Document, Figure
 from .errors import InputError
-from .result import Check
+from .records import named_figures
+from .result import Check, Record
 
 WINDOW = 600  # characters either side of a quote where a relation's figures are looked for
 
@@ -264,6 +292,11 @@ class Outcome:
     checks: list[Check] = field(default_factory=list)  # every check that reaches it
 
     @property
+    def covered(self) -> int:
+        """How many of the relation's figures the best reaching check holds."""
+        return max((len(self.location.starts & {f.start for f in c.figures}) for c in self.checks), default=0)
+
+    @property
     def verdict(self) -> Optional[str]:
         if not self.checks:
             return None
@@ -301,6 +334,7 @@ class ReportEval:
     outcomes: list[Outcome]
     unmatched_flags: list[Check]
     unmatched_passes: int
+    figures: Optional["FigureScore"] = None
 
     def totals(self) -> dict[str, int]:
         states = [o.state for o in self.outcomes]
@@ -336,7 +370,9 @@ def gold_report_of(doc: Document, relations: list[Relation]) -> Optional[str]:
     return best
 
 
-def evaluate(doc: Document, checks: list[Check], relations: list[Relation], *, model: str) -> ReportEval:
+def evaluate(doc: Document, checks: list[Check], relations: list[Relation], *, model: str,
+             records: Optional[list[Record]] = None, figure_golds: Optional[list["FigureGold"]] = None,
+             extracted: Optional[set[str]] = None) -> ReportEval:
     report = gold_report_of(doc, relations)
     source = str(doc.source.path) if doc.source else "(text)"
     if report is None:
@@ -349,8 +385,10 @@ def evaluate(doc: Document, checks: list[Check], relations: list[Relation], *, m
         outcomes.append(Outcome(loc, [c for c in verdicts if reaches(c, loc)]))
     matched = {id(c) for o in outcomes for c in o.checks}
     unmatched = [c for c in verdicts if id(c) not in matched]
+    figure_gold = next((g for g in figure_golds or [] if g.report == report), None)
     return ReportEval(report, source, model, outcomes, [c for c in unmatched if c.status in FLAGS],
-                      sum(1 for c in unmatched if c.status == "pass"))
+                      sum(1 for c in unmatched if c.status == "pass"),
+                      score_figures(doc, records or [], figure_gold, extracted) if figure_gold else None)
 
 
 def text_checks_only(doc: Document) -> list[Check]:
@@ -368,6 +406,7 @@ def outcome_dict(o: Outcome) -> dict[str, Any]:
     loc, rel = o.location, o.location.relation
     return {
         "id": rel.id, "kind": rel.kind, "holds": rel.holds, "state": o.state, "verdict": o.verdict,
+        "covered": o.covered,
         "quote_span": list(loc.quote_span) if loc.quote_span else None, "problem": loc.problem or None,
         "figures": [{"text": f.mention.text, "start": f.mention.start, "end": f.mention.end,
                      "footnote": f.footnote} for f in loc.figures],
@@ -376,8 +415,18 @@ def outcome_dict(o: Outcome) -> dict[str, Any]:
     }
 
 
+def figures_dict(score: "FigureScore") -> dict[str, Any]:
+    return {"total": score.total().as_dict(),
+            "by_kind": {k: c.as_dict() for k, c in score.by_kind.items()},
+            "by_field": {k: c.as_dict() for k, c in score.by_field.items()},
+            "unlocated": [{"quote": g.quote, "number": g.number} for g in score.unlocated],
+            "not_extracted": score.not_extracted,
+            "mistakes": score.mistakes}
+
+
 def report_dict(ev: ReportEval) -> dict[str, Any]:
     return {"report": ev.report, "source": ev.source, "model": ev.model, "totals": ev.totals(),
+            "figures": figures_dict(ev.figures) if ev.figures else None,
             "relations": [outcome_dict(o) for o in ev.outcomes],
             "unmatched_flags": [{"rule": c.rule, "status": c.status, "section_id": c.section_id,
                                  "expression": c.expression, "starts": [f.start for f in c.figures], "key": c.key}
@@ -408,6 +457,8 @@ def render(evals: list[ReportEval], console: Any) -> None:
             loc = o.location
             figs = ", ".join(f.mention.text.replace("\n", " ") for f in loc.figures) or (loc.problem or "")
             checks = "; ".join(f"{c.rule}: {c.expression}" for c in o.checks)
+            if o.checks:
+                checks += f" [{o.covered}/{len(loc.figures)} figures]"
             table.add_row(loc.relation.id, loc.relation.kind, str(loc.relation.holds).lower(), figs, checks,
                           f"[{_state_style(o.state)}]{o.state}[/]")
         console.print(table)
@@ -417,6 +468,8 @@ def render(evals: list[ReportEval], console: Any) -> None:
             for c in ev.unmatched_flags:
                 flags.add_row(c.section_id or "", c.rule, c.status, c.expression)
             console.print(flags)
+        if ev.figures:
+            console.print(_figure_table(ev.figures, f"figure roles — {ev.report}"))
     totals = Table("report", "relations", "located", "reached", "right", "wrong", "source errors caught",
                    "false flags", "unmatched flags", title="totals", title_justify="left")
     rows = [(ev.report, ev.totals()) for ev in evals] + ([("all", sum_totals(evals))] if len(evals) > 1 else [])
@@ -427,7 +480,30 @@ def render(evals: list[ReportEval], console: Any) -> None:
     console.print(totals)
 
 
-def run(results: list[Path], sources: list[Path], gold: Path) -> list[ReportEval]:
+def _figure_table(score: "FigureScore", title: str) -> Any:
+    from rich.table import Table
+
+    table = Table("by", "gold", "found", "recall", "predicted", "right", "precision", title=title, title_justify="left")
+
+    def pct(x: Optional[float]) -> str:
+        return "-" if x is None else f"{x:.0%}"
+
+    rows = [("kind " + k, c) for k, c in score.by_kind.items()] + [("all", score.total())] + \
+        [("field " + k, c) for k, c in score.by_field.items()]
+    for name, c in rows:
+        d = c.as_dict()
+        table.add_row(name, str(c.gold), str(c.found), pct(d["recall"]), str(c.predicted), str(c.right),
+                      pct(d["precision"]))
+    notes = [f"annotated sections not in the result: {', '.join(score.not_extracted)}"] if score.not_extracted else []
+    if score.unlocated:
+        notes.append(f"{len(score.unlocated)} gold figures not located: " +
+                     "; ".join(f"{g.number} in {g.quote!r}" for g in score.unlocated))
+    table.caption = "\n".join(notes) or None
+    return table
+
+
+def run(results: list[Path], sources: list[Path], gold: Path,
+        figure_files: Optional[list[Path]] = None) -> list[ReportEval]:
     """`extractor eval`: each result against its own source; with no result, each source's
     no-model baseline (text checks only). With one result, a source names its report."""
     from .document import load_document
@@ -435,6 +511,7 @@ def run(results: list[Path], sources: list[Path], gold: Path) -> list[ReportEval
     from .validator import load_result, source_of
 
     relations = load_relations(gold)
+    figure_golds = [load_figure_gold(p) for p in figure_files or []]
     if results and len(sources) > (1 if len(results) == 1 else 0):
         raise InputError("--source names the report of a single result; with several results, give none")
     if not results and not sources:
@@ -445,9 +522,169 @@ def run(results: list[Path], sources: list[Path], gold: Path) -> list[ReportEval
         doc = source_of(result, sources[0] if sources else None)
         if doc.content_hash != result.content_hash:
             raise ExtractorError(f"{path}: its report changed since it was extracted (content hash differs)")
-        evals.append(evaluate(doc, result.checks, relations, model=result.model))
+        evals.append(evaluate(doc, result.checks, relations, model=result.model, records=result.records,
+                              figure_golds=figure_golds, extracted={s.id for s in result.sections}))
     if not results:
         for source in sources:
             doc = load_document(source)
-            evals.append(evaluate(doc, text_checks_only(doc), relations, model="no model: text checks only"))
+            evals.append(evaluate(doc, text_checks_only(doc), relations, model="no model: text checks only",
+                                  figure_golds=figure_golds))
     return evals
+
+
+# ---------------------------------------------------------------- figure roles
+
+@dataclass(frozen=True)
+class GoldFigure:
+    section: str
+    quote: str
+    number: str
+    record: Optional[str]
+    field: str
+    of: Optional[str] = None
+
+    @property
+    def holder(self) -> Optional[str]:
+        """The gold record whose role this is: the record itself, or the one it is a part of."""
+        return self.of if self.field.startswith("part.") else self.record
+
+
+@dataclass
+class FigureGold:
+    report: str
+    sections: list[dict[str, str]]
+    figures: list[GoldFigure]
+
+
+def load_figure_gold(path: Path) -> FigureGold:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        figures = [GoldFigure(section=f["section"], quote=f["quote"], number=f["number"], record=f.get("record"),
+                              field=f["field"], of=f.get("of")) for f in data["figures"]]
+        return FigureGold(report=data["report"], sections=data["sections"], figures=figures)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such figure gold file") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"{path}: not a figure gold file ({exc})") from None
+
+
+def locate_figure(doc: Document, collapsed: CollapsedText, g: GoldFigure) -> Optional[int]:
+    """Offset of the gold numeral: its quote must occur once, the number once inside it."""
+    spans = collapsed.find(g.quote)
+    if len(spans) != 1:
+        return None
+    start, end = spans[0]
+    hits = list(re.finditer(rf"(?<![\d.,]){re.escape(g.number)}(?![\d]|[.,]\d)", doc.text[start:end]))
+    return start + hits[0].start() if len(hits) == 1 else None
+
+
+def roles(rec: Record) -> list[tuple[str, Any]]:
+    """(field, figure) of a record as the eval reads it: own fields, then `part.<field>` of its parts."""
+    own = [(name, f) for name, f in rec.figures.items() if f is not None]
+    return own + [(f"part.{name.rsplit('.', 1)[-1]}", f) for part in rec.parts for name, f in named_figures(part)]
+
+
+def same_field(predicted: str, gold: str) -> bool:
+    """Equal fields, or an unspecific plan share for a central / provincial one."""
+    return predicted == gold or (predicted.endswith("plan_percent")
+                                 and gold in (predicted + "_central", predicted + "_provincial"))
+
+
+@dataclass
+class RoleCount:
+    gold: int = 0
+    found: int = 0       # gold figures given their right role
+    predicted: int = 0
+    right: int = 0       # predicted figures with the right role
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"gold": self.gold, "found": self.found, "predicted": self.predicted, "right": self.right,
+                "precision": round(self.right / self.predicted, 3) if self.predicted else None,
+                "recall": round(self.found / self.gold, 3) if self.gold else None}
+
+
+@dataclass
+class FigureScore:
+    by_kind: dict[str, RoleCount]
+    by_field: dict[str, RoleCount]
+    unlocated: list[GoldFigure]
+    mistakes: list[dict[str, Any]]  # result figures with a wrong role, and why
+    not_extracted: list[str] = field(default_factory=list)  # annotated sections the result lacks
+
+    def total(self) -> RoleCount:
+        t = RoleCount()
+        for c in self.by_kind.values():
+            t.gold, t.found, t.predicted, t.right = (t.gold + c.gold, t.found + c.found, t.predicted + c.predicted,
+                                                    t.right + c.right)
+        return t
+
+
+def score_figures(doc: Document, records: list[Record], gold: FigureGold,
+                  extracted: Optional[set[str]] = None) -> FigureScore:
+    """Scores the annotated sections the result extracted (all of them when `extracted` is None:
+    the no-model baseline, whose recall is 0 by construction)."""
+    collapsed = CollapsedText(doc.text)
+    kinds: dict[str, str] = {}
+    skipped = []
+    for sec in gold.sections:
+        if extracted is not None and sec["id"] not in extracted:
+            skipped.append(sec["id"])
+            continue
+        try:
+            title = doc.section(sec["id"]).title
+        except KeyError:
+            raise InputError(f"figure gold: the document has no section {sec['id']}") from None
+        if _WS.sub(" ", title).strip() != _WS.sub(" ", sec["title"]).strip():
+            raise InputError(f"figure gold: section {sec['id']} is {title!r} here, not {sec['title']!r}")
+        kinds[sec["id"]] = sec["kind"]
+    placed: dict[int, GoldFigure] = {}
+    unlocated = []
+    for g in (g for g in gold.figures if g.section in kinds):
+        at = locate_figure(doc, collapsed, g)
+        if at is None:
+            unlocated.append(g)
+        else:
+            placed[at] = g
+    section_of = {f.mention.start: f.section_id for f in doc.figures}
+    by_kind: dict[str, RoleCount] = {k: RoleCount() for k in dict.fromkeys(kinds.values())}
+    by_field: dict[str, RoleCount] = {}
+
+    def gold_at(fig: Any) -> Optional[GoldFigure]:
+        return next((placed[o] for o in placed if fig.start <= o < fig.end), None)
+
+    right_gold: set[int] = set()
+    mistakes = []
+    for rec in records:
+        pairs = [(field_, fig) for field_, fig in roles(rec) if section_of.get(fig.start, rec.section_id) in kinds]
+        if not pairs:
+            continue
+        votes: dict[str, int] = {}
+        for _, fig in pairs:
+            g = gold_at(fig)
+            if g is not None and g.holder:
+                votes[g.holder] = votes.get(g.holder, 0) + 1
+        aligned = max(votes, key=lambda k: votes[k]) if votes else None
+        for field_, fig in pairs:
+            g = gold_at(fig)
+            kind = kinds[section_of.get(fig.start, rec.section_id)]
+            ok = g is not None and g.field != "none" and g.holder == aligned and same_field(field_, g.field)
+            for count in (by_kind[kind], by_field.setdefault(field_, RoleCount())):
+                count.predicted += 1
+                count.right += ok
+            if ok:
+                right_gold.add(id(g))
+            else:
+                mistakes.append({"record": rec.id, "name": rec.name, "field": field_, "text": fig.text,
+                                 "start": fig.start, "gold": None if g is None else
+                                 {"record": g.record, "field": g.field, "of": g.of}, "aligned_to": aligned})
+    for at, g in placed.items():
+        if g.field == "none" or g.section not in kinds:
+            continue
+        for count in (by_kind[kinds[g.section]], by_field.setdefault(g.field, RoleCount())):
+            count.gold += 1
+            count.found += id(g) in right_gold
+    for g in unlocated:
+        if g.field != "none" and g.section in kinds:
+            by_kind[kinds[g.section]].gold += 1
+            by_field.setdefault(g.field, RoleCount()).gold += 1
+    return FigureScore(by_kind, dict(sorted(by_field.items())), unlocated, mistakes, skipped)

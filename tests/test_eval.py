@@ -158,3 +158,80 @@ def test_cli_bad_inputs_are_one_line_errors(tmp_path: Path) -> None:
                  ["eval", "--gold", str(RELATIONS)]):
         proc = subprocess.run([sys.executable, "-m", "extractor", *args], capture_output=True, text=True)
         assert proc.returncode == 2 and proc.stderr.startswith("error: ") and "Traceback" not in proc.stderr
+
+
+# ---- figure roles, on records whose right answer is known by construction
+
+FIGURES_2026 = GOLD / "figures-lang-son-2026-01-report.json"
+
+
+def test_every_gold_figure_is_placed_on_the_text(report_2026: Document, report_2024: Document) -> None:
+    from extractor.eval import CollapsedText, load_figure_gold, locate_figure
+
+    for doc, name in ((report_2026, "2026"), (report_2024, "2024")):
+        gold = load_figure_gold(GOLD / f"figures-lang-son-{name}-01-report.json")
+        collapsed = CollapsedText(doc.text)
+        for g in gold.figures:
+            at = locate_figure(doc, collapsed, g)
+            assert at is not None and doc.text.startswith(g.number, at), g
+
+
+def record(doc: Document, rid: str, section: str, figures: dict[str, int],
+           parts: tuple[dict[str, int], ...] = ()):
+    """A record whose figures are the document's own mentions at the given (hand-found) offsets."""
+    from extractor.records import figure_value
+    from extractor.result import Record
+
+    at = {f.mention.start: f for f in doc.figures}
+
+    def make(i: str, figs: dict[str, int], subparts: tuple[dict[str, int], ...] = ()) -> Record:
+        return Record(id=i, section_id=section, chunk_id=f"{section}#1", kind="test", type="test",
+                      figures={name: figure_value(at[start]) for name, start in figs.items()},
+                      parts=[make(f"{i}.p{j}", p) for j, p in enumerate(subparts)])
+
+    return make(rid, figures, parts)
+
+
+def test_figure_roles_are_scored_by_offset_field_and_aligned_record(report_2026: Document) -> None:
+    from extractor.eval import load_figure_gold, score_figures
+
+    doc = report_2026
+    # Offsets by str.find on the NFC text: 510/379/354/25/131 nhiệm vụ, "hơn 2.530", "62 văn bản",
+    # "5 năm 2026" (a plan's name: no data), "2.828,46 tỷ", "21,15%" (central estimate), "20,99%" (provincial).
+    tasks = record(doc, "t", "I", {"assigned": 4798, "completed": 4826, "completed_on_time": 4851,
+                                   "completed_late": 4890, "pending": 4933})
+    documents = record(doc, "d", "I", {"total": 4440}, parts=({"value": 4474}, {"value": 4933}))  # 131 is a task
+    noise = record(doc, "n", "I", {"value": 136})
+    revenue = record(doc, "r", "II.1.6", {"value": 14184, "plan_percent": 14206, "change_percent": 14242})
+    score = score_figures(doc, [tasks, documents, noise, revenue], load_figure_gold(FIGURES_2026),
+                          extracted={"I", "II.1.6"})
+    direction, budget = score.by_kind["direction"], score.by_kind["budget"]
+    # section I: 15 figures with a role (2 election boards, the total, 7 kinds of documents, 5 task counts)
+    assert (direction.gold, direction.predicted, direction.right, direction.found) == (15, 9, 7, 7)
+    # budget: an unspecific plan share is right for the central estimate; 20,99% is no change
+    assert (budget.gold, budget.predicted, budget.right, budget.found) == (24, 3, 2, 2)
+    assert (score.by_field["part.value"].predicted, score.by_field["part.value"].right) == (2, 1)
+    assert score.by_field["pending"].found == 1  # the tasks record gave 131 its role
+    assert set(score.by_kind) == {"direction", "budget"}
+    assert sorted(score.not_extracted) == ["II.1.2", "II.2", "II.7"]
+    wrong = {(m["text"].split()[0], m["field"]) for m in score.mistakes}
+    assert wrong == {("131", "part.value"), ("5", "value"), ("20,99%", "change_percent")}
+
+
+def test_cli_measures_figure_roles_of_a_result(report_2026: Document, tmp_path: Path) -> None:
+    from extractor.output import to_json
+    from extractor.result import Result, SectionResult
+
+    tasks = record(report_2026, "t", "I", {"assigned": 4798, "completed": 4826, "completed_on_time": 4851,
+                                           "completed_late": 4890, "pending": 4933})
+    result = Result(source=str(REPORT_2026), content_hash=report_2026.content_hash, metadata={}, model="hand",
+                    sections=[SectionResult(id="I", title="x", kind="direction", status="extracted", chunks=1)],
+                    records=[tasks])
+    path = tmp_path / "r.json"
+    path.write_text(to_json(result), encoding="utf-8")
+    res = CliRunner().invoke(app, ["eval", str(path), "--gold", str(RELATIONS), "--figures", str(FIGURES_2026),
+                                   "--json"])
+    assert res.exit_code == 0, res.output
+    figures = json.loads(res.stdout)["reports"][0]["figures"]
+    assert figures["total"] == {"gold": 15, "found": 5, "predicted": 5, "right": 5, "precision": 1.0,
+                                "recall": 0.333}
