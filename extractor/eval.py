@@ -18,8 +18,9 @@ Locating a relation in the document (`locate`):
    found leaves the relation *unlocated* (reported, never dropped).
 2. The expression's numbers are read ('.' is the decimal mark there), leaving out what is
    arithmetic rather than printed: a `× 100`, a `− 1` (growth written as a ratio minus one),
-   and the bounds of an `[a, b]` interval, which stand for their midpoint (the printed value ±
-   half a unit: "[64.25, 64.35]%" is the printed 64,3%).
+   a "footnote N", the bounds of an `[a, b]` interval, which stand for their midpoint (the
+   printed value ± half a unit: "[64.25, 64.35]%" is the printed 64,3%), and the relation's
+   `computed` value unless the expression also states it ("354 + 25 = 379 (stated total 379)").
 3. Each number is looked for among the document's figures (our own parser's inventory)
    that stand within `WINDOW` characters of the quote, in the quote's section; a footnote's
    figures stand where the footnote's marker is. A figure matches a number when its printed
@@ -115,12 +116,25 @@ class Relation:
     kind: str
     expression: str
     holds: Optional[bool]
+    computed: Any = None
     note: str = ""
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Relation":
         return cls(id=d["id"], report=d["report"], line=d["line"], quote=d["quote"], kind=d["kind"],
-                   expression=d["expression"], holds=d["holds"], note=d.get("note", ""))
+                   expression=d["expression"], holds=d["holds"], computed=d.get("computed"), note=d.get("note", ""))
+
+    def numbers(self) -> list[Decimal]:
+        """The expression's numbers that may be printed (see the module docstring)."""
+        found = expression_numbers(self.expression)
+        if not isinstance(self.computed, (int, float)) or isinstance(self.computed, bool):
+            return found
+        computed = abs(Decimal(str(self.computed)))
+        # The computed side is the number right after a plain "=": left out unless stated as well.
+        stated = [n for n in _numbers_in(self.expression) if n == computed]
+        after_equals = re.search(rf"(?<![<>])=\s*-?{re.escape(str(self.computed).lstrip('-'))}(?![\d.])",
+                                 self.expression)
+        return [n for n in found if n != computed] if len(stated) == 1 and after_equals else found
 
 
 def load_relations(path: Path) -> list[Relation]:
@@ -169,19 +183,14 @@ _INTERVAL = re.compile(r"\[\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*\]")
 _NOT_PRINTED = re.compile(r"×\s*100(?![\d.])|[−-]\s*1(?![\d.])|\bfootnote \d+")
 
 
+def _numbers_in(expression: str) -> list[Decimal]:
+    text = _INTERVAL.sub(lambda m: " " + str((Decimal(m.group(1)) + Decimal(m.group(2))) / 2) + " ", expression)
+    return [abs(Decimal(m.group().replace(",", "."))) for m in _NUMBER.finditer(_NOT_PRINTED.sub(" ", text))]
+
+
 def expression_numbers(expression: str) -> list[Decimal]:
     """The numbers an expression names, in order and without repeats (see the module docstring)."""
-    text = _INTERVAL.sub(lambda m: " " + str((Decimal(m.group(1)) + Decimal(m.group(2))) / 2) + " ", expression)
-    text = _NOT_PRINTED.sub(" ", text)
-    numbers: list[Decimal] = []
-    for m in _NUMBER.finditer(text):
-        try:
-            n = abs(Decimal(m.group().replace(",", ".")))
-        except InvalidOperation:  # pragma: no cover - the pattern admits only numerals
-            continue
-        if n not in numbers:
-            numbers.append(n)
-    return numbers
+    return list(dict.fromkeys(_numbers_in(expression)))
 
 
 @dataclass
@@ -249,7 +258,7 @@ class Locator:
             return (elsewhere, gap) if gap <= WINDOW else None
 
         found: dict[int, Figure] = {}
-        for n in expression_numbers(rel.expression):
+        for n in rel.numbers():
             best = min(((d, f) for f in self.doc.figures if _matches(f, n) and (d := distance(f)) is not None),
                        key=lambda p: p[0], default=None)
             if best is None:
