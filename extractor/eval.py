@@ -40,7 +40,10 @@ relation's kind (`RULES_FOR_KIND`: a sum is checked by identity or parts_total, 
 fraction_percent by fraction, …; an `other` relation, the derived checks, by any rule outside
 that table) and at least min(2, n) of the relation's n figures are among the check's figures
 (same start offset). Every reaching check counts; the relation's verdict is "flag" if any of
-them fails or warns (a warning is a flag: it goes to a reviewer), else "pass".
+them fails or warns (a warning is a flag: it goes to a reviewer), else "pass". How many of the
+relation's figures the best check holds is reported with it (`covered`; `reached_fully` counts
+the relations a check holds whole): a sum checked on two of its eight parts is reached, but
+only in part.
 
 The verdict is *right* when it agrees with `holds`:
 - holds true: right iff "pass"; a flag is a FALSE FLAG;
@@ -353,6 +356,7 @@ class ReportEval:
             "unlocated": states.count("unlocated"),
             "located": len(self.outcomes) - states.count("unlocated"),
             "reached": len(reached),
+            "reached_fully": sum(1 for o in reached if o.covered == len(o.location.figures)),
             "right": sum(1 for o in reached if o.right),
             "wrong": sum(1 for o in reached if not o.right),
             "source_errors": sum(1 for o in self.outcomes if o.location.relation.holds is False),
@@ -483,9 +487,9 @@ def render(evals: list[ReportEval], console: Any) -> None:
                    "false flags", "unmatched flags", title="totals", title_justify="left")
     rows = [(ev.report, ev.totals()) for ev in evals] + ([("all", sum_totals(evals))] if len(evals) > 1 else [])
     for name, t in rows:
-        totals.add_row(name, str(t["relations"]), str(t["located"]), str(t["reached"]), str(t["right"]),
-                       str(t["wrong"]), f"{t['caught']}/{t['source_errors']}", str(t["false_flags"]),
-                       str(t["unmatched_flags"]))
+        totals.add_row(name, str(t["relations"]), str(t["located"]), f"{t['reached']} ({t['reached_fully']} whole)",
+                       str(t["right"]), str(t["wrong"]), f"{t['caught']}/{t['source_errors']}",
+                       str(t["false_flags"]), str(t["unmatched_flags"]))
     console.print(totals)
 
 
