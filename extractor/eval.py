@@ -86,7 +86,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Optional
 
@@ -165,7 +165,6 @@ class CollapsedText:
                 offsets.extend(range(m.start(), m.end()))
         self.text = "".join(chars)
         self._offsets = offsets
-        self._end = len(text)
 
     def find(self, quote: str) -> list[tuple[int, int]]:
         """Every (start, end) in the original text where the quote occurs, whitespace-insensitively."""

@@ -117,6 +117,9 @@ def test_the_baseline_catches_the_sign_error_and_passes_what_holds(report_2026: 
     # no text check reads a list of parts: the sums are not reached
     assert state["2026-01-002"] == "not reached"
     assert ev.totals()["caught"] == 1 and ev.totals()["false_flags"] == 0
+    # the change check holds all three figures of the relation: 402, 3,34% and 389
+    [caught] = [o for o in ev.outcomes if o.location.relation.id == "2026-01-044"]
+    assert caught.covered == len(caught.location.figures) == 3
 
 
 def test_verdicts_against_each_kind_of_gold_answer(report_2026: Document, baseline_checks,
