@@ -146,6 +146,25 @@ def validate(result_file: Path = typer.Argument(..., help="A JSON result written
     raise typer.Exit(1 if any(c.status == "fail" for c in checks) else 0)
 
 
+@app.command("eval")
+def eval_command(results: Optional[list[Path]] = typer.Argument(None, help="JSON results written by `extract`."),
+                 gold: Path = typer.Option(..., "--gold", help="Gold relations (bench/gold/relations.json)."),
+                 sources: Optional[list[Path]] = typer.Option(None, "--source", help="Without results: a report "
+                                                              "whose no-model baseline to measure (repeatable); "
+                                                              "with one result: its report."),
+                 figures: Optional[list[Path]] = typer.Option(None, "--figures", help="Figure-role gold of a "
+                                                              "report (bench/gold/figures-*.json; repeatable)."),
+                 as_json: bool = JsonOpt) -> None:
+    """Measure results (or a report's no-model baseline) against hand-read gold relations and figure roles."""
+    from . import eval as evaluation
+
+    evals = evaluation.run(results or [], sources or [], gold, figures or [])
+    if as_json:
+        _print_json({"reports": [evaluation.report_dict(e) for e in evals], "totals": evaluation.sum_totals(evals)})
+    else:
+        evaluation.render(evals, out)
+
+
 app.add_typer(review_app, name="review")
 cache_app = typer.Typer(help="Inspect or clear the result cache.", no_args_is_help=True)
 app.add_typer(cache_app, name="cache")
