@@ -15,6 +15,7 @@ from rich.tree import Tree
 from .document import Document, load_document
 from .errors import ExtractorError
 from .cli_review import review_app
+from .cli_corpus import corpus_app, series as series_command
 from .export import figure_dict, metadata_dict, section_dict
 from .logs import configure as configure_logging
 
@@ -162,6 +163,8 @@ def validate(result_file: Path = typer.Argument(..., help="A JSON result written
 
 
 app.add_typer(review_app, name="review")
+app.add_typer(corpus_app, name="corpus")
+app.command("series")(series_command)
 cache_app = typer.Typer(help="Inspect or clear the result cache.", no_args_is_help=True)
 app.add_typer(cache_app, name="cache")
 

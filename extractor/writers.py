@@ -134,7 +134,7 @@ class Outputs:
         if self.db is not None:
             from .corpus import open_corpus
 
-            open_corpus(self.db).db.close()  # a bad database fails now too
+            open_corpus(self.db).close()  # a bad database fails now too
 
     def section_done(self, index: int, result: Result) -> None:
         target = self.targets[index] if index < len(self.targets) else None
