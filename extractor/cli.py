@@ -15,6 +15,7 @@ from rich.tree import Tree
 from .document import Document, load_document
 from .errors import ExtractorError
 from .cli_review import review_app
+from .cli_corpus import corpus_app, series as series_command
 from .export import figure_dict, metadata_dict, section_dict
 from .logs import configure as configure_logging
 
@@ -27,9 +28,19 @@ FileArg = typer.Argument(..., help="Report file: .txt (UTF-8/UTF-16/cp1258), .do
 JsonOpt = typer.Option(False, "--json", help="Print JSON instead of a table.")
 
 
+def _version(shown: bool) -> None:
+    if shown:
+        from importlib.metadata import version
+
+        out.print(f"extractor {version('extractor')}", highlight=False)
+        raise typer.Exit()
+
+
 @app.callback()
 def _options(verbose: int = typer.Option(0, "-v", "--verbose", count=True,
-                                         help="-v: retries and progress; -vv: HTTP and library debug. Keys are masked.")) -> None:
+                                         help="-v: retries and progress; -vv: HTTP and library debug. Keys are masked."),
+             _shown: bool = typer.Option(False, "--version", is_eager=True, callback=_version,
+                                         help="Print the version and exit.")) -> None:
     configure_logging(verbose)
 
 
@@ -83,9 +94,12 @@ def info(file: Path = FileArg, as_json: bool = JsonOpt) -> None:
 
 @app.command()
 def extract(
-    files: list[Path] = typer.Argument(..., help="Report files, or folders of them (.txt, .docx, .pdf)."),
+    files: list[Path] = typer.Argument(..., help="Report files, folders of them (.txt, .docx, .pdf), or quoted glob patterns ('reports/**/*.txt')."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Output file (one input) or directory (several). Default: stdout."),
-    fmt: str = typer.Option("json", "--format", help="json or csv (one row per figure)."),
+    fmt: str = typer.Option("json", "--format", help="json (several reports on stdout: JSON Lines), jsonl, csv or parquet (one row per figure)."),
+    bom: bool = typer.Option(False, "--bom", help="CSV: start with a UTF-8 byte order mark (for Excel)."),
+    recursive: bool = typer.Option(False, "--recursive", "-r", help="Enter the subfolders of the folders given."),
+    db: Optional[Path] = typer.Option(None, "--db", help="Also add each result to this corpus database (SQLite)."),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint (else OPENAI_BASE_URL, config file, or the embedded model)."),
     model: Optional[str] = typer.Option(None, "--model", help="Model name on that endpoint."),
     api_key: Optional[str] = typer.Option(None, "--api-key", help="API key (else OPENAI_API_KEY). Never written anywhere."),
@@ -103,15 +117,17 @@ def extract(
     from .backend import Backend, BackendOptions
     from .cache import ResultCache
     from .review import ReviewStore
+    from .ingest import report_files
     from .runner import run_files
+    from .writers import Outputs
 
-    if fmt not in ("json", "csv"):
-        raise ExtractorError(f"unknown format {fmt!r}: use json or csv")
+    outputs = Outputs(output, fmt, bom, db)
+    files = report_files(files, recursive=recursive)
     wanted = [s.strip() for s in sections_opt.split(",") if s.strip()] if sections_opt else None
     cache = None if no_cache else ResultCache(cache_dir)
     options = BackendOptions(base_url=base_url, model=model, api_key=api_key, mode=mode, model_path=model_path)
     with Backend(options) as backend:
-        ok = run_files(files, backend=backend, cache=cache, output=output, fmt=fmt, sections=wanted,
+        ok = run_files(files, backend=backend, cache=cache, outputs=outputs, sections=wanted,
                        concurrency=concurrency, token_budget=max_tokens, console=err, store=ReviewStore(store),
                        retry_failed=retry_failed)
     if cache:
@@ -166,6 +182,8 @@ def eval_command(results: Optional[list[Path]] = typer.Argument(None, help="JSON
 
 
 app.add_typer(review_app, name="review")
+app.add_typer(corpus_app, name="corpus")
+app.command("series")(series_command)
 cache_app = typer.Typer(help="Inspect or clear the result cache.", no_args_is_help=True)
 app.add_typer(cache_app, name="cache")
 

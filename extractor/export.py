@@ -1,12 +1,14 @@
 """Plain-data views of a document for JSON output (Decimals as strings, exact offsets)."""
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
 from .document import Document, Figure
 from .layout import Footnote
+from .result import Result
 from .sections import Section
 
 
@@ -75,3 +77,21 @@ def metadata_dict(doc: Document) -> dict[str, Any]:
         data["source"] = {"path": str(doc.source.path), "format": doc.source.format,
                           "encoding": doc.source.encoding}
     return data
+
+
+_PROVINCE = re.compile(r"\b(?:TỈNH|THÀNH PHỐ)\s+(.+)$", re.IGNORECASE)
+
+
+def document_fields(result: Result) -> dict[str, Any]:
+    """What places a result among others: period ("2026-01", or "2026"), province (from the issuer), issuer,
+    document number, type and date, read from its metadata."""
+    meta = result.metadata or {}
+    period = meta.get("period") or {}
+    year, month = period.get("year"), period.get("month")
+    issuer = meta.get("issuer")
+    found = _PROVINCE.search(" ".join(issuer.split())) if issuer else None
+    province = found.group(1).title() if found else None  # the place of signing may be another town
+    return {"period": f"{year}-{month:02d}" if year and month else str(year) if year else None,
+            "year": year, "month": month, "cumulative_months": period.get("cumulative_months"),
+            "province": province, "issuer": issuer, "number": meta.get("number"), "doc_type": meta.get("doc_type"),
+            "date": meta.get("date"), "title": meta.get("title")}

@@ -4,6 +4,7 @@ Every problem with the input is an `InputError` with a one-line message naming t
 """
 from __future__ import annotations
 
+import glob
 import logging
 import os
 import zipfile
@@ -29,18 +30,27 @@ class Source:
 REPORT_SUFFIXES = (".txt", ".docx", ".pdf")
 
 
-def report_files(paths: list[Path]) -> list[Path]:
+def report_files(paths: list[Path], recursive: bool = False) -> list[Path]:
     """The files to read: each file as given, each folder as its reports (.txt, .docx, .pdf;
-    not its subfolders), in name order."""
+    its subfolders too if `recursive`), in name order; a path that does not exist but holds
+    * ? or [ is a glob pattern ('reports/**/*.txt', as given quoted to the shell)."""
     files: list[Path] = []
     for p in paths:
+        if not p.exists() and glob.has_magic(str(p)):
+            matched = sorted(Path(m) for m in glob.glob(str(p), recursive=True) if Path(m).is_file())
+            if not matched:
+                raise InputError(f"{p}: no file matches this pattern")
+            files.extend(matched)
+            continue
         if not p.is_dir():
             files.append(p)
             continue
-        found = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in REPORT_SUFFIXES
-                       and not f.name.startswith("."))
+        found = sorted(f for f in (p.rglob("*") if recursive else p.iterdir())
+                       if f.is_file() and f.suffix.lower() in REPORT_SUFFIXES
+                       and not any(part.startswith(".") for part in f.relative_to(p).parts))
         if not found:
-            raise InputError(f"{p}: no {', '.join(REPORT_SUFFIXES)} report in this folder")
+            raise InputError(f"{p}: no {', '.join(REPORT_SUFFIXES)} report in this folder"
+                             + ("" if recursive else " (--recursive enters its subfolders)"))
         files.extend(found)
     return files
 

@@ -1,26 +1,23 @@
 """Write results atomically (temp file + rename) so a crash never leaves half a file."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import tempfile
 from pathlib import Path
 
 from .errors import ExtractorError
-from .result import Record, Result
-
-CSV_COLUMNS = ["source", "section_id", "record_id", "type", "name", "field", "text", "value", "unit",
-               "scale", "kind", "start", "end", "footnote", "review", "corrected_value", "issues"]
+from .result import Result
 
 
-def write_atomic(path: Path, data: str) -> None:
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Text is written as UTF-8; bytes (a Parquet file) as they are."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        text = isinstance(data, str)
+        with os.fdopen(fd, "w" if text else "wb", encoding="utf-8" if text else None, newline="" if text else None) as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
@@ -45,29 +42,3 @@ def check_writable(path: Path) -> None:
 
 def to_json(result: Result) -> str:
     return json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
-
-
-def to_csv(results: list[Result]) -> str:
-    """One row per figure, parts flattened under their total."""
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(CSV_COLUMNS)
-    for result in results:
-        for rec in result.records:
-            for row in _rows(rec):
-                writer.writerow([result.source or "", *row])
-    return buf.getvalue()
-
-
-def _rows(rec: Record, prefix: str = "") -> list[list[object]]:
-    rows = []
-    name = f"{prefix}{rec.name or ''}"
-    issues = "; ".join(f"{i.field}: {i.problem}" for i in rec.issues)
-    for field, fig in rec.figures.items():
-        if fig is not None:
-            rows.append([rec.section_id, rec.id, rec.type, name, field, fig.text, fig.value, fig.unit or "",
-                         fig.scale or "", fig.kind, fig.start, fig.end, fig.footnote or "", fig.review or "",
-                         fig.corrected_value or "", issues])
-    for part in rec.parts:
-        rows.extend(_rows(part, prefix=f"{name} > " if name else ""))
-    return rows

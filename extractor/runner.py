@@ -4,10 +4,9 @@ Bad inputs fail before any model starts; results are written after every finishe
 so an interrupted run keeps what it did (and the cache makes the re-run cheap)."""
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from rich import box
 from rich.console import Console
@@ -18,14 +17,14 @@ from .cache import ResultCache
 from .document import Document, load_document
 from .engine import ChunkOutcome, Extractor, Job
 from .errors import ExtractorError
-from .output import check_writable, to_csv, to_json, write_atomic
 from .flagging import flag_result
 from .ingest import report_files
 from .result import Result
 from .review import ReviewStore
+from .writers import Outputs
 
 
-def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, output: Path | None, fmt: str,
+def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, outputs: Outputs,
               sections: list[str] | None, concurrency: int, token_budget: int | None, console: Console,
               store: ReviewStore | None = None, retry_failed: bool = False) -> bool:
     docs = [load_document(f) for f in report_files(files)]
@@ -36,15 +35,15 @@ def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, 
     if sections:
         planned = _with_sections(planned, sections, console)
     docs = [doc for doc, _ in planned]
-    targets = _targets(docs, output, fmt, several)
+    outputs.plan([str(doc.source.path) if doc.source else _name(doc) for doc in docs], several)
     results: list[Result] = []
     timings: list[float] = []
     awaiting = 0
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} chunks"),
                TextColumn("{task.fields[stats]}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as progress:
-        for (doc, jobs), target in zip(planned, targets):
-            bar = _ReportBar(progress, doc, jobs, target if fmt == "json" else None)
+        for index, (doc, jobs) in enumerate(planned):
+            bar = _ReportBar(progress, doc, jobs, lambda result, i=index: outputs.section_done(i, result))
             started = time.monotonic()
             section_ids = {j.section.id for j in jobs}
             refresh = store.sections_to_reextract(doc.content_hash) & section_ids if store else set()
@@ -56,9 +55,8 @@ def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, 
                 store.save_result(results[-1])
                 store.reextracted(doc.content_hash, {s.id for s in results[-1].sections
                                                      if s.id in refresh and s.status == "extracted"})
-            if targets[0] is not None and fmt == "json":
-                write_atomic(target, to_json(results[-1]))
-    _emit(results, targets, output, fmt)
+            outputs.report_done(index, results[-1])
+    outputs.finish(results)
     console.print(_summary(results, timings))
     if awaiting:
         console.print(f"{awaiting} source inconsistencies await a reviewer: [bold]extractor review list[/] or "
@@ -70,8 +68,8 @@ class _ReportBar:
     """One report's progress line; each finished section also rewrites its JSON, so an
     interrupted run keeps what it did."""
 
-    def __init__(self, progress: Progress, doc: Document, jobs: list[Job], target: Path | None) -> None:
-        self.progress, self.target, self.sections = progress, target, len(jobs)
+    def __init__(self, progress: Progress, doc: Document, jobs: list[Job], keep: Callable[[Result], None]) -> None:
+        self.progress, self.keep, self.sections = progress, keep, len(jobs)
         self.stats: dict[str, Any] = {"sections": f"0/{len(jobs)}", "done": 0, "failed": 0, "cached": 0, "tokens": 0}
         self.task = progress.add_task(_name(doc), total=sum(len(j.chunks) for j in jobs), stats="")
 
@@ -83,8 +81,7 @@ class _ReportBar:
     def on_section(self, result: Result) -> None:
         self.stats["sections"] = f"{len(result.sections)}/{self.sections}"
         self._show()
-        if self.target is not None:
-            write_atomic(self.target, to_json(result))
+        self.keep(result)
 
     def _show(self, advance: int = 0) -> None:
         self.progress.update(self.task, advance=advance, stats=" · ".join(f"{k} {v}" for k, v in self.stats.items()))
@@ -109,30 +106,6 @@ def _with_sections(planned: list[tuple[Document, list[Job]]], sections: list[str
         if not jobs:
             console.print(f"[yellow]skipped[/] {_name(doc)}: no section {wanted}")
     return having
-
-
-def _targets(docs: list[Document], output: Path | None, fmt: str, several: bool) -> list[Path | None]:
-    """Where each document's JSON goes: the file, a file per document in a directory, or stdout."""
-    if output is None or fmt == "csv":
-        targets: list[Path | None] = [None] * len(docs)
-    elif not several and not output.is_dir():
-        targets = [output]
-    else:
-        targets = [output / f"{Path(_name(d)).stem}.json" for d in docs]
-    for path in [t for t in targets if t is not None] or ([output] if output else []):
-        check_writable(path)  # fail now, not after an hour of extraction
-    return targets
-
-
-def _emit(results: list[Result], targets: list[Path | None], output: Path | None, fmt: str) -> None:
-    if fmt == "csv":
-        data = to_csv(results)
-        if output is None:
-            sys.stdout.write(data)
-        else:
-            write_atomic(output, data)
-    elif targets[0] is None:
-        sys.stdout.write("".join(to_json(r) for r in results))
 
 
 def _summary(results: list[Result], timings: list[float]) -> Table:
