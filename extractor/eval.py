@@ -515,12 +515,13 @@ def _figure_table(score: "FigureScore", title: str) -> Any:
 
 
 def run(results: list[Path], sources: list[Path], gold: Path,
-        figure_files: Optional[list[Path]] = None) -> list[ReportEval]:
+        figure_files: Optional[list[Path]] = None, recheck: bool = False) -> list[ReportEval]:
     """`extractor eval`: each result against its own source; with no result, each source's
-    no-model baseline (text checks only). With one result, a source names its report."""
+    no-model baseline (text checks only). With one result, a source names its report. With
+    `recheck`, today's checks are run on the result's records instead of taking those it carries."""
     from .document import load_document
     from .errors import ExtractorError
-    from .validator import load_result, source_of
+    from .validator import load_result, source_of, validate_result
 
     relations = load_relations(gold)
     figure_golds = [load_figure_gold(p) for p in figure_files or []]
@@ -534,13 +535,17 @@ def run(results: list[Path], sources: list[Path], gold: Path,
         doc = source_of(result, sources[0] if sources else None)
         if doc.content_hash != result.content_hash:
             raise ExtractorError(f"{path}: its report changed since it was extracted (content hash differs)")
-        evals.append(evaluate(doc, result.checks, relations, model=result.model, records=result.records,
+        checks = validate_result(result, doc) if recheck else result.checks
+        evals.append(evaluate(doc, checks, relations, model=result.model, records=result.records,
                               figure_golds=figure_golds, extracted={s.id for s in result.sections}))
     if not results:
         for source in sources:
             doc = load_document(source)
             evals.append(evaluate(doc, text_checks_only(doc), relations, model="no model: text checks only",
                                   figure_golds=figure_golds))
+    unused = sorted({g.report for g in figure_golds} - {e.report for e in evals})
+    if unused:
+        raise InputError(f"figure gold for {', '.join(unused)} matches no report evaluated here")
     return evals
 
 

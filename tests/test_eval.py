@@ -191,7 +191,7 @@ def test_every_gold_figure_is_placed_on_the_text(report_2026: Document, report_2
 
 
 def record(doc: Document, rid: str, section: str, figures: dict[str, int],
-           parts: tuple[dict[str, int], ...] = ()):
+           parts: tuple[dict[str, int], ...] = (), kind: str = "test", rtype: str = "test"):
     """A record whose figures are the document's own mentions at the given (hand-found) offsets."""
     from extractor.records import figure_value
     from extractor.result import Record
@@ -199,7 +199,7 @@ def record(doc: Document, rid: str, section: str, figures: dict[str, int],
     at = {f.mention.start: f for f in doc.figures}
 
     def make(i: str, figs: dict[str, int], subparts: tuple[dict[str, int], ...] = ()) -> Record:
-        return Record(id=i, section_id=section, chunk_id=f"{section}#1", kind="test", type="test",
+        return Record(id=i, section_id=section, chunk_id=f"{section}#1", kind=kind, type=rtype,
                       figures={name: figure_value(at[start]) for name, start in figs.items()},
                       parts=[make(f"{i}.p{j}", p) for j, p in enumerate(subparts)])
 
@@ -237,7 +237,7 @@ def test_cli_measures_figure_roles_of_a_result(report_2026: Document, tmp_path: 
     from extractor.result import Result, SectionResult
 
     tasks = record(report_2026, "t", "I", {"assigned": 4798, "completed": 4826, "completed_on_time": 4851,
-                                           "completed_late": 4890, "pending": 4933})
+                                           "completed_late": 4890, "pending": 4933}, kind="direction", rtype="tasks")
     result = Result(source=str(REPORT_2026), content_hash=report_2026.content_hash, metadata={}, model="hand",
                     sections=[SectionResult(id="I", title="x", kind="direction", status="extracted", chunks=1)],
                     records=[tasks])
@@ -249,3 +249,12 @@ def test_cli_measures_figure_roles_of_a_result(report_2026: Document, tmp_path: 
     figures = json.loads(res.stdout)["reports"][0]["figures"]
     assert figures["total"] == {"gold": 15, "found": 5, "predicted": 5, "right": 5, "precision": 1.0,
                                 "recall": 0.333}
+    assert json.loads(res.stdout)["totals"]["reached"] == 0  # the result carries no checks
+    # --recheck runs today's checks on its records: the task identities reach two gold sums
+    rechecked = CliRunner().invoke(app, ["eval", str(path), "--gold", str(RELATIONS), "--recheck", "--json"])
+    states = {r["id"]: r["state"] for r in json.loads(rechecked.stdout)["reports"][0]["relations"]}
+    assert states["2026-01-002"] == states["2026-01-003"] == "right"
+    # a figure gold for a report not measured here is an error, not silently unused
+    other = CliRunner().invoke(app, ["eval", str(path), "--gold", str(RELATIONS), "--figures",
+                                     str(GOLD / "figures-lang-son-2024-01-report.json")])
+    assert other.exit_code != 0 and "matches no report evaluated here" in str(other.exception)
