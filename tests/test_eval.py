@@ -258,3 +258,16 @@ def test_cli_measures_figure_roles_of_a_result(report_2026: Document, tmp_path: 
     other = CliRunner().invoke(app, ["eval", str(path), "--gold", str(RELATIONS), "--figures",
                                      str(GOLD / "figures-lang-son-2024-01-report.json")])
     assert other.exit_code != 0 and "matches no report evaluated here" in str(other.exception)
+
+
+@pytest.mark.block_network
+def test_a_replayed_model_result_is_measured(report_2026: Document, relations: dict[str, Relation]) -> None:
+    """bench/cassette_results.py: the recorded model's reading of section I, judged against the gold."""
+    from bench.cassette_results import replay
+
+    result = replay("test_direction_tasks_and_a_warm_rerun.yaml", REPORT_2026, ["I"])
+    assert result.sections[0].status == "extracted"
+    ev = evaluate(report_2026, result.checks, list(relations.values()), model=result.model, records=result.records)
+    state = {o.location.relation.id: o.state for o in ev.outcomes}
+    assert state["2026-01-002"] == state["2026-01-003"] == "right"  # the task identities, read by the model
+    assert state["2026-01-044"] == "not reached"  # section II.2 was not extracted
