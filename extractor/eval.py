@@ -26,11 +26,15 @@ Locating a relation in the document (`locate`):
    figures stand where the footnote's marker is. A figure matches a number when its printed
    numeral, its value (scale applied), its denominator ("958/970") or its range end is that
    number, sign ignored ("giảm 4,27%" is the −4.27 of an expression). The nearest matching
-   figure wins (one inside the quote is at distance 0). Numbers that match nothing are the
+   figure wins (one inside the quote is at distance 0); figures beside the quote (both in the
+   body, or in the same footnote) come before those of another footnote or of the body. Numbers that match nothing are the
    computed side or derived values (an implied plan, a base the text does not print): they
    are listed as `unresolved` and are not an error.
 A relation is *located* when its quote is found and at least one of its numbers resolves;
-its figures are the resolved ones (by start offset).
+its figures are the resolved ones (by start offset). Known limit: a derived number can land on
+an unrelated printed figure of the same value nearby (2024-01-048's implied base 9 on "09 vụ"
+441 characters earlier); reaching needs two shared figures, so a stray one seldom decides
+anything, and `--json` lists every figure a relation was placed on, for audit.
 
 Reaching and judging
 --------------------
@@ -38,7 +42,7 @@ Only source checks with a verdict (pass, warn, fail) are compared; grounding (ex
 checks and skipped ones are not. A check *reaches* a relation when its rule fits the
 relation's kind (`RULES_FOR_KIND`: a sum is checked by identity or parts_total, a
 fraction_percent by fraction, …; an `other` relation, the derived checks, by any rule outside
-that table) and at least min(2, n) of the relation's n figures are among the check's figures
+that table and cumulative / percent_range) and at least min(2, n) of the relation's n figures are among the check's figures
 (same start offset). Every reaching check counts; the relation's verdict is "flag" if any of
 them fails or warns (a warning is a flag: it goes to a reviewer), else "pass". How many of the
 relation's figures the best check holds is reported with it (`covered`; `reached_fully` counts
