@@ -27,9 +27,9 @@ Locating a relation in the document (`locate`):
    numeral, its value (scale applied), its denominator ("958/970") or its range end is that
    number, sign ignored ("giảm 4,27%" is the −4.27 of an expression). The nearest matching
    figure wins (one inside the quote is at distance 0); figures beside the quote (both in the
-   body, or in the same footnote) come before those of another footnote or of the body. Numbers that match nothing are the
-   computed side or derived values (an implied plan, a base the text does not print): they
-   are listed as `unresolved` and are not an error.
+   body, or in the same footnote) come before those of another footnote or of the body.
+   Numbers that match nothing are the computed side or derived values (an implied plan, a
+   base the text does not print): they are listed as `unresolved` and are not an error.
 A relation is *located* when its quote is found and at least one of its numbers resolves;
 its figures are the resolved ones (by start offset). Known limit: a derived number can land on
 an unrelated printed figure of the same value nearby (2024-01-048's implied base 9 on "09 vụ"
@@ -42,12 +42,12 @@ Only source checks with a verdict (pass, warn, fail) are compared; grounding (ex
 checks and skipped ones are not. A check *reaches* a relation when its rule fits the
 relation's kind (`RULES_FOR_KIND`: a sum is checked by identity or parts_total, a
 fraction_percent by fraction, …; an `other` relation, the derived checks, by any rule outside
-that table and cumulative / percent_range) and at least min(2, n) of the relation's n figures are among the check's figures
-(same start offset). Every reaching check counts; the relation's verdict is "flag" if any of
-them fails or warns (a warning is a flag: it goes to a reviewer), else "pass". How many of the
-relation's figures the best check holds is reported with it (`covered`; `reached_fully` counts
-the relations a check holds whole): a sum checked on two of its eight parts is reached, but
-only in part.
+that table and cumulative / percent_range) and at least min(2, n) of the relation's n figures
+are among the check's figures (same start offset). Every reaching check counts; the
+relation's verdict is "flag" if any of them fails or warns (a warning is a flag: it goes to a
+reviewer), else "pass". How many of the relation's figures the best check holds is reported
+with it (`covered`; `reached_fully` counts the relations a check holds whole): a sum checked
+on two of its eight parts is reached, but only in part.
 
 The verdict is *right* when it agrees with `holds`:
 - holds true: right iff "pass"; a flag is a FALSE FLAG;
@@ -78,7 +78,8 @@ share whose basis is not told is not wrong, only less precise).
 
 Precision = right result figures / result figures in the annotated sections (a figure the gold
 marks `none` — not data, e.g. "5 năm" of a plan's name — or leaves out counts against it).
-Recall = gold figures some result figure gives the right role / gold figures with a role.
+Recall = gold figures some result figure gives the right role / gold figures with a role;
+`taken` counts the gold figures a record holds at all, right role or not.
 Both are given per kind of section and per field (precision by the result's field, recall by the
 gold's). Gold fields the schemas have no place for yet (`previous_value`, `share_percent` of a
 record, `ratio_percent`, the dossier shares…) stay in the recall: they measure what cannot be
@@ -499,7 +500,8 @@ def render(evals: list[ReportEval], console: Any) -> None:
 def _figure_table(score: "FigureScore", title: str) -> Any:
     from rich.table import Table
 
-    table = Table("by", "gold", "found", "recall", "predicted", "right", "precision", title=title, title_justify="left")
+    table = Table("by", "gold", "taken", "right role", "recall", "result figures", "right", "precision",
+                  title=title, title_justify="left")
 
     def pct(x: Optional[float]) -> str:
         return "-" if x is None else f"{x:.0%}"
@@ -508,7 +510,7 @@ def _figure_table(score: "FigureScore", title: str) -> Any:
         [("field " + k, c) for k, c in score.by_field.items()]
     for name, c in rows:
         d = c.as_dict()
-        table.add_row(name, str(c.gold), str(c.found), pct(d["recall"]), str(c.predicted), str(c.right),
+        table.add_row(name, str(c.gold), str(c.taken), str(c.found), pct(d["recall"]), str(c.predicted), str(c.right),
                       pct(d["precision"]))
     notes = [f"annotated sections not in the result: {', '.join(score.not_extracted)}"] if score.not_extracted else []
     if score.unlocated:
@@ -614,12 +616,14 @@ def same_field(predicted: str, gold: str) -> bool:
 @dataclass
 class RoleCount:
     gold: int = 0
+    taken: int = 0       # gold figures some record holds, whatever the role
     found: int = 0       # gold figures given their right role
     predicted: int = 0
     right: int = 0       # predicted figures with the right role
 
     def as_dict(self) -> dict[str, Any]:
-        return {"gold": self.gold, "found": self.found, "predicted": self.predicted, "right": self.right,
+        return {"gold": self.gold, "taken": self.taken, "found": self.found, "predicted": self.predicted,
+                "right": self.right,
                 "precision": round(self.right / self.predicted, 3) if self.predicted else None,
                 "recall": round(self.found / self.gold, 3) if self.gold else None}
 
@@ -635,8 +639,8 @@ class FigureScore:
     def total(self) -> RoleCount:
         t = RoleCount()
         for c in self.by_kind.values():
-            t.gold, t.found, t.predicted, t.right = (t.gold + c.gold, t.found + c.found, t.predicted + c.predicted,
-                                                    t.right + c.right)
+            t.gold, t.taken, t.found = t.gold + c.gold, t.taken + c.taken, t.found + c.found
+            t.predicted, t.right = t.predicted + c.predicted, t.right + c.right
         return t
 
 
@@ -674,6 +678,7 @@ def score_figures(doc: Document, records: list[Record], gold: FigureGold,
         return next((placed[o] for o in placed if fig.start <= o < fig.end), None)
 
     right_gold: set[int] = set()
+    taken_gold: set[int] = set()
     mistakes = []
     for rec in records:
         pairs = [(field_, fig) for field_, fig in roles(rec) if section_of.get(fig.start, rec.section_id) in kinds]
@@ -687,6 +692,7 @@ def score_figures(doc: Document, records: list[Record], gold: FigureGold,
         aligned = max(votes, key=lambda k: votes[k]) if votes else None
         for field_, fig in pairs:
             g = gold_at(fig)
+            taken_gold.add(id(g))
             kind = kinds[section_of.get(fig.start, rec.section_id)]
             ok = g is not None and g.field != "none" and g.holder == aligned and same_field(field_, g.field)
             for count in (by_kind[kind], by_field.setdefault(field_, RoleCount())):
@@ -703,6 +709,7 @@ def score_figures(doc: Document, records: list[Record], gold: FigureGold,
             continue
         for count in (by_kind[kinds[g.section]], by_field.setdefault(g.field, RoleCount())):
             count.gold += 1
+            count.taken += id(g) in taken_gold
             count.found += id(g) in right_gold
     for g in unlocated:
         if g.field != "none" and g.section in kinds:

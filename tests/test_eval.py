@@ -222,8 +222,9 @@ def test_figure_roles_are_scored_by_offset_field_and_aligned_record(report_2026:
     direction, budget = score.by_kind["direction"], score.by_kind["budget"]
     # section I: 15 figures with a role (2 election boards, the total, 7 kinds of documents, 5 task counts)
     assert (direction.gold, direction.predicted, direction.right, direction.found) == (15, 9, 7, 7)
+    assert direction.taken == 7  # 131 is held twice (once rightly); "5 năm" has no role to take
     # budget: an unspecific plan share is right for the central estimate; 20,99% is no change
-    assert (budget.gold, budget.predicted, budget.right, budget.found) == (24, 3, 2, 2)
+    assert (budget.gold, budget.predicted, budget.right, budget.found, budget.taken) == (24, 3, 2, 2, 3)
     assert (score.by_field["part.value"].predicted, score.by_field["part.value"].right) == (2, 1)
     assert score.by_field["pending"].found == 1  # the tasks record gave 131 its role
     assert set(score.by_kind) == {"direction", "budget"}
@@ -247,7 +248,7 @@ def test_cli_measures_figure_roles_of_a_result(report_2026: Document, tmp_path: 
                                    "--json"])
     assert res.exit_code == 0, res.output
     figures = json.loads(res.stdout)["reports"][0]["figures"]
-    assert figures["total"] == {"gold": 15, "found": 5, "predicted": 5, "right": 5, "precision": 1.0,
+    assert figures["total"] == {"gold": 15, "taken": 5, "found": 5, "predicted": 5, "right": 5, "precision": 1.0,
                                 "recall": 0.333}
     assert json.loads(res.stdout)["totals"]["reached"] == 0  # the result carries no checks
     # --recheck runs today's checks on its records: the task identities reach two gold sums
