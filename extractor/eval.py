@@ -95,10 +95,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Optional
 
-from .document import Document, Figure
-from .errors import InputError
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from .document import Document, Figure, load_document
+from .errors import ExtractorError, InputError
 from .records import named_figures
 from .result import Check, Record
+from .textutil import collapse_ws
+from .validator import load_result, sort_checks, source_of, validate_result, validate_section
 
 WINDOW = 600  # characters either side of a quote where a relation's figures are looked for
 
@@ -411,8 +417,6 @@ def evaluate(doc: Document, checks: list[Check], relations: list[Relation], *, m
 def text_checks_only(doc: Document) -> list[Check]:
     """The no-model baseline: every section's checks with no records, i.e. what the document's
     own text lets the deterministic checks decide."""
-    from .validator import sort_checks, validate_section
-
     ids = [s.id for s in doc.sections]
     return sort_checks([c for sid in ids for c in validate_section(doc, sid, [])], ids)
 
@@ -463,27 +467,25 @@ def _state_style(state: str) -> str:
             "unlocated": "yellow", "not reached": "dim"}.get(state, "")
 
 
-def render(evals: list[ReportEval], console: Any) -> None:
+def render(evals: list[ReportEval], console: Console) -> None:
     """A table per report (every relation, never a silent drop), its unmatched flags, then totals."""
-    from rich.table import Table
-
     for ev in evals:
         table = Table("id", "kind", "holds", "figures", "checks", "state",
                       title=f"{ev.report} — {ev.source} ({ev.model})", title_justify="left")
         for o in ev.outcomes:
             loc = o.location
-            figs = ", ".join(f.mention.text.replace("\n", " ") for f in loc.figures) or (loc.problem or "")
+            figs = ", ".join(collapse_ws(f.mention.text) for f in loc.figures) or (loc.problem or "")
             checks = "; ".join(f"{c.rule}: {c.expression}" for c in o.checks)
             if o.checks:
                 checks += f" [{o.covered}/{len(loc.figures)} figures]"
-            table.add_row(loc.relation.id, loc.relation.kind, str(loc.relation.holds).lower(), figs, checks,
-                          f"[{_state_style(o.state)}]{o.state}[/]")
+            table.add_row(loc.relation.id, loc.relation.kind, str(loc.relation.holds).lower(), escape(figs),
+                          escape(checks), f"[{_state_style(o.state)}]{o.state}[/]")
         console.print(table)
         if ev.unmatched_flags:
             flags = Table("section", "rule", "status", "expression",
                           title="flags that match no gold relation (false flag or gold gap)", title_justify="left")
             for c in ev.unmatched_flags:
-                flags.add_row(c.section_id or "", c.rule, c.status, c.expression)
+                flags.add_row(c.section_id or "", c.rule, c.status, escape(c.expression))
             console.print(flags)
         if ev.figures:
             console.print(_figure_table(ev.figures, f"figure roles — {ev.report}"))
@@ -497,9 +499,7 @@ def render(evals: list[ReportEval], console: Any) -> None:
     console.print(totals)
 
 
-def _figure_table(score: "FigureScore", title: str) -> Any:
-    from rich.table import Table
-
+def _figure_table(score: "FigureScore", title: str) -> Table:
     table = Table("by", "gold", "taken", "right role", "recall", "result figures", "right", "precision",
                   title=title, title_justify="left")
 
@@ -516,7 +516,7 @@ def _figure_table(score: "FigureScore", title: str) -> Any:
     if score.unlocated:
         notes.append(f"{len(score.unlocated)} gold figures not located: " +
                      "; ".join(f"{g.number} in {g.quote!r}" for g in score.unlocated))
-    table.caption = "\n".join(notes) or None
+    table.caption = escape("\n".join(notes)) or None
     return table
 
 
@@ -525,10 +525,6 @@ def run(results: list[Path], sources: list[Path], gold: Path,
     """`extractor eval`: each result against its own source; with no result, each source's
     no-model baseline (text checks only). With one result, a source names its report. With
     `recheck`, today's checks are run on the result's records instead of taking those it carries."""
-    from .document import load_document
-    from .errors import ExtractorError
-    from .validator import load_result, source_of, validate_result
-
     relations = load_relations(gold)
     figure_golds = [load_figure_gold(p) for p in figure_files or []]
     if results and len(sources) > (1 if len(results) == 1 else 0):
