@@ -170,11 +170,13 @@ def eval_command(results: Optional[list[Path]] = typer.Argument(None, help="JSON
                                                               "with one result: its report."),
                  figures: Optional[list[Path]] = typer.Option(None, "--figures", help="Figure-role gold of a "
                                                               "report (bench/gold/figures-*.json; repeatable)."),
+                 recheck: bool = typer.Option(False, "--recheck", help="Run today's checks on the results' "
+                                              "records instead of taking the checks they carry."),
                  as_json: bool = JsonOpt) -> None:
     """Measure results (or a report's no-model baseline) against hand-read gold relations and figure roles."""
     from . import eval as evaluation
 
-    evals = evaluation.run(results or [], sources or [], gold, figures or [])
+    evals = evaluation.run(results or [], sources or [], gold, figures or [], recheck)
     if as_json:
         _print_json({"reports": [evaluation.report_dict(e) for e in evals], "totals": evaluation.sum_totals(evals)})
     else:

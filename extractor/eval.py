@@ -26,11 +26,15 @@ Locating a relation in the document (`locate`):
    figures stand where the footnote's marker is. A figure matches a number when its printed
    numeral, its value (scale applied), its denominator ("958/970") or its range end is that
    number, sign ignored ("giảm 4,27%" is the −4.27 of an expression). The nearest matching
-   figure wins (one inside the quote is at distance 0). Numbers that match nothing are the
-   computed side or derived values (an implied plan, a base the text does not print): they
-   are listed as `unresolved` and are not an error.
+   figure wins (one inside the quote is at distance 0); figures beside the quote (both in the
+   body, or in the same footnote) come before those of another footnote or of the body.
+   Numbers that match nothing are the computed side or derived values (an implied plan, a
+   base the text does not print): they are listed as `unresolved` and are not an error.
 A relation is *located* when its quote is found and at least one of its numbers resolves;
-its figures are the resolved ones (by start offset).
+its figures are the resolved ones (by start offset). Known limit: a derived number can land on
+an unrelated printed figure of the same value nearby (2024-01-048's implied base 9 on "09 vụ"
+441 characters earlier); reaching needs two shared figures, so a stray one seldom decides
+anything, and `--json` lists every figure a relation was placed on, for audit.
 
 Reaching and judging
 --------------------
@@ -38,12 +42,12 @@ Only source checks with a verdict (pass, warn, fail) are compared; grounding (ex
 checks and skipped ones are not. A check *reaches* a relation when its rule fits the
 relation's kind (`RULES_FOR_KIND`: a sum is checked by identity or parts_total, a
 fraction_percent by fraction, …; an `other` relation, the derived checks, by any rule outside
-that table) and at least min(2, n) of the relation's n figures are among the check's figures
-(same start offset). Every reaching check counts; the relation's verdict is "flag" if any of
-them fails or warns (a warning is a flag: it goes to a reviewer), else "pass". How many of the
-relation's figures the best check holds is reported with it (`covered`; `reached_fully` counts
-the relations a check holds whole): a sum checked on two of its eight parts is reached, but
-only in part.
+that table and cumulative / percent_range) and at least min(2, n) of the relation's n figures
+are among the check's figures (same start offset). Every reaching check counts; the
+relation's verdict is "flag" if any of them fails or warns (a warning is a flag: it goes to a
+reviewer), else "pass". How many of the relation's figures the best check holds is reported
+with it (`covered`; `reached_fully` counts the relations a check holds whole): a sum checked
+on two of its eight parts is reached, but only in part.
 
 The verdict is *right* when it agrees with `holds`:
 - holds true: right iff "pass"; a flag is a FALSE FLAG;
@@ -74,7 +78,8 @@ share whose basis is not told is not wrong, only less precise).
 
 Precision = right result figures / result figures in the annotated sections (a figure the gold
 marks `none` — not data, e.g. "5 năm" of a plan's name — or leaves out counts against it).
-Recall = gold figures some result figure gives the right role / gold figures with a role.
+Recall = gold figures some result figure gives the right role / gold figures with a role;
+`taken` counts the gold figures a record holds at all, right role or not.
 Both are given per kind of section and per field (precision by the result's field, recall by the
 gold's). Gold fields the schemas have no place for yet (`previous_value`, `share_percent` of a
 record, `ratio_percent`, the dossier shares…) stay in the recall: they measure what cannot be
@@ -90,10 +95,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Optional
 
-from .document import Document, Figure
-from .errors import InputError
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from .document import Document, Figure, load_document
+from .errors import ExtractorError, InputError
 from .records import named_figures
 from .result import Check, Record
+from .textutil import collapse_ws
+from .validator import load_result, sort_checks, source_of, validate_result, validate_section
 
 WINDOW = 600  # characters either side of a quote where a relation's figures are looked for
 
@@ -406,8 +417,6 @@ def evaluate(doc: Document, checks: list[Check], relations: list[Relation], *, m
 def text_checks_only(doc: Document) -> list[Check]:
     """The no-model baseline: every section's checks with no records, i.e. what the document's
     own text lets the deterministic checks decide."""
-    from .validator import sort_checks, validate_section
-
     ids = [s.id for s in doc.sections]
     return sort_checks([c for sid in ids for c in validate_section(doc, sid, [])], ids)
 
@@ -458,27 +467,25 @@ def _state_style(state: str) -> str:
             "unlocated": "yellow", "not reached": "dim"}.get(state, "")
 
 
-def render(evals: list[ReportEval], console: Any) -> None:
+def render(evals: list[ReportEval], console: Console) -> None:
     """A table per report (every relation, never a silent drop), its unmatched flags, then totals."""
-    from rich.table import Table
-
     for ev in evals:
         table = Table("id", "kind", "holds", "figures", "checks", "state",
                       title=f"{ev.report} — {ev.source} ({ev.model})", title_justify="left")
         for o in ev.outcomes:
             loc = o.location
-            figs = ", ".join(f.mention.text.replace("\n", " ") for f in loc.figures) or (loc.problem or "")
+            figs = ", ".join(collapse_ws(f.mention.text) for f in loc.figures) or (loc.problem or "")
             checks = "; ".join(f"{c.rule}: {c.expression}" for c in o.checks)
             if o.checks:
                 checks += f" [{o.covered}/{len(loc.figures)} figures]"
-            table.add_row(loc.relation.id, loc.relation.kind, str(loc.relation.holds).lower(), figs, checks,
-                          f"[{_state_style(o.state)}]{o.state}[/]")
+            table.add_row(loc.relation.id, loc.relation.kind, str(loc.relation.holds).lower(), escape(figs),
+                          escape(checks), f"[{_state_style(o.state)}]{o.state}[/]")
         console.print(table)
         if ev.unmatched_flags:
             flags = Table("section", "rule", "status", "expression",
                           title="flags that match no gold relation (false flag or gold gap)", title_justify="left")
             for c in ev.unmatched_flags:
-                flags.add_row(c.section_id or "", c.rule, c.status, c.expression)
+                flags.add_row(c.section_id or "", c.rule, c.status, escape(c.expression))
             console.print(flags)
         if ev.figures:
             console.print(_figure_table(ev.figures, f"figure roles — {ev.report}"))
@@ -492,10 +499,9 @@ def render(evals: list[ReportEval], console: Any) -> None:
     console.print(totals)
 
 
-def _figure_table(score: "FigureScore", title: str) -> Any:
-    from rich.table import Table
-
-    table = Table("by", "gold", "found", "recall", "predicted", "right", "precision", title=title, title_justify="left")
+def _figure_table(score: "FigureScore", title: str) -> Table:
+    table = Table("by", "gold", "taken", "right role", "recall", "result figures", "right", "precision",
+                  title=title, title_justify="left")
 
     def pct(x: Optional[float]) -> str:
         return "-" if x is None else f"{x:.0%}"
@@ -504,24 +510,21 @@ def _figure_table(score: "FigureScore", title: str) -> Any:
         [("field " + k, c) for k, c in score.by_field.items()]
     for name, c in rows:
         d = c.as_dict()
-        table.add_row(name, str(c.gold), str(c.found), pct(d["recall"]), str(c.predicted), str(c.right),
+        table.add_row(name, str(c.gold), str(c.taken), str(c.found), pct(d["recall"]), str(c.predicted), str(c.right),
                       pct(d["precision"]))
     notes = [f"annotated sections not in the result: {', '.join(score.not_extracted)}"] if score.not_extracted else []
     if score.unlocated:
         notes.append(f"{len(score.unlocated)} gold figures not located: " +
                      "; ".join(f"{g.number} in {g.quote!r}" for g in score.unlocated))
-    table.caption = "\n".join(notes) or None
+    table.caption = escape("\n".join(notes)) or None
     return table
 
 
 def run(results: list[Path], sources: list[Path], gold: Path,
-        figure_files: Optional[list[Path]] = None) -> list[ReportEval]:
+        figure_files: Optional[list[Path]] = None, recheck: bool = False) -> list[ReportEval]:
     """`extractor eval`: each result against its own source; with no result, each source's
-    no-model baseline (text checks only). With one result, a source names its report."""
-    from .document import load_document
-    from .errors import ExtractorError
-    from .validator import load_result, source_of
-
+    no-model baseline (text checks only). With one result, a source names its report. With
+    `recheck`, today's checks are run on the result's records instead of taking those it carries."""
     relations = load_relations(gold)
     figure_golds = [load_figure_gold(p) for p in figure_files or []]
     if results and len(sources) > (1 if len(results) == 1 else 0):
@@ -534,13 +537,17 @@ def run(results: list[Path], sources: list[Path], gold: Path,
         doc = source_of(result, sources[0] if sources else None)
         if doc.content_hash != result.content_hash:
             raise ExtractorError(f"{path}: its report changed since it was extracted (content hash differs)")
-        evals.append(evaluate(doc, result.checks, relations, model=result.model, records=result.records,
+        checks = validate_result(result, doc) if recheck else result.checks
+        evals.append(evaluate(doc, checks, relations, model=result.model, records=result.records,
                               figure_golds=figure_golds, extracted={s.id for s in result.sections}))
     if not results:
         for source in sources:
             doc = load_document(source)
             evals.append(evaluate(doc, text_checks_only(doc), relations, model="no model: text checks only",
                                   figure_golds=figure_golds))
+    unused = sorted({g.report for g in figure_golds} - {e.report for e in evals})
+    if unused:
+        raise InputError(f"figure gold for {', '.join(unused)} matches no report evaluated here")
     return evals
 
 
@@ -605,12 +612,14 @@ def same_field(predicted: str, gold: str) -> bool:
 @dataclass
 class RoleCount:
     gold: int = 0
+    taken: int = 0       # gold figures some record holds, whatever the role
     found: int = 0       # gold figures given their right role
     predicted: int = 0
     right: int = 0       # predicted figures with the right role
 
     def as_dict(self) -> dict[str, Any]:
-        return {"gold": self.gold, "found": self.found, "predicted": self.predicted, "right": self.right,
+        return {"gold": self.gold, "taken": self.taken, "found": self.found, "predicted": self.predicted,
+                "right": self.right,
                 "precision": round(self.right / self.predicted, 3) if self.predicted else None,
                 "recall": round(self.found / self.gold, 3) if self.gold else None}
 
@@ -626,8 +635,8 @@ class FigureScore:
     def total(self) -> RoleCount:
         t = RoleCount()
         for c in self.by_kind.values():
-            t.gold, t.found, t.predicted, t.right = (t.gold + c.gold, t.found + c.found, t.predicted + c.predicted,
-                                                    t.right + c.right)
+            t.gold, t.taken, t.found = t.gold + c.gold, t.taken + c.taken, t.found + c.found
+            t.predicted, t.right = t.predicted + c.predicted, t.right + c.right
         return t
 
 
@@ -665,6 +674,7 @@ def score_figures(doc: Document, records: list[Record], gold: FigureGold,
         return next((placed[o] for o in placed if fig.start <= o < fig.end), None)
 
     right_gold: set[int] = set()
+    taken_gold: set[int] = set()
     mistakes = []
     for rec in records:
         pairs = [(field_, fig) for field_, fig in roles(rec) if section_of.get(fig.start, rec.section_id) in kinds]
@@ -678,6 +688,7 @@ def score_figures(doc: Document, records: list[Record], gold: FigureGold,
         aligned = max(votes, key=lambda k: votes[k]) if votes else None
         for field_, fig in pairs:
             g = gold_at(fig)
+            taken_gold.add(id(g))
             kind = kinds[section_of.get(fig.start, rec.section_id)]
             ok = g is not None and g.field != "none" and g.holder == aligned and same_field(field_, g.field)
             for count in (by_kind[kind], by_field.setdefault(field_, RoleCount())):
@@ -694,6 +705,7 @@ def score_figures(doc: Document, records: list[Record], gold: FigureGold,
             continue
         for count in (by_kind[kinds[g.section]], by_field.setdefault(g.field, RoleCount())):
             count.gold += 1
+            count.taken += id(g) in taken_gold
             count.found += id(g) in right_gold
     for g in unlocated:
         if g.field != "none" and g.section in kinds:

@@ -191,7 +191,7 @@ def test_every_gold_figure_is_placed_on_the_text(report_2026: Document, report_2
 
 
 def record(doc: Document, rid: str, section: str, figures: dict[str, int],
-           parts: tuple[dict[str, int], ...] = ()):
+           parts: tuple[dict[str, int], ...] = (), kind: str = "test", rtype: str = "test"):
     """A record whose figures are the document's own mentions at the given (hand-found) offsets."""
     from extractor.records import figure_value
     from extractor.result import Record
@@ -199,7 +199,7 @@ def record(doc: Document, rid: str, section: str, figures: dict[str, int],
     at = {f.mention.start: f for f in doc.figures}
 
     def make(i: str, figs: dict[str, int], subparts: tuple[dict[str, int], ...] = ()) -> Record:
-        return Record(id=i, section_id=section, chunk_id=f"{section}#1", kind="test", type="test",
+        return Record(id=i, section_id=section, chunk_id=f"{section}#1", kind=kind, type=rtype,
                       figures={name: figure_value(at[start]) for name, start in figs.items()},
                       parts=[make(f"{i}.p{j}", p) for j, p in enumerate(subparts)])
 
@@ -222,8 +222,9 @@ def test_figure_roles_are_scored_by_offset_field_and_aligned_record(report_2026:
     direction, budget = score.by_kind["direction"], score.by_kind["budget"]
     # section I: 15 figures with a role (2 election boards, the total, 7 kinds of documents, 5 task counts)
     assert (direction.gold, direction.predicted, direction.right, direction.found) == (15, 9, 7, 7)
+    assert direction.taken == 7  # 131 is held twice (once rightly); "5 năm" has no role to take
     # budget: an unspecific plan share is right for the central estimate; 20,99% is no change
-    assert (budget.gold, budget.predicted, budget.right, budget.found) == (24, 3, 2, 2)
+    assert (budget.gold, budget.predicted, budget.right, budget.found, budget.taken) == (24, 3, 2, 2, 3)
     assert (score.by_field["part.value"].predicted, score.by_field["part.value"].right) == (2, 1)
     assert score.by_field["pending"].found == 1  # the tasks record gave 131 its role
     assert set(score.by_kind) == {"direction", "budget"}
@@ -237,7 +238,7 @@ def test_cli_measures_figure_roles_of_a_result(report_2026: Document, tmp_path: 
     from extractor.result import Result, SectionResult
 
     tasks = record(report_2026, "t", "I", {"assigned": 4798, "completed": 4826, "completed_on_time": 4851,
-                                           "completed_late": 4890, "pending": 4933})
+                                           "completed_late": 4890, "pending": 4933}, kind="direction", rtype="tasks")
     result = Result(source=str(REPORT_2026), content_hash=report_2026.content_hash, metadata={}, model="hand",
                     sections=[SectionResult(id="I", title="x", kind="direction", status="extracted", chunks=1)],
                     records=[tasks])
@@ -247,5 +248,27 @@ def test_cli_measures_figure_roles_of_a_result(report_2026: Document, tmp_path: 
                                    "--json"])
     assert res.exit_code == 0, res.output
     figures = json.loads(res.stdout)["reports"][0]["figures"]
-    assert figures["total"] == {"gold": 15, "found": 5, "predicted": 5, "right": 5, "precision": 1.0,
+    assert figures["total"] == {"gold": 15, "taken": 5, "found": 5, "predicted": 5, "right": 5, "precision": 1.0,
                                 "recall": 0.333}
+    assert json.loads(res.stdout)["totals"]["reached"] == 0  # the result carries no checks
+    # --recheck runs today's checks on its records: the task identities reach two gold sums
+    rechecked = CliRunner().invoke(app, ["eval", str(path), "--gold", str(RELATIONS), "--recheck", "--json"])
+    states = {r["id"]: r["state"] for r in json.loads(rechecked.stdout)["reports"][0]["relations"]}
+    assert states["2026-01-002"] == states["2026-01-003"] == "right"
+    # a figure gold for a report not measured here is an error, not silently unused
+    other = CliRunner().invoke(app, ["eval", str(path), "--gold", str(RELATIONS), "--figures",
+                                     str(GOLD / "figures-lang-son-2024-01-report.json")])
+    assert other.exit_code != 0 and "matches no report evaluated here" in str(other.exception)
+
+
+@pytest.mark.block_network
+def test_a_replayed_model_result_is_measured(report_2026: Document, relations: dict[str, Relation]) -> None:
+    """bench/cassette_results.py: the recorded model's reading of section I, judged against the gold."""
+    from bench.cassette_results import replay
+
+    result = replay("test_direction_tasks_and_a_warm_rerun.yaml", REPORT_2026, ["I"])
+    assert result.sections[0].status == "extracted"
+    ev = evaluate(report_2026, result.checks, list(relations.values()), model=result.model, records=result.records)
+    state = {o.location.relation.id: o.state for o in ev.outcomes}
+    assert state["2026-01-002"] == state["2026-01-003"] == "right"  # the task identities, read by the model
+    assert state["2026-01-044"] == "not reached"  # section II.2 was not extracted
