@@ -174,7 +174,7 @@ def eval_command(results: Optional[list[Path]] = typer.Argument(None, help="JSON
                                               "records instead of taking the checks they carry."),
                  as_json: bool = JsonOpt) -> None:
     """Measure results (or a report's no-model baseline) against hand-read gold relations and figure roles."""
-    from . import eval as evaluation
+    from .eval import report as evaluation
 
     evals = evaluation.run(results or [], sources or [], gold, figures or [], recheck)
     if as_json:

@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from extractor.cli import app
 from extractor.document import Document, parse_text
-from extractor.eval import (Locator, Relation, evaluate, expression_numbers, gold_report_of, load_relations,
-                            text_checks_only)
+from extractor.eval.relations import Locator, Relation, expression_numbers, load_relations
+from extractor.eval.report import evaluate, gold_report_of, text_checks_only
 
 from .conftest import REPORT_2024, REPORT_2026
 
@@ -180,7 +180,8 @@ FIGURES_2026 = GOLD / "figures-lang-son-2026-01-report.json"
 
 
 def test_every_gold_figure_is_placed_on_the_text(report_2026: Document, report_2024: Document) -> None:
-    from extractor.eval import CollapsedText, load_figure_gold, locate_figure
+    from extractor.eval.figures import load_figure_gold, locate_figure
+    from extractor.eval.relations import CollapsedText
 
     for doc, name in ((report_2026, "2026"), (report_2024, "2024")):
         gold = load_figure_gold(GOLD / f"figures-lang-son-{name}-01-report.json")
@@ -207,7 +208,7 @@ def record(doc: Document, rid: str, section: str, figures: dict[str, int],
 
 
 def test_figure_roles_are_scored_by_offset_field_and_aligned_record(report_2026: Document) -> None:
-    from extractor.eval import load_figure_gold, score_figures
+    from extractor.eval.figures import load_figure_gold, score_figures
 
     doc = report_2026
     # Offsets by str.find on the NFC text: 510/379/354/25/131 nhiệm vụ, "hơn 2.530", "62 văn bản",
