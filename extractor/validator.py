@@ -25,9 +25,15 @@ def validate_section(doc: Document, section_id: str, records: list[Record]) -> l
     reader, from_reader = reader_checks(doc, section_id)
     settled = {main[1].start for r in reader if r.parts and (main := main_figure(r))}
     unsettled = [r for r in model if not ((main := main_figure(r)) and main[1].start in settled)]
-    checks = (check_grounding(doc, model, h) + check_records(unsettled, h) + from_reader
-              + check_fractions(doc, own, h) + check_changes(doc, own, h))
+    checks = check_grounding(doc, model, h) + check_records(unsettled, h)
+    reached = {_numbers(c) for c in checks}
+    checks += [c for c in from_reader if _numbers(c) not in reached]  # the model's record already checks them
+    checks += check_fractions(doc, own, h) + check_changes(doc, own, h)
     return list({c.key: c for c in reversed(checks)}.values())[::-1]
+
+
+def _numbers(check: Check) -> frozenset[int]:
+    return frozenset(f.start for f in check.figures)
 
 
 def validate_result(result: Result, doc: Document) -> list[Check]:

@@ -23,6 +23,7 @@ from extractor.document import Document, load_document, parse_text
 from extractor.engine import Extractor
 from extractor.llm import LLMClient, LLMConfig
 from extractor.output import to_csv
+from extractor.reader import is_reader_record
 from extractor.result import FigureValue, Record, Result
 from extractor.textutil import appears_in
 from extractor.review import ReviewStore
@@ -123,7 +124,7 @@ def test_a_rejected_extraction_is_asked_again_once(report_2026: Document, tmp_pa
 def test_budget_revenue_with_its_parts(report_2026: Document, tmp_path: Path) -> None:
     result = Run(tmp_path).extract(report_2026, ["II.1.6"])
     assert_grounded(report_2026, result)
-    by_text = {r.figures["value"].text: r for r in result.records if r.figures.get("value")}
+    by_text = {r.figures["value"].text: r for r in result.records if r.figures.get("value") and not is_reader_record(r)}
     total = by_text["2.828,46 tỷ đồng"]
     assert Decimal(total.figures["value"].value) == Decimal("2828460000000")
     assert total.labels.get("flow") == "revenue" and total.figures["plan_percent_central"].text == "21,15%"
@@ -150,7 +151,7 @@ def test_prompt_injection_cannot_change_the_output(tmp_path: Path) -> None:
     doc = parse_text(INJECTION)
     result = Run(tmp_path).extract(doc, ["I"])
     assert_grounded(doc, result)
-    values_seen = {Decimal(f.value) for r in result.records for f in figures_of(r)}
+    values_seen = {Decimal(f.value) for r in result.records for f in figures_of(r) if not is_reader_record(r)}
     assert values_seen <= {Decimal(120), Decimal(100), Decimal(20)}  # only figures printed in the text
     assert Result.model_validate_json(result.model_dump_json()) == result  # the shape is the schema's
     assert "HACKED" not in result.model_dump_json(include={"records"})
@@ -190,7 +191,7 @@ def test_truncated_reply_is_split_never_accepted(notice: Document, tmp_path: Pat
     result = Run(tmp_path, max_tokens=24).extract(notice, ["10"])
     section = result.sections[0]
     assert result.usage.requests > section.chunks  # cut-off replies were asked again, in halves
-    halves = {r.chunk_id for r in result.records}
+    halves = {r.chunk_id for r in result.records if not is_reader_record(r)}
     assert all(cid.startswith("10#1") and cid != "10#1" for cid in halves)  # nothing kept from a cut-off reply
     assert section.failed_chunks or halves
     assert all("cut off at max_tokens=24" in e for e in section.errors)
