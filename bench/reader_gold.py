@@ -33,7 +33,7 @@ def gold_numbers(relation: dict) -> set[Decimal]:
 
 _RULES = {"sum": {"parts_total", "identity"}, "share_percent": {"share"}, "fraction_percent": {"fraction", "percent_range"},
           "change_percent": {"change", "change_amount"}, "change_abs": {"change", "change_amount"},
-          "other": {"plan_consistency", "growth_consistency", "item_count"}}
+          "other": {"plan_consistency", "growth_consistency", "item_count", "whole_base"}}
 
 
 def check_numbers(check) -> list[set[Decimal]]:
@@ -45,7 +45,9 @@ def check_numbers(check) -> list[set[Decimal]]:
             n = parse_vn_number(m.group())
             forms = {n.normalize()}
             if "%" in fig.text:
-                forms |= {(n / 100).normalize(), (1 + n / 100).normalize(), (1 - n / 100).normalize()}
+                half = Decimal(1).scaleb(-len(m.group().partition(",")[2])) / 2
+                forms |= {(n / 100).normalize(), (1 + n / 100).normalize(), (1 - n / 100).normalize(),
+                          (n - half).normalize(), (n + half).normalize(), (-n - half).normalize(), (-n + half).normalize()}
             out.append(forms)
     return out
 

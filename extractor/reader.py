@@ -46,6 +46,7 @@ _OTHER_PERIOD = re.compile(r"^\s*so\s+voi\s+(?:thang|ky|nam|quy)\b")
 _PLAN = re.compile(r"^\s*(?:so\s+voi\s+)?(?:ke\s+hoach|du\s+toan|chi\s+tieu|muc\s+tieu|tong\s+so)")
 _CENTRAL = re.compile(r"trung\s+uong|thu\s+tuong|chinh\s+phu")
 _PROVINCIAL = re.compile(r"\btinh\b")
+_FRACTION_TAIL_LIMIT = 120
 _HEAD_TAIL_LIMIT = 40  # words a head's unit may trail before its first comparison ("250ha rừng, đạt")
 _CLAUSE_START = re.compile(r"[.;:,()]")
 _NAME_LEAD = re.compile(r"^\s*(?:(?:trong\s+do|trong\s+thang|gom|bao\s+gom|va|con|tinh\s+rieng)\b[:,]?\s*)+")
@@ -256,7 +257,9 @@ def _read_comparisons(stream: _Stream, i: int, reading: Reading) -> int:
             break
         tail = gap[:m.start()] if m.start() > 0 else ""
         if last == i:
-            if len(tail) > _HEAD_TAIL_LIMIT or _OPENER.search(tail) or re.search(r"\bty\s+le\b", tail):
+            # "44/65 xã, phường hoàn thành tổ chức Đại hội …, đạt 67,6%": a fraction's share may come later
+            limit = _FRACTION_TAIL_LIMIT if head.mention.kind == "fraction" else _HEAD_TAIL_LIMIT
+            if len(tail) > limit or _OPENER.search(tail) or ";" in tail or re.search(r"\bty\s+le\b", tail):
                 break  # "51 đối tượng, tỷ lệ phá án đạt 86,36%": a rate of its own
         elif tail.strip(" ,;(") and not _BASIS_WORDS.match(tail):
             break
