@@ -186,7 +186,10 @@ def _read_head(stream: _Stream, i: int) -> tuple[Reading, int]:
     opener = _OPENER.search(gap)
     if opener is not None and ("." in gap[:opener.start()] or _sentence_end(gap[:opener.start()])):
         return reading, j
-    if opener is None and not _shares_follow(stream, j, head, gap):
+    # "42.279 người được nhận quà (qua tài khoản … là 1.684 người; chi trả bằng tiền mặt là 40.595 người)"
+    bracket = opener is None and head.mention.unit is not None and re.match(r"[^(),;]*\([^)]*$", gap) is not None \
+        and not _sentence_end(gap)
+    if opener is None and not bracket and not _shares_follow(stream, j, head, gap):
         return reading, j
     reading.complete = opener is not None and opener.group(1) in _COMPLETE_OPENERS
     colon = opener is not None and (opener.group(2) is not None or gap[opener.end():].lstrip().startswith(":"))
@@ -202,14 +205,16 @@ def _read_head(stream: _Stream, i: int) -> tuple[Reading, int]:
         after = stream.gap(part_last) if part_last + 1 < len(stream.figs) else ""
         if _OPENER.search(after) and "." not in after:
             break  # this figure opens a list of its own: a new head, not a part
-        if opener is None and "share_percent" not in part.comparisons:
+        if opener is None and not bracket and "share_percent" not in part.comparisons:
             break  # a list without opening words goes on as long as each part gives its share
         reading.parts.append(part)
         ends.append(part_last + 1)
         reading.end = part.end
         j = part_last + 1
         separator = separator or (";" if ";" in after else ",")
-        if j >= len(stream.figs) or _sentence_end(after) or (";" in after and (not colon or separator == ",")):
+        if j >= len(stream.figs) or _sentence_end(after) or (bracket and ")" in after):
+            break
+        if not bracket and ";" in after and (not colon or separator == ","):
             break
     whole = max((k for k in range(2, len(reading.parts) + 1) if _shares_add_up(reading.parts[:k])), default=None)
     if whole is not None:  # "(chiếm 13,64%) … (chiếm 86,35%), (chiếm 0,01%)": the whole is listed;

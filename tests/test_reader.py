@@ -257,3 +257,15 @@ def test_extract_without_a_model(tmp_path: Path) -> None:
     again = CliRunner().invoke(app, ["validate", str(out), "--json", "--store", str(tmp_path / "none.sqlite3")])
     assert [c["key"] for c in json.loads(again.stdout)] == [c["key"] for c in result["checks"]]
     assert all(is_reader_record(Record.model_validate(r)) for r in result["records"])
+
+
+def test_parts_in_brackets_and_parts_counting_a_shorter_noun(report_2026: Document) -> None:
+    doc = report_2026
+    # "đã có 42.279 người được nhận quà (qua tài khoản … là 1.684 người; chi trả bằng tiền mặt là 40.595 người)"
+    rec = record_at(doc, "II.2", at(doc, "42.279 người", "đã có 42.279 người"))
+    assert [p.figures["value"].start for p in rec.parts] == [at(doc, "1.684"), at(doc, "40.595")]
+    [check] = [c for c in checks_of(doc, "II.2", "parts_total") if c.record_id == rec.id]
+    assert check.status == "pass" and check.expression == "1.684 + 40.595 = 42.279 ≤ 42.279 ✓"
+    # "397.000 lượt khách, …, trong đó: Khách quốc tế 19.000 lượt, …": "lượt" adds into "lượt khách".
+    [tourists] = [c for c in checks_of(doc, "II.1.3", "parts_total")]
+    assert tourists.expression == "19.000 + 378.000 = 397.000 ≤ 397.000 ✓"
