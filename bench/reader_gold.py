@@ -40,6 +40,10 @@ def check_numbers(check) -> list[set[Decimal]]:
     """Each number the check used, with the forms a relation may write it in (98,8% as 0.988, 1.988)."""
     out = []
     for fig in check.figures:
+        fraction = re.match(r"\D*(\d+)/(\d+)", fig.text)
+        if fraction:  # "11/12 sản phẩm": both numbers
+            out += [{Decimal(n)} for n in fraction.groups()]
+            continue
         m = _NUMERAL.search(fig.text)
         if m:
             n = parse_vn_number(m.group())

@@ -269,3 +269,19 @@ def test_parts_in_brackets_and_parts_counting_a_shorter_noun(report_2026: Docume
     # "397.000 lượt khách, …, trong đó: Khách quốc tế 19.000 lượt, …": "lượt" adds into "lượt khách".
     [tourists] = [c for c in checks_of(doc, "II.1.3", "parts_total")]
     assert tourists.expression == "19.000 + 378.000 = 397.000 ≤ 397.000 ✓"
+
+
+def test_a_count_against_the_items_its_footnote_lists(report_2026: Document) -> None:
+    doc = report_2026
+    # "có 11/12 sản phẩm công nghiệp chủ yếu có sự tăng trưởng …³"; footnote 3 gives 12 products,
+    # all up but "Muối công nghiệp … giảm 55%".
+    [check] = checks_of(doc, "II.1.3", "item_count")
+    assert check.status == "pass" and check.figures[0].start == at(doc, "11/12")
+    assert check.expression == "footnote 3 lists 12 items, 11 of them up: 11/12 = printed 11/12 ✓"
+    # A page of a report: the body breaks over a footnote zone (a rule line of spaces, then the note).
+    page = ("I. CÔNG TÁC CHỈ ĐẠO, ĐIỀU HÀNH \n\nCông nhận {n} xã đạt chuẩn nông thôn mới1 trong tháng. Các nội "
+            "dung khác \n\n" + " " * 43 + "\n1 Gồm: xã Tân Hương, Chiêu Vũ huyện Bắc Sơn; xã Thanh Long, huyện "
+            "Văn Lãng; xã Lâm Ca.\n tiếp tục các nội dung khác. \n\nII. TÌNH HÌNH KHÁC \n\nNội dung.\n")
+    for n, status in (("04", "pass"), ("05", "fail")):  # Tân Hương, Chiêu Vũ, Thanh Long, Lâm Ca
+        doc = parse_text(page.format(n=n))
+        assert [c.status for c in checks_of(doc, "I", "item_count")] == [status]
