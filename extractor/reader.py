@@ -123,8 +123,14 @@ def read_section(doc: Document, section_id: str) -> list[Record]:
     """The readings of one section's own text (and of footnotes cited in it), as records."""
     sec = doc.section(section_id)
     kind = kind_of(doc, sec)
-    return [_record(doc, r, section_id, kind, f"{section_id}#reader/{i}") for i, r in
-            enumerate(read_readings(doc, section_id))]
+    readings = [r for r in read_readings(doc, section_id) if _says_something(r)]
+    return [_record(doc, r, section_id, kind, f"{section_id}#reader/{i}") for i, r in enumerate(readings)]
+
+
+def _says_something(reading: Reading) -> bool:
+    """A bare number with no unit and nothing tied to it ("quý 1", an OCR'd date) is no indicator."""
+    m = reading.head.mention
+    return bool(m.unit or m.scale or m.denominator or reading.comparisons or reading.parts)
 
 
 def read_readings(doc: Document, section_id: str) -> list[Reading]:
