@@ -12,7 +12,16 @@ the relations a report implies between a total and its parts:
   value / (1 + g): a total's printed growth is bounded by its parts'.
 
 Both run only where the parts stay within their total (else parts_total already flags it) and
-for figures that cannot be negative. Tolerance from printed precision, by interval arithmetic.
+for figures that cannot be negative. And where no base is printed:
+
+- change: "bị thương 35 người (tăng 26 người, tăng 288,9%)": the base is 35 − 26;
+- whole_base: "74 doanh nghiệp, tăng 2,1%": last year's count was a whole number too, and none
+  gives 2,1% (only decided for counts small enough that few whole numbers fit);
+- fraction: "44/65 xã, phường hoàn thành …, đạt 67,6%", read across the clause;
+- item_count: "có 11/12 sản phẩm … tăng trưởng³": the items the cited footnote lists (and those
+  of them that grew).
+
+Tolerance from printed precision, by interval arithmetic (extractor/intervals.py).
 """
 from __future__ import annotations
 
