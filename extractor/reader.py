@@ -68,10 +68,6 @@ class Reading:
     complete: bool | None = None
     end: int = 0  # document offset after the last figure read
 
-    @property
-    def figures(self) -> list[Figure]:
-        return [self.head, *self.comparisons.values(), *(f for p in self.parts for f in p.figures)]
-
 
 class _Stream:
     """A run of figures (a section's own text or one footnote) and the words between them."""
@@ -112,11 +108,6 @@ def _with_unit_across_break(stream: _Stream, i: int) -> Figure:
         return fig
     canonical, kind = unit_of(unit.group(1))
     return replace(fig, mention=replace(m, unit=canonical, kind=kind))
-
-
-def read_document(doc: Document) -> dict[str, list[Record]]:
-    """Reader records of every section, by section id."""
-    return {sec.id: read_section(doc, sec.id) for sec in doc.sections}
 
 
 def read_section(doc: Document, section_id: str) -> list[Record]:
