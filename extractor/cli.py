@@ -99,6 +99,7 @@ def extract(
     max_tokens: Optional[int] = typer.Option(None, "--max-tokens", help="Token budget for the run; stops sending when spent."),
     store: Optional[Path] = typer.Option(None, "--store", help="Review store for flagged inconsistencies (default: EXTRACTOR_REVIEW_DB or the user data dir)."),
     no_model: bool = typer.Option(False, "--no-model", help="Only the deterministic reader and the checks: no model is started or asked."),
+    reader_first: bool = typer.Option(False, "--reader-first", help="Do not ask the model about pieces of indicator sections the reader reads completely."),
 ) -> None:
     """Extract typed, grounded records from every section (or the chosen ones)."""
     from contextlib import nullcontext
@@ -116,7 +117,7 @@ def extract(
     with nullcontext() if no_model else Backend(options) as backend:
         ok = run_files(files, backend=backend, cache=cache, output=output, fmt=fmt, sections=wanted,
                        concurrency=concurrency, token_budget=max_tokens, console=err, store=ReviewStore(store),
-                       retry_failed=retry_failed)
+                       retry_failed=retry_failed, reader_first=reader_first)
     if cache:
         cache.close()
     raise typer.Exit(0 if ok else 1)

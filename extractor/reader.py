@@ -418,5 +418,22 @@ def _record(doc: Document, reading: Reading, section_id: str, kind: str, rid: st
     return rec
 
 
+def settles(figures: list[Figure], records: list[Record]) -> bool:
+    """Does the reader account for every one of these figures, each record and part it opens
+    with a name? Then a model asked about them has nothing to add to an indicators section."""
+    used: dict[int, bool] = {}
+
+    def mark(rec: Record) -> None:
+        for role, fig in rec.figures.items():
+            if fig is not None:
+                used[fig.start] = used.get(fig.start, False) or role != "value" or rec.name is not None
+        for part in rec.parts:
+            mark(part)
+
+    for rec in records:
+        mark(rec)
+    return bool(figures) and all(used.get(f.mention.start, False) for f in figures)
+
+
 def is_reader_record(rec: Record) -> bool:
     return rec.labels.get("source") == SOURCE
