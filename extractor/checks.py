@@ -136,7 +136,7 @@ def _parts_total(rec: Record, h: str) -> Iterator[Check]:
         return
     name, whole = main
     parts = [(f"parts[{i}].value", p.figures["value"]) for i, p in enumerate(rec.parts)
-             if p.figures.get("value") is not None and p.figures["value"].unit == whole.unit
+             if p.figures.get("value") is not None and same_measure(p.figures["value"], whole, rec)
              and p.figures["value"].start != whole.start]
     if not parts:
         return
@@ -152,6 +152,20 @@ def _parts_total(rec: Record, h: str) -> Iterator[Check]:
                      record_id=rec.id, message="list given as complete (gồm)" if complete else "list given as partial")
 
 
+def same_measure(part: FigureValue, whole: FigureValue, rec: Record) -> bool:
+    """Can the part be added into the whole? The same unit; counts of a noun and of a longer one
+    ("19.000 lượt" of "397.000 lượt khách"); any count, in a list the reader found cited at a
+    count ("33 đề tài" whose footnote lists 16 nhiệm vụ, 8 nhiệm vụ, …)."""
+    if part.unit == whole.unit:
+        return True
+    if part.kind != "count" or whole.kind != "count":
+        return False
+    if rec.labels.get("source") == "reader" and "parts_footnote" in rec.labels:
+        return True
+    return part.unit is not None and whole.unit is not None and \
+        (part.unit.startswith(whole.unit) or whole.unit.startswith(part.unit))
+
+
 def _shares(rec: Record, h: str) -> Iterator[Check]:
     main = main_figure(rec)
     for i, part in enumerate(rec.parts):
@@ -162,7 +176,7 @@ def _shares(rec: Record, h: str) -> Iterator[Check]:
         if not 0 <= Decimal(share.value) <= 100:
             yield make_check(h, "percent_range", "fail", f"{shown(share)} is not between 0% and 100%",
                              [(role, share)], section_id=rec.section_id, record_id=rec.id)
-        if main is None or value is None or value.unit != main[1].unit:
+        if main is None or value is None or not same_measure(value, main[1], rec):
             continue
         p, w = interval(value), interval(main[1])
         status = compare_percent(p.ratio(w) if p and w else None, share)

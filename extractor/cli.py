@@ -112,8 +112,12 @@ def extract(
     retry_failed: bool = typer.Option(False, "--retry-failed", help="Ask again about pieces whose reply was invalid on an earlier run (cached as failures)."),
     max_tokens: Optional[int] = typer.Option(None, "--max-tokens", help="Token budget for the run; stops sending when spent."),
     store: Optional[Path] = typer.Option(None, "--store", help="Review store for flagged inconsistencies (default: EXTRACTOR_REVIEW_DB or the user data dir)."),
+    no_model: bool = typer.Option(False, "--no-model", help="Only the deterministic reader and the checks: no model is started or asked."),
+    reader_first: bool = typer.Option(False, "--reader-first", help="Do not ask the model about pieces of indicator sections the reader reads completely."),
 ) -> None:
     """Extract typed, grounded records from every section (or the chosen ones)."""
+    from contextlib import nullcontext
+
     from .backend import Backend, BackendOptions
     from .cache import ResultCache
     from .review import ReviewStore
@@ -126,10 +130,10 @@ def extract(
     wanted = [s.strip() for s in sections_opt.split(",") if s.strip()] if sections_opt else None
     cache = None if no_cache else ResultCache(cache_dir)
     options = BackendOptions(base_url=base_url, model=model, api_key=api_key, mode=mode, model_path=model_path)
-    with Backend(options) as backend:
+    with nullcontext() if no_model else Backend(options) as backend:
         ok = run_files(files, backend=backend, cache=cache, outputs=outputs, sections=wanted,
                        concurrency=concurrency, token_budget=max_tokens, console=err, store=ReviewStore(store),
-                       retry_failed=retry_failed)
+                       retry_failed=retry_failed, reader_first=reader_first)
     if cache:
         cache.close()
     raise typer.Exit(0 if ok else 1)

@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
+from schemas.common import IndicatorsReply
+
 from .cache import ResultCache, cache_key
 from .chunking import Chunk, chunk_section, split_chunk
 from .document import Document
@@ -15,6 +17,7 @@ from .export import metadata_dict
 from .kinds import kind_of, reads_text, reply_model
 from .llm import InvalidReply, LLMClient, TruncatedReply, Usage, json_schema_of
 from .prompting import render_messages, template_versions
+from .reader import read_section, settles
 from .records import (FigureResolver, build_records, copied_from, figure_value, merge_records, read_list_kind,
                       referenced_starts)
 from .result import Coverage, Record, Result, SectionResult, UsageTotals
@@ -60,8 +63,11 @@ Listener = Callable[[ChunkOutcome], None]
 
 class Extractor:
     def __init__(self, client: LLMClient | None, *, model: str, mode: str, cache: ResultCache | None = None,
-                 token_budget: int | None = None, retry_failed: bool = False) -> None:
+                 token_budget: int | None = None, retry_failed: bool = False, use_model: bool = True,
+                 skip_settled: bool = False) -> None:
         self.client = client
+        self.use_model = use_model  # False: only the reader and the checks (`extract --no-model`)
+        self.skip_settled = skip_settled  # pieces the reader settles are not sent (`extract --reader-first`)
         self.retry_failed = retry_failed
         self.model = model
         self.mode = mode
@@ -81,7 +87,10 @@ class Extractor:
             text = reads_text(kind)
             # A piece without figures gives a figure-reading kind nothing to point at: skip it.
             chunks = [c for c in chunk_section(doc, sec, whole=text) if text or c.figures]
-            if chunks:
+            if chunks and self.skip_settled and reply_model(kind) is IndicatorsReply:
+                read = read_section(doc, sec.id)
+                jobs.append(Job(sec, kind, [c for c in chunks if not settles(c.figures, read)]))
+            elif chunks:
                 jobs.append(Job(sec, kind, chunks))
         return jobs
 
@@ -96,7 +105,11 @@ class Extractor:
         by_section = {job.section.id: job for job in jobs}
         with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
             futures = [pool.submit(self._chunk, doc, job.kind, chunk, job.section.id in fresh)
-                       for job in jobs for chunk in job.chunks]
+                       for job in jobs for chunk in job.chunks] if self.use_model else []
+            for job in [j for j in jobs if not self.use_model or not j.chunks]:
+                self._finish_section(result, job, [], doc)
+                if on_section:
+                    on_section(result)
             for future in as_completed(futures):
                 outcome = future.result()
                 sid = outcome.chunk.section_id
@@ -119,15 +132,16 @@ class Extractor:
         ordered = sorted(outcomes, key=lambda o: job.chunks.index(o.chunk))
         records = merge_records([r for o in ordered for r in o.records])
         read_list_kind(doc, records)
+        read = read_section(doc, job.section.id)
         failed = [o for o in ordered if o.error]
         cached = sum(1 for o in ordered if o.cached)
-        status = "failed" if len(failed) == len(ordered) else "partial" if failed else \
-            "cached" if cached == len(ordered) else "extracted"
+        status = "extracted" if not ordered else "failed" if len(failed) == len(ordered) else \
+            "partial" if failed else "cached" if cached == len(ordered) else "extracted"
         result.sections.append(SectionResult(
             id=job.section.id, title=job.section.title, kind=job.kind, status=status, chunks=len(ordered),
-            cached_chunks=cached, failed_chunks=len(failed), records=len(records),
+            cached_chunks=cached, failed_chunks=len(failed), records=len(records) + len(read),
             errors=[f"{o.chunk.id}: {o.error}" for o in failed]))
-        result.records.extend(records)
+        result.records.extend(records + read)
         result.checks.extend(validate_section(doc, job.section.id, records))
 
     def _chunk(self, doc: Document, kind: str, chunk: Chunk, fresh: bool = False, depth: int = 0) -> ChunkOutcome:

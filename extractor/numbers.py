@@ -14,12 +14,13 @@ from .units import SCALES, UNIT_PATTERN, unit_of
 
 _NUMERAL = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
 _TOKEN = re.compile(rf"(?<![\w.,/\-])(-)?({_NUMERAL})(?![\d])")
-_QUALIFIER = re.compile(r"(hơn|trên|khoảng|gần|dưới|ước đạt|ước|xấp xỉ|tối thiểu|ít nhất|≤|≥|<|>)\s*$", re.I)
+_QUALIFIER = re.compile(r"(?<!\w)(hơn|trên|khoảng|gần|dưới|ước đạt|ước|xấp xỉ|tối thiểu|ít nhất|≤|≥|<|>)\s*$", re.I)
 # A number right after these words is a label (a date part, an ordinal, a code), not a figure.
 _LABEL_BEFORE = re.compile(
     r"(?:\b(?:ngày|tháng|thứ|số|khóa|khoá|lần|đợt|quý|lớp|điều|khoản|mục|phụ lục|đề án|chương trình|"
     r"nghị định|quyết định|thông tư|chỉ thị|kết luận|nghị quyết|kế hoạch|công văn|tờ trình|tuyến|quốc lộ|"
     r"tỉnh lộ|đường|cấp|giai đoạn|thời kỳ|nhiệm kỳ|niên độ|năm học)\s*)$", re.I)
+_ONLINE_BEFORE = re.compile(r"\btrực\s+tuyến\s*$", re.I)  # "trực tuyến 7.266 hồ sơ" is online, not route 7
 _YEAR_BEFORE = re.compile(r"\b(?:năm|từ|đến|tới|cuối|đầu)\s*$", re.I)
 _DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}/(?:19|20)\d\d(?!\d)")
 _CODE_AFTER = re.compile(r"(?:/\d+)*(?:/|-)[A-ZĐ]")
@@ -109,7 +110,7 @@ def _is_label(text: str, m: re.Match[str], skipped_label_end: int, stop: int) ->
         return True
     if _GLUED_WORD.match(after) and not _glued_unit(after):
         return True  # "5G", "2030s"
-    if _LABEL_BEFORE.search(before):
+    if _LABEL_BEFORE.search(before) and not _ONLINE_BEFORE.search(before):
         return True
     is_year = re.fullmatch(r"(19|20)\d\d", digits) is not None
     if is_year and (_YEAR_BEFORE.search(before) or re.match(r"\s*[-–]\s*(19|20)\d\d", after)

@@ -54,7 +54,8 @@ class Record(BaseModel):
     type: str = Field(description="What the record is: indicator, part, tasks, dossiers, documents, incidents, directive…")
     name: Optional[str] = None
     figures: dict[str, Optional[FigureValue]] = Field(default_factory=dict)
-    labels: dict[str, Any] = Field(default_factory=dict)
+    labels: dict[str, Any] = Field(default_factory=dict, description='Labels; {"source": "reader"} on a record the '
+                                                                     'deterministic reader read (no model).')
     parts: list["Record"] = Field(default_factory=list)
     parts_complete: Optional[bool] = None
     evidence: Optional[Evidence] = None
@@ -76,7 +77,8 @@ class Check(BaseModel):
     """One deterministic check: source inconsistencies go to review, extraction errors are the model's."""
 
     rule: str = Field(description="identity, parts_total, share, fraction, change, change_amount, cumulative, "
-                                  "percent_range, grounding")
+                                  "percent_range, plan_consistency, growth_consistency, whole_base, item_count, "
+                                  "grounding")
     category: Literal["source", "extraction"]
     status: Literal["pass", "fail", "warn", "skip"]
     severity: Literal["error", "warning", "info"]

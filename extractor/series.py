@@ -51,7 +51,8 @@ def series(db_path: Path, key: str, province: str | None = None, field: str | No
         records = db.execute("""
             SELECT r.id, r.labels, d.period, d.province, d.source FROM records r JOIN documents d ON d.id = r.document_id
             WHERE r.indicator = ? ORDER BY d.period IS NULL, d.period, d.source, r.evidence_start""", [key]).fetchall()
-        points = []
+        points: list[Point] = []
+        printed: set[tuple[str, int]] = set()  # a figure read by the model and by the reader is one point
         for record_id, labels, period, prov, source in records:
             if province and folded(prov) != folded(province):
                 continue
@@ -62,6 +63,9 @@ def series(db_path: Path, key: str, province: str | None = None, field: str | No
             if chosen is None or chosen not in figures:
                 continue
             value, corrected, text, unit, review, start, end, _ = figures[chosen]
+            if (source, start) in printed:
+                continue
+            printed.add((source, start))
             direction = json.loads(labels).get("change_direction") if labels else None
             plan = next((figures[f][0] for f in PLAN_FIELDS if f in figures), None)
             change = figures["change_percent"][0] if "change_percent" in figures else None

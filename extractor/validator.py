@@ -6,16 +6,34 @@ from pathlib import Path
 from .checks import check_records
 from .document import Document, load_document
 from .errors import ExtractorError, InputError
+from .reader import is_reader_record
+from .readerchecks import reader_checks
+from .records import main_figure
 from .result import Check, Record, Result
 from .textchecks import check_changes, check_fractions, check_grounding
 
 
 def validate_section(doc: Document, section_id: str, records: list[Record]) -> list[Check]:
-    """Source checks of one section; extraction (grounding) failures come first."""
+    """Source checks of one section; extraction (grounding) failures come first.
+
+    The reader's records are read afresh from the text (those in `records` are ignored) and
+    checked whatever the model said; a model record about a figure whose parts the reader read
+    is not checked a second time, and a check reached twice (same rule, same numbers) counts once."""
     h = doc.content_hash
     own = {section_id}
-    return (check_grounding(doc, records, h) + check_records(records, h) + check_fractions(doc, own, h)
-            + check_changes(doc, own, h))
+    model = [r for r in records if not is_reader_record(r)]
+    reader, from_reader = reader_checks(doc, section_id)
+    settled = {main[1].start for r in reader if r.parts and (main := main_figure(r))}
+    unsettled = [r for r in model if not ((main := main_figure(r)) and main[1].start in settled)]
+    checks = check_grounding(doc, model, h) + check_records(unsettled, h)
+    reached = {_numbers(c) for c in checks}
+    checks += [c for c in from_reader if _numbers(c) not in reached]  # the model's record already checks them
+    checks += check_fractions(doc, own, h) + check_changes(doc, own, h)
+    return list({c.key: c for c in reversed(checks)}.values())[::-1]
+
+
+def _numbers(check: Check) -> frozenset[int]:
+    return frozenset(f.start for f in check.figures)
 
 
 def validate_result(result: Result, doc: Document) -> list[Check]:

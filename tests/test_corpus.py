@@ -54,10 +54,13 @@ def test_results_go_into_tables_with_foreign_keys_and_re_adding_replaces(corpus:
         SELECT f.value, f.start, f.end, f.period, r.indicator FROM figures f JOIN records r ON r.id = f.record_id
         JOIN documents d ON d.id = f.document_id WHERE d.period = '2026-01' AND f.field = 'assigned'""")
     assert (value, period, indicator) == ("510", "2026-01", "direction.tasks")
-    assert corpus["2026-01"].records[0].figures["assigned"].start == start and "510" in text[start - 30:end + 30]
+    tasks = next(r for r in corpus["2026-01"].records if r.type == "tasks")
+    assert tasks.figures["assigned"].start == start and "510" in text[start - 30:end + 30]
     # A part points at its total.
+    # A part points at its total (the reader's records have parts of their own: the model's are checked here).
     parts = _rows(db, """SELECT p.indicator, r.indicator FROM records r JOIN records p ON p.id = r.parent_id
-                         JOIN documents d ON d.id = r.document_id WHERE d.period = '2024-01'""")
+                         JOIN documents d ON d.id = r.document_id WHERE d.period = '2024-01'
+                         AND p.record_id NOT LIKE '%#reader%'""")
     assert sorted(parts) == [("budget.revenue.total", "budget.revenue.domestic"),
                              ("budget.revenue.total", "budget.revenue.trade")]
     with sqlite3.connect(db) as conn:
@@ -116,8 +119,8 @@ def test_indicator_keys_are_matched_on_folded_names_and_the_unmatched_are_listed
     add_results(db, list(corpus.values()))
     keys = {k for (k,) in _rows(db, "SELECT DISTINCT indicator FROM records WHERE indicator IS NOT NULL")}
     assert {"direction.tasks", "budget.revenue.total", "tourism.visitors.total"} <= keys
-    missing = unmatched(db)
-    assert [(m["name"], m["records"]) for m in missing] == [("Bột đá mài", 1)]
+    missing = unmatched(db)  # the scripted model's "Bột đá mài", and names the reader took from the prose
+    assert "Bột đá mài" in [m["name"] for m in missing]
 
     grown = tmp_path / "indicators.toml"
     grown.write_text((Path(__file__).parent.parent / "extractor" / "data" / "indicators.toml").read_text(encoding="utf-8")
@@ -126,10 +129,11 @@ def test_indicator_keys_are_matched_on_folded_names_and_the_unmatched_are_listed
     import os
     os.environ["EXTRACTOR_INDICATORS"] = str(grown)
     try:
-        assert rekey(db) == 1
+        named = _rows(db, "SELECT count(*) FROM records WHERE name = 'Bột đá mài'")[0][0]
+        assert rekey(db) == named  # the scripted record and the reader's of the same name
     finally:
         del os.environ["EXTRACTOR_INDICATORS"]
-    assert unmatched(db) == []
+    assert "Bột đá mài" not in [m["name"] for m in unmatched(db)] and len(unmatched(db)) == len(missing) - 1
 
 
 def test_the_seed_table_is_well_formed() -> None:

@@ -57,12 +57,17 @@ def statuses(checks: list[Check]) -> list[tuple[str, str]]:
     return [(c.rule, c.status) for c in checks]
 
 
+def identities(checks: list[Check]) -> list[Check]:
+    """The schema's sums of a model record (the reader checks the same text's lists as well)."""
+    return [c for c in checks if c.rule == "identity"]
+
+
 def test_task_identity_of_the_january_2026_report(report_2026: Document) -> None:
     start = report_2026.text.index("510 nhiệm vụ")
     doc = report_2026
     rec = tasks_record(doc)
     assert rec.figures["assigned"].start == start
-    checks = validate_section(doc, "I", [rec])
+    checks = [c for c in validate_section(doc, "I", [rec]) if c.rule == "identity"]  # the reader's come too
     assert [(c.rule, c.status, c.expression) for c in checks] == [
         ("identity", "pass", "354 + 25 = 379 ✓"), ("identity", "pass", "379 + 131 = 510 ✓")]
     assert [f.role for f in checks[1].figures] == ["completed", "pending", "assigned"]
@@ -71,11 +76,11 @@ def test_task_identity_of_the_january_2026_report(report_2026: Document) -> None
 
 def test_one_changed_task_count_fails_exactly_its_identity() -> None:
     doc = passage(TASKS.replace("354 nhiệm vụ", "355 nhiệm vụ"))
-    checks = run(doc, tasks_record(doc, t="355"))
+    checks = identities(run(doc, tasks_record(doc, t="355")))
     assert statuses(checks) == [("identity", "fail"), ("identity", "pass")]
     assert checks[0].expression == "355 + 25 = 380 ≠ 379 ✗" and checks[0].severity == "error"
     doc = passage(TASKS.replace("131 nhiệm vụ", "130 nhiệm vụ"))
-    assert statuses(run(doc, tasks_record(doc, p="130"))) == [("identity", "pass"), ("identity", "fail")]
+    assert statuses(identities(run(doc, tasks_record(doc, p="130")))) == [("identity", "pass"), ("identity", "fail")]
 
 
 def _budget(doc: Document, first: str = "783,85") -> Record:
@@ -97,6 +102,7 @@ def test_budget_parts_within_their_total_and_a_perturbed_copy() -> None:
 def test_complete_list_must_sum_but_partial_list_need_not() -> None:
     doc = passage(BUDGET.replace("783,85", "700,00"))
     assert statuses(run(doc, _budget(doc, "700,00"))) == [("parts_total", "pass")]  # "trong đó": ≤ is enough
+    doc = passage(BUDGET.replace("783,85", "700,00").replace("trong đó", "gồm"))
     rec = _budget(doc, "700,00")
     rec.parts_complete = True  # "gồm": must add up
     assert statuses(run(doc, rec)) == [("parts_total", "fail")]
@@ -143,10 +149,10 @@ def test_a_quote_that_does_not_parse_to_its_value_is_an_extraction_error() -> No
 
 def test_check_keys_are_stable_and_tied_to_the_numbers() -> None:
     doc = passage(TASKS)
-    first, second = run(doc, tasks_record(doc)), run(doc, tasks_record(doc))
+    first, second = identities(run(doc, tasks_record(doc))), identities(run(doc, tasks_record(doc)))
     assert [c.key for c in first] == [c.key for c in second] and len({c.key for c in first}) == 2
     other = passage(TASKS.replace("354 nhiệm vụ", "355 nhiệm vụ"))
-    assert run(other, tasks_record(other, t="355"))[0].key != first[0].key
+    assert identities(run(other, tasks_record(other, t="355")))[0].key != first[0].key
 
 
 @settings(max_examples=60, deadline=None)
@@ -185,11 +191,12 @@ DOCUMENTS = ("Trong tháng, UBND tỉnh, Chủ tịch UBND tỉnh đã ban hành
 
 def test_the_words_that_open_a_list_decide_whether_it_must_add_up() -> None:
     """The model said the January 2026 list of documents was complete (a real reply); the text
-    says "trong đó", so the parts need only stay within "hơn 2.530"."""
+    says "trong đó", so the parts need only stay within "hơn 2.530". The reader reads the same
+    list from the text, so the model's reading of it is not checked a second time."""
     doc = passage(DOCUMENTS)
     parts = [label(doc, "direction", "part", value=p) for p in ("62 văn bản", "08 văn bản", "292 quyết")]
     rec = label(doc, "direction", "documents", parts=parts, complete=True, total="hơn 2.530")
-    assert statuses(run(doc, rec)) == [("parts_total", "fail")]
+    assert statuses(run(doc, rec)) == [("parts_total", "pass")]
     read_list_kind(doc, [rec])
     assert rec.parts_complete is False and statuses(run(doc, rec)) == [("parts_total", "pass")]
 

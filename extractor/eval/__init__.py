@@ -27,7 +27,8 @@ Locating a relation in the document (`locate`):
    that stand within `WINDOW` characters of the quote, in the quote's section; a footnote's
    figures stand where the footnote's marker is. A figure matches a number when its printed
    numeral, its value (scale applied), its denominator ("958/970") or its range end is that
-   number, sign ignored ("giảm 4,27%" is the −4.27 of an expression). The nearest matching
+   number, sign ignored ("giảm 4,27%" is the −4.27 of an expression), or when a percentage is
+   that number written as a ratio ("2828.46/0.2115" divides by 21,15%). The nearest matching
    figure wins (one inside the quote is at distance 0); figures beside the quote (both in the
    body, or in the same footnote) come before those of another footnote or of the body.
    Numbers that match nothing are the computed side or derived values (an implied plan, a
@@ -45,9 +46,11 @@ checks and skipped ones are not. A check *reaches* a relation when its rule fits
 relation's kind (`RULES_FOR_KIND`: a sum is checked by identity or parts_total, a
 fraction_percent by fraction, …; an `other` relation, the derived checks, by any rule outside
 that table and cumulative / percent_range) and at least min(2, n) of the relation's n figures
-are among the check's figures (same start offset). Every reaching check counts; the
-relation's verdict is "flag" if any of them fails or warns (a warning is a flag: it goes to a
-reviewer), else "pass". How many of the relation's figures the best check holds is reported
+are among the check's figures (same start offset). The reaching checks that hold the most of
+the relation's figures decide it (a check of a neighbouring relation that shares a few of its
+figures — a growth check on the amounts of a plan relation — does not); the relation's verdict
+is "flag" if any deciding check fails or warns (a warning is a flag: it goes to a reviewer),
+else "pass". How many of the relation's figures the best check holds is reported
 with it (`covered`; `reached_fully` counts the relations a check holds whole): a sum checked
 on two of its eight parts is reached, but only in part.
 

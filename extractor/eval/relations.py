@@ -133,7 +133,8 @@ class Location:
 
 def _matches(fig: Figure, n: Decimal) -> bool:
     m = fig.mention
-    return n in {abs(m.number), abs(m.value)} or (m.denominator is not None and m.denominator == n) \
+    as_ratio = m.kind == "percent" and abs(m.number) / 100 == n  # "2828.46/0.2115" is 21,15%
+    return n in {abs(m.number), abs(m.value)} or as_ratio or (m.denominator is not None and m.denominator == n) \
         or (m.range_to is not None and abs(m.range_to) == n)
 
 
@@ -221,16 +222,26 @@ class Outcome:
     location: Location
     checks: list[Check] = field(default_factory=list)  # every check that reaches it
 
+    def _held(self, check: Check) -> int:
+        return len(self.location.starts & {f.start for f in check.figures})
+
     @property
     def covered(self) -> int:
         """How many of the relation's figures the best reaching check holds."""
-        return max((len(self.location.starts & {f.start for f in c.figures}) for c in self.checks), default=0)
+        return max((self._held(c) for c in self.checks), default=0)
+
+    @property
+    def deciding(self) -> list[Check]:
+        """The reaching checks that hold most of the relation's figures: they test this relation.
+        A check of a neighbouring relation that shares a few of its figures (a growth check on
+        the same amounts as a plan relation) does not decide it."""
+        return [c for c in self.checks if self._held(c) == self.covered]
 
     @property
     def verdict(self) -> Optional[str]:
         if not self.checks:
             return None
-        return "flag" if any(c.status in FLAGS for c in self.checks) else "pass"
+        return "flag" if any(c.status in FLAGS for c in self.deciding) else "pass"
 
     @property
     def right(self) -> Optional[bool]:
@@ -238,7 +249,7 @@ class Outcome:
         if verdict is None:
             return None
         if holds is None:
-            return not any(c.status == "fail" and c.severity == "error" for c in self.checks)
+            return not any(c.status == "fail" and c.severity == "error" for c in self.deciding)
         return (verdict == "pass") == holds
 
     @property
