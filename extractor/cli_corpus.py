@@ -34,7 +34,7 @@ def unmatched(db: Path = DbOpt, as_json: bool = JsonOpt) -> None:
     """Record names no canonical indicator key covers, most frequent first."""
     from .corpus import unmatched as find
 
-    rows = find(_existing(db))
+    rows = find(db)
     if as_json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
@@ -51,7 +51,7 @@ def rekey(db: Path = DbOpt) -> None:
     """Give every stored record the key the indicator table gives it now."""
     from .corpus import rekey as run
 
-    out.print(f"{run(_existing(db))} records changed key", highlight=False)
+    out.print(f"{run(db)} records changed key", highlight=False)
 
 
 def series(key: str = typer.Argument(..., help="Canonical indicator key, e.g. budget.revenue.total."),
@@ -91,11 +91,3 @@ def _pct(value: str | None) -> str:
     from .series import shown
 
     return "" if value is None else shown(value) + "%"
-
-
-def _existing(db: Path) -> Path:
-    from .errors import ExtractorError
-
-    if not db.is_file():
-        raise ExtractorError(f"{db}: no such corpus database (create it with `extractor corpus add`)")
-    return db

@@ -50,6 +50,13 @@ def open_corpus(path: Path) -> sqlite_utils.Database:
     return db
 
 
+def open_existing(path: Path) -> sqlite_utils.Database:
+    """An existing corpus, for reading: a missing file is a one-line error, not a new database."""
+    if not path.is_file():
+        raise ExtractorError(f"{path}: no such corpus database (create it with `extractor corpus add`)")
+    return open_corpus(path)
+
+
 def _create(db: sqlite_utils.Database) -> None:
     db["documents"].create({
         "id": int, "content_hash": str, "source": str, "province": str, "issuer": str, "period": str, "year": int,
@@ -190,10 +197,21 @@ def _insert(conn: sqlite3.Connection, table: str, row: dict[str, Any]) -> int:
     return int(cursor.lastrowid or 0)
 
 
+def sections_done(path: Path, content_hash: str) -> set[str]:
+    """The sections of a stored report that were extracted without failure (empty if absent)."""
+    db = open_existing(path)
+    try:
+        rows = db.execute("""SELECT s.section_id FROM sections s JOIN documents d ON d.id = s.document_id
+                             WHERE d.content_hash = ? AND s.status IN ('extracted', 'cached')""", [content_hash])
+        return {r[0] for r in rows}
+    finally:
+        db.close()
+
+
 def rekey(path: Path) -> int:
     """Give every record the key the indicator table gives it now (after the table grew);
     returns how many records changed key."""
-    db = open_corpus(path)
+    db = open_existing(path)
     table = load_table()
     changed = 0
     try:
@@ -214,7 +232,7 @@ def rekey(path: Path) -> int:
 def unmatched(path: Path) -> list[dict[str, Any]]:
     """Record names no canonical key covers, most frequent first, with where they occur: the
     list a domain expert grows the indicator table from."""
-    db = open_corpus(path)
+    db = open_existing(path)
     try:
         rows = db.execute("""
             SELECT r.name, r.type, p.name AS parent, r.section_title, count(*) AS n,

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from .corpus import open_corpus
+from .corpus import open_existing
 from .errors import ExtractorError
 from .indicators import folded, load_table
 from .numbers import format_vn_number
@@ -44,9 +44,7 @@ class Point:
 def series(db_path: Path, key: str, province: str | None = None, field: str | None = None) -> list[Point]:
     """The points of indicator `key`, in period order. `field` picks a figure of the record
     (default: its value or total, else its first figure: `assigned` for tasks)."""
-    if not db_path.is_file():
-        raise ExtractorError(f"{db_path}: no such corpus database (create it with `extractor corpus add`)")
-    db = open_corpus(db_path)
+    db = open_existing(db_path)
     try:
         records = db.execute("""
             SELECT r.id, r.labels, d.period, d.province, d.source FROM records r JOIN documents d ON d.id = r.document_id
