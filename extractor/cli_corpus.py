@@ -20,11 +20,22 @@ JsonOpt = typer.Option(False, "--json", help="Print JSON instead of a table.")
 @corpus_app.command("add")
 def add(results: list[Path] = typer.Argument(..., help="Result files written by `extract` (JSON or JSON Lines)."),
         db: Path = DbOpt,
-        province: Optional[str] = typer.Option(None, "--province", help="Province of reports whose header names none.")) -> None:
+        province: Optional[str] = typer.Option(None, "--province", help="Province of reports whose header names none."),
+        store: Optional[Path] = typer.Option(None, "--store", help="Review store whose decisions (taken since the "
+                                             "results were written) to carry into the corpus.")) -> None:
     """Add results; a report already there (same content hash) is replaced, in one transaction."""
-    from .corpus import add_results, load_results
+    from .corpus import add_results, attach_decisions, load_results
+    from .errors import ExtractorError
+    from .review import ReviewStore
 
     loaded = load_results(results)
+    if store is not None:
+        if not store.is_file():
+            raise ExtractorError(f"{store}: no such review store")
+        decisions = ReviewStore(store)
+        for result in loaded:
+            attach_decisions(result, decisions)
+        decisions.close()
     add_results(db, loaded, province)
     out.print(f"{len(loaded)} report{'s' if len(loaded) != 1 else ''} in {db}", highlight=False)
 

@@ -23,9 +23,11 @@ from pydantic import ValidationError
 
 from .errors import ExtractorError
 from .export import document_fields
+from .flagging import apply_decisions
 from .indicators import IndicatorTable, load_table
 from .records import main_figure
 from .result import Record, Result
+from .review import ReviewStore
 
 SCHEMA_VERSION = 1
 _CHILDREN = ("figures", "checks", "records", "sections")  # deleted before their document
@@ -195,6 +197,16 @@ def _insert(conn: sqlite3.Connection, table: str, row: dict[str, Any]) -> int:
     columns = ", ".join(f'"{c}"' for c in row)
     cursor = conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
     return int(cursor.lastrowid or 0)
+
+
+def attach_decisions(result: Result, store: ReviewStore) -> None:
+    """Bring a saved result up to the review store's decisions (taken after it was written):
+    each flagged check gets its item's status, its figures their review and corrected value."""
+    for check in result.checks:
+        item = store.get_by_key(check.key)
+        if item is not None:
+            check.review = item.decision() or {"status": "open", "item": item.id}
+    apply_decisions(result)
 
 
 def sections_done(path: Path, content_hash: str) -> set[str]:

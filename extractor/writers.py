@@ -18,7 +18,6 @@ from typing import Any
 from .errors import ExtractorError
 from .export import document_fields
 from .output import check_writable, to_json, write_atomic
-from .records import named_figures
 from .result import Record, Result
 
 FORMATS = ("json", "jsonl", "csv", "parquet")
