@@ -89,7 +89,7 @@ def _create(db: sqlite_utils.Database) -> None:
                           ("figures", "record_id"), ("figures", "document_id"), ("checks", "document_id")):
         db[table].create_index([column], if_not_exists=True)
     db.create_view("indicator_figures", """
-        SELECT r.indicator, d.province, d.period, d.year, d.month, f.field, f.value, f.corrected_value,
+        SELECT r.indicator, d.province, d.period, d.year, d.month, f.field, f.main, f.value, f.corrected_value,
                coalesce(f.corrected_value, f.value) AS used_value, f.unit, f.scale, f.text, f.review,
                f.period_kind, f.start, f.end, d.source, d.content_hash, r.name, r.section_id, r.id AS record,
                f.id AS figure, d.id AS document

@@ -5,7 +5,8 @@ Reports name an indicator in free text ("Tổng thu ngân sách nhà nước tr�
 (`budget.revenue.total`) the names reports use, compared on folded text (no diacritics, lower
 case, punctuation as spaces). A key may also require words of the section title (`titles`),
 the key of the total a part falls under (`parent`: "Thu nội địa" is `budget.revenue.domestic`
-only as a part of the revenue total), or a record type (`types`: every `tasks` record).
+as a part of the revenue total, or, with `titles`, in a budget section), or a record type
+(`types`: every `tasks` record).
 What no entry covers is listed by `extractor corpus unmatched`, so the table grows from use.
 """
 from __future__ import annotations
@@ -37,9 +38,12 @@ class Indicator:
     types: frozenset[str]
 
     def matches(self, rtype: str, name: str, title: str, parent_key: str | None) -> bool:
-        if self.parent is not None and self.parent != parent_key:
+        """A part of its `parent`; or, if it lists `titles`, any record under such a section
+        title (a model that did not nest "Thu nội địa" under the revenue total)."""
+        in_title = any(t in title for t in self.titles)
+        if self.parent is not None and self.parent != parent_key and not in_title:
             return False
-        if self.titles and not any(t in title for t in self.titles):
+        if self.titles and not in_title and self.parent is None:
             return False
         return rtype in self.types or (bool(name) and name in self.names)
 

@@ -115,6 +115,8 @@ def test_indicator_keys_are_matched_on_folded_names_and_the_unmatched_are_listed
     assert table.key_of("part", "THU NỘI ĐỊA", "Quản lý, điều hành ngân sách", "budget.revenue.total") \
         == "budget.revenue.domestic"
     assert table.key_of("part", "Thu nội địa", "", None) is None  # alone, "thu nội địa" is not the budget's part
+    # ... but it is in a budget section, where a model may state it without nesting it.
+    assert table.key_of("indicator", "Thu nội địa", "Thu, chi ngân sách") == "budget.revenue.domestic"
     assert table.key_of("part", "mật", "", "direction.documents.total") == "direction.documents.confidential"
     db = tmp_path / "corpus.sqlite"
     add_results(db, list(corpus.values()))
