@@ -108,6 +108,7 @@ class Outputs:
     bom: bool = False
     db: Path | None = None
     targets: list[Path | None] = field(default_factory=list)
+    folder: bool = False  # one file per report in the output folder, with the manifest
     manifest: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -117,22 +118,25 @@ class Outputs:
             raise ExtractorError("--format parquet needs -o FILE or FOLDER (it is not text for a terminal)")
 
     def plan(self, names: list[str], several: bool | None = None) -> None:
-        """One target per report (a file in the folder) or none (all go to stdout / one file).
+        """Each report's own file (in the folder, or -o itself for one report), or none (all go
+        to stdout or, written at the end, to one file).
 
         json and csv go into a folder when -o is one or when several reports were given (even if
         some are then skipped); jsonl and parquet hold several reports in one file unless -o is
         an existing folder."""
         out = self.output
         several = len(names) > 1 if several is None else several
-        per_report = out is not None and (out.is_dir() or (several and self.fmt in ("json", "csv")))
-        if per_report:
+        self.folder = out is not None and (out.is_dir() or (several and self.fmt in ("json", "csv")))
+        if self.folder:
             assert out is not None
             self.targets = [out / f"{stem}{SUFFIX[self.fmt]}" for stem in _unique_stems(names)]
+        elif out is not None and not several:
+            self.targets = [out]  # rewritten as each section ends: an interrupted run keeps them
         else:
             self.targets = [None] * len(names)
         for path in [t for t in self.targets if t is not None] or ([out] if out else []):
             check_writable(path)  # fail now, not after an hour of extraction
-        if per_report and self._manifest_path().is_file():
+        if self.folder and self._manifest_path().is_file():
             try:
                 self.manifest = json.loads(self._manifest_path().read_text(encoding="utf-8"))["reports"]
             except (ValueError, KeyError, TypeError, OSError):
@@ -151,7 +155,7 @@ class Outputs:
         the folder's manifest (or the corpus database) holds it with every planned section
         done. Without files per report (stdout, one file for all) every report runs."""
         target = self.targets[index] if index < len(self.targets) else None
-        if target is None or not target.is_file():
+        if not self.folder or target is None or not target.is_file():
             return None
         entry = self.manifest.get(content_hash)
         if entry and section_ids <= set(entry.get("sections_done", [])):
@@ -172,7 +176,8 @@ class Outputs:
         target = self.targets[index] if index < len(self.targets) else None
         if target is not None:
             write_atomic(target, render([result], self.fmt, self.bom))
-            self._note(result, target, seconds)
+            if self.folder:
+                self._note(result, target, seconds)
         if self.db is not None:
             from .corpus import add_results
 

@@ -115,6 +115,16 @@ def test_file_outputs_per_format(two_months: list[Result], tmp_path: Path) -> No
     outputs.finish(two_months)
     assert sorted(p.name for p in (tmp_path / "json").iterdir()) == sorted([f"{Path(n).stem}.json" for n in names]
                                                                           + [MANIFEST])
+    # One report into a file: rewritten after each section, so an interrupted run keeps them.
+    outputs = Outputs(tmp_path / "one.json", "json")
+    outputs.plan(names[:1])
+    partial = two_months[0].model_copy(update={"sections": two_months[0].sections[:1]})
+    outputs.section_done(0, partial)
+    assert len(json.loads((tmp_path / "one.json").read_text(encoding="utf-8"))["sections"]) == 1
+    outputs.report_done(0, two_months[0])
+    outputs.finish(two_months[:1])
+    assert json.loads((tmp_path / "one.json").read_text(encoding="utf-8"))["sections"][-1]["id"] == "II.1.6"
+    assert not (tmp_path / MANIFEST).exists()
     # An existing folder takes one CSV per report even for one report: no "is a directory".
     (tmp_path / "csv").mkdir()
     outputs = Outputs(tmp_path / "csv", "csv")
