@@ -149,8 +149,10 @@ def test_glob_patterns_and_recursive_folders(tmp_path: Path) -> None:
     with pytest.raises(ExtractorError, match="--recursive enters its subfolders"):
         report_files([folder])
     assert len(report_files([folder / "**" / "*.txt"])) == 2
-    with pytest.raises(ExtractorError, match="no file matches"):
+    with pytest.raises(ExtractorError, match="no .txt, .docx, .pdf report matches"):
         report_files([folder / "*.docx"])
+    (folder / "a" / "notes.csv").write_text("not a report", encoding="utf-8")
+    assert [p.suffix for p in report_files([folder / "**" / "*"])] == [".txt", ".txt"]
 
 
 def test_version() -> None:
