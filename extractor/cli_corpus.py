@@ -52,7 +52,7 @@ def unmatched(db: Path = DbOpt, as_json: bool = JsonOpt) -> None:
     table = Table("name", "type", "part of", "section", "records", "reports",
                   title=f"{len(rows)} names without an indicator key (extractor/data/indicators.toml)")
     for r in rows:
-        table.add_row(r["name"], r["type"], r["parent"] or "", r["section_title"] or "", str(r["records"]),
+        table.add_row(r["name"], r["type"], r["parent"] or "", r["title_path"] or "", str(r["records"]),
                       str(r["documents"]))
     out.print(table)
 

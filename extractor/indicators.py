@@ -3,7 +3,7 @@
 Reports name an indicator in free text ("Tổng thu ngân sách nhà nước trên địa bàn", "Thu nội
 địa", "mật"). `data/indicators.toml`, a table a domain expert edits, gives each canonical key
 (`budget.revenue.total`) the names reports use, compared on folded text (no diacritics, lower
-case, punctuation as spaces). A key may also require words of the section title (`titles`),
+case, punctuation as spaces). A key may also require words of the section titles above the record (`titles`),
 the key of the total a part falls under (`parent`: "Thu nội địa" is `budget.revenue.domestic`
 as a part of the revenue total, or, with `titles`, in a budget section), or a record type
 (`types`: every `tasks` record).
@@ -53,10 +53,10 @@ class IndicatorTable:
         self.entries = entries
         self.by_key = {e.key: e for e in entries}
 
-    def key_of(self, rtype: str, name: str | None, section_title: str, parent_key: str | None = None) -> str | None:
+    def key_of(self, rtype: str, name: str | None, title_path: str, parent_key: str | None = None) -> str | None:
         """The canonical key of a record, or None. Entries that need the parent come first, so
         a part is matched as a part before its name alone is looked at."""
-        name_f, title_f = folded(name), folded(section_title)
+        name_f, title_f = folded(name), folded(title_path)
         for entry in sorted(self.entries, key=lambda e: e.parent is None):
             if entry.matches(rtype, name_f, title_f, parent_key):
                 return entry.key

@@ -223,3 +223,16 @@ def test_extract_adds_each_report_to_the_corpus_as_it_goes(tmp_path: Path) -> No
     assert _rows(db, "SELECT period FROM documents") == [("2026-01",)]
     assert ("510",) in _rows(db, "SELECT f.value FROM figures f JOIN records r ON r.id = f.record_id "
                                  "WHERE r.indicator = 'direction.tasks' AND f.field = 'assigned'")
+
+
+def test_runs_adding_at_once_queue_and_leave_one_copy_of_each_report(corpus: dict[str, Result], tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    alone = tmp_path / "alone.sqlite"
+    add_results(alone, [corpus["2026-01"], corpus["2024-01"]])
+    db = tmp_path / "corpus.sqlite"
+    add_results(db, [])  # created first, so the writers below race only on the rows
+    jobs = [[corpus["2026-01"]], [corpus["2024-01"]]] * 4
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda results: add_results(db, results), jobs))
+    assert _counts(db) == _counts(alone)
