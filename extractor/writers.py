@@ -114,6 +114,8 @@ class Outputs:
     def __post_init__(self) -> None:
         if self.fmt not in FORMATS:
             raise ExtractorError(f"unknown format {self.fmt!r}: use {', '.join(FORMATS)}")
+        if self.bom and self.fmt != "csv":
+            raise ExtractorError("--bom is for --format csv (the other formats are read by programs, not Excel)")
         if self.fmt == "parquet" and self.output is None:
             raise ExtractorError("--format parquet needs -o FILE or FOLDER (it is not text for a terminal)")
 

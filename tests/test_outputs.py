@@ -139,6 +139,8 @@ def test_bad_format_and_parquet_to_a_terminal_are_one_line_errors() -> None:
         Outputs(None, "xml")
     with pytest.raises(ExtractorError, match="parquet needs -o"):
         Outputs(None, "parquet")
+    with pytest.raises(ExtractorError, match="--bom is for --format csv"):
+        Outputs(None, "json", bom=True)
 
 
 def test_glob_patterns_and_recursive_folders(tmp_path: Path) -> None:
