@@ -42,6 +42,7 @@ def open_corpus(path: Path) -> sqlite_utils.Database:
         path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite_utils.Database(sqlite3.connect(path, timeout=30))
         db.execute("PRAGMA foreign_keys=ON")
+        db.execute("PRAGMA journal_mode=WAL")  # readers (Datasette, series) go on while a run adds
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise ExtractorError(f"{path}: corpus schema {version} is newer than this extractor ({SCHEMA_VERSION})")
