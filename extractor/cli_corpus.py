@@ -79,6 +79,7 @@ def series(key: str = typer.Argument(..., help="Canonical indicator key, e.g. bu
 
     points = find(db, key, province, field)
     label = load_table().by_key[key].label if key in load_table().by_key else key
+    label += f" · {field}" if field else ""
     if chart is not None:
         write_chart(points, key, label, chart)
     if as_json:

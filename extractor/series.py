@@ -7,8 +7,10 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import asdict, dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from .corpus import open_existing
 from .errors import ExtractorError
@@ -92,16 +94,26 @@ def shown(value: str, divisor: Decimal = Decimal(1)) -> str:
     return format_vn_number(number, min(2, max(0, -int(number.as_tuple().exponent))))
 
 
+def _month(period: str | None) -> date | None:
+    try:
+        return datetime.strptime(period or "", "%Y-%m").date()
+    except ValueError:
+        return None
+
+
 def write_chart(points: list[Point], key: str, label: str, path: Path) -> None:
     """A line over the periods; an untrusted point is drawn hollow in red and named."""
     import matplotlib
 
     matplotlib.use("Agg")
+    from matplotlib import dates as mdates
     from matplotlib import pyplot as plt
 
     divisor, word = scale_of(points)
     unit = " ".join(w for w in (word, points[0].unit or "") if w)
-    xs = [p.period or "?" for p in points]
+    months = [_month(p.period) for p in points]
+    # On a time axis when every period is a month, so two years between points look like it.
+    xs: list[Any] = months if all(months) else [p.period or "?" for p in points]
     ys = [float(Decimal(p.value) / divisor) for p in points]
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
     ax.plot(xs, ys, color="#1f5fa8", marker="o", linewidth=2)
@@ -113,6 +125,12 @@ def write_chart(points: list[Point], key: str, label: str, path: Path) -> None:
                         color="#c0392b", fontsize=9)
         elif p.corrected:
             ax.annotate("corrected", (x, y), textcoords="offset points", xytext=(0, 12), ha="center", fontsize=9)
+    if all(months):
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+        if len(months) <= 12:
+            ax.set_xticks(months)
+        fig.autofmt_xdate()
+    ax.margins(x=0.06, y=0.18)  # room for the marks' words
     ax.set_title(f"{label}\n{key}", fontsize=11)
     ax.set_ylabel(unit)
     ax.set_xlabel("period")

@@ -6,7 +6,8 @@ checks those references exactly as it does a model's, so the results are real en
 values, offsets and checks come from our parser and validator, never from this file.
 
 `month_2026_01` and `month_2024_01` are replies read from the two sample monthly reports;
-`edited` makes a report copy whose figures are changed, with the reply that goes with it.
+`february_2026` makes a copy of the 2026 report as the next month's, figures changed, with the
+replies that go with it.
 """
 from __future__ import annotations
 
