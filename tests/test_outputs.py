@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bench.replayserver import ReplayServer
 from extractor.errors import ExtractorError
 from extractor.ingest import report_files
-from extractor.result import Result
+from extractor.result import FigureValue, Record, Result
 from extractor.writers import FIGURE_COLUMNS, MANIFEST, Outputs, to_csv, to_parquet
 
 from .conftest import REPORT_2024, REPORT_2026
@@ -191,3 +193,15 @@ def test_a_folder_run_resumes_after_the_reports_it_finished(tmp_path: Path) -> N
     run = _extract(tmp_path, "reports", "-o", "out", "--db", "corpus.sqlite")
     said = " ".join(run.stderr.split())
     assert "2 reports already done, skipped" in said and "already extracted (in corpus.sqlite)" in said
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab ệĐ,;\"'\n\r\t\u2028\x0b"), max_size=30))
+def test_any_name_is_one_line_in_its_csv_cell(name: str) -> None:
+    result = Result(content_hash="0" * 64, metadata={}, model="m", source="r.txt", records=[Record(
+        id="r1", section_id="I", chunk_id="I#1", kind="economy", type="indicator", name=name,
+        figures={"value": FigureValue(text="5\nvụ", value="5", number="5", decimals=0, kind="count", start=0, end=4)})])
+    text = to_csv([result])
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(text.splitlines()) == 2 == len(rows) + 1
+    assert rows[0]["name"] == " ".join(name.split()) and rows[0]["text"] == "5 vụ"
