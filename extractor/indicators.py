@@ -11,6 +11,7 @@ What no entry covers is listed by `extractor corpus unmatched`, so the table gro
 """
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass
@@ -52,12 +53,14 @@ class IndicatorTable:
     def __init__(self, entries: list[Indicator]) -> None:
         self.entries = entries
         self.by_key = {e.key: e for e in entries}
+        # Entries that need the parent come first, so a part is matched as a part before its
+        # name alone is looked at.
+        self._order = sorted(entries, key=lambda e: e.parent is None)
 
     def key_of(self, rtype: str, name: str | None, title_path: str, parent_key: str | None = None) -> str | None:
-        """The canonical key of a record, or None. Entries that need the parent come first, so
-        a part is matched as a part before its name alone is looked at."""
+        """The canonical key of a record, or None."""
         name_f, title_f = folded(name), folded(title_path)
-        for entry in sorted(self.entries, key=lambda e: e.parent is None):
+        for entry in self._order:
             if entry.matches(rtype, name_f, title_f, parent_key):
                 return entry.key
         return None
@@ -65,8 +68,6 @@ class IndicatorTable:
 
 def load_table(path: Path | None = None) -> IndicatorTable:
     """The shipped table, or the one at `path` (EXTRACTOR_INDICATORS overrides the shipped one)."""
-    import os
-
     given = path or (Path(os.environ["EXTRACTOR_INDICATORS"]) if os.environ.get("EXTRACTOR_INDICATORS") else None)
     if given is None:
         return _shipped()
