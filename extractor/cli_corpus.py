@@ -92,7 +92,8 @@ def series(key: str = typer.Argument(..., help="Canonical indicator key, e.g. bu
     table.add_column("source: offsets", overflow="fold")
     for p in points:
         mark = f"[red]{p.review}[/red]" if p.untrusted else ("corrected" if p.corrected else (p.review or ""))
-        table.add_row(p.period or "?", p.province or "", shown(p.value, divisor), _pct(p.plan_percent),
+        period = f"{p.period or '?'} ({p.period_kind})" if p.period_kind not in (None, "month") else p.period or "?"
+        table.add_row(period, p.province or "", shown(p.value, divisor), _pct(p.plan_percent),
                       _pct(p.change_percent), mark, f"{Path(p.source or '-').name}:{p.start}–{p.end}")
     out.print(table)
     if chart is not None:

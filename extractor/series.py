@@ -32,6 +32,7 @@ class Point:
     unit: str | None
     plan_percent: str | None
     change_percent: str | None  # signed: a "giảm" (decrease) is negative
+    period_kind: str | None  # the record's own reading: month, cumulative, as_of_date, year
     review: str | None
     corrected: bool
     source: str | None
@@ -62,12 +63,13 @@ def series(db_path: Path, key: str, province: str | None = None, field: str | No
             if chosen is None or chosen not in figures:
                 continue
             value, corrected, text, unit, review, start, end, _ = figures[chosen]
-            direction = json.loads(labels).get("change_direction") if labels else None
+            read = json.loads(labels) if labels else {}
             plan = next((figures[f][0] for f in PLAN_FIELDS if f in figures), None)
             change = figures["change_percent"][0] if "change_percent" in figures else None
-            if change is not None and direction == "decrease" and not change.startswith("-"):
+            if change is not None and read.get("change_direction") == "decrease" and not change.startswith("-"):
                 change = "-" + change
-            points.append(Point(period, prov, corrected or value, text, unit, plan, change, review,
+            points.append(Point(period, prov, corrected or value, text, unit, plan, change,
+                                read.get("period"), review,
                                 corrected is not None, source, start, end))
     finally:
         db.close()

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from extractor.corpus import add_results, load_results, rekey, unmatched
-from extractor.document import load_document
+from extractor.document import load_document, parse_text
+from extractor.export import document_fields, metadata_dict
 from extractor.flagging import flag_result, parse_correction
 from extractor.errors import ExtractorError
 from extractor.indicators import folded, load_table
@@ -236,3 +237,12 @@ def test_runs_adding_at_once_queue_and_leave_one_copy_of_each_report(corpus: dic
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(lambda results: add_results(db, results), jobs))
     assert _counts(db) == _counts(alone)
+
+
+def test_a_report_of_six_months_is_not_taken_for_a_month_and_its_province_is_read() -> None:
+    header = "ỦY BAN NHÂN DÂN TỈNH HÀ GIANG\nSố: 12/BC-UBND\nBÁO CÁO\nTình hình kinh tế - xã hội {}\n" \
+             "I. CÔNG TÁC CHỈ ĐẠO, ĐIỀU HÀNH\nUBND tỉnh giao 20 nhiệm vụ.\n"
+    fields = [document_fields(Result(content_hash="0", model="m", metadata=metadata_dict(parse_text(header.format(t)))))
+              for t in ("6 tháng đầu năm 2026", "tháng 8 và 8 tháng năm 2025")]
+    assert [f["period"] for f in fields] == ["2026-01..06", "2025-08"]
+    assert fields[0]["province"] == "Hà Giang" and fields[0]["number"] == "12/BC-UBND"
