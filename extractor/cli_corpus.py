@@ -20,11 +20,22 @@ JsonOpt = typer.Option(False, "--json", help="Print JSON instead of a table.")
 @corpus_app.command("add")
 def add(results: list[Path] = typer.Argument(..., help="Result files written by `extract` (JSON or JSON Lines)."),
         db: Path = DbOpt,
-        province: Optional[str] = typer.Option(None, "--province", help="Province of reports whose header names none.")) -> None:
+        province: Optional[str] = typer.Option(None, "--province", help="Province of reports whose header names none."),
+        store: Optional[Path] = typer.Option(None, "--store", help="Review store whose decisions (taken since the "
+                                             "results were written) to carry into the corpus.")) -> None:
     """Add results; a report already there (same content hash) is replaced, in one transaction."""
-    from .corpus import add_results, load_results
+    from .corpus import add_results, attach_decisions, load_results
+    from .errors import ExtractorError
+    from .review import ReviewStore
 
     loaded = load_results(results)
+    if store is not None:
+        if not store.is_file():
+            raise ExtractorError(f"{store}: no such review store")
+        decisions = ReviewStore(store)
+        for result in loaded:
+            attach_decisions(result, decisions)
+        decisions.close()
     add_results(db, loaded, province)
     out.print(f"{len(loaded)} report{'s' if len(loaded) != 1 else ''} in {db}", highlight=False)
 
@@ -34,14 +45,14 @@ def unmatched(db: Path = DbOpt, as_json: bool = JsonOpt) -> None:
     """Record names no canonical indicator key covers, most frequent first."""
     from .corpus import unmatched as find
 
-    rows = find(_existing(db))
+    rows = find(db)
     if as_json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
     table = Table("name", "type", "part of", "section", "records", "reports",
                   title=f"{len(rows)} names without an indicator key (extractor/data/indicators.toml)")
     for r in rows:
-        table.add_row(r["name"], r["type"], r["parent"] or "", r["section_title"] or "", str(r["records"]),
+        table.add_row(r["name"], r["type"], r["parent"] or "", r["title_path"] or "", str(r["records"]),
                       str(r["documents"]))
     out.print(table)
 
@@ -51,7 +62,7 @@ def rekey(db: Path = DbOpt) -> None:
     """Give every stored record the key the indicator table gives it now."""
     from .corpus import rekey as run
 
-    out.print(f"{run(_existing(db))} records changed key", highlight=False)
+    out.print(f"{run(db)} records changed key", highlight=False)
 
 
 def series(key: str = typer.Argument(..., help="Canonical indicator key, e.g. budget.revenue.total."),
@@ -68,6 +79,7 @@ def series(key: str = typer.Argument(..., help="Canonical indicator key, e.g. bu
 
     points = find(db, key, province, field)
     label = load_table().by_key[key].label if key in load_table().by_key else key
+    label += f" · {field}" if field else ""
     if chart is not None:
         write_chart(points, key, label, chart)
     if as_json:
@@ -80,7 +92,8 @@ def series(key: str = typer.Argument(..., help="Canonical indicator key, e.g. bu
     table.add_column("source: offsets", overflow="fold")
     for p in points:
         mark = f"[red]{p.review}[/red]" if p.untrusted else ("corrected" if p.corrected else (p.review or ""))
-        table.add_row(p.period or "?", p.province or "", shown(p.value, divisor), _pct(p.plan_percent),
+        period = f"{p.period or '?'} ({p.period_kind})" if p.period_kind not in (None, "month") else p.period or "?"
+        table.add_row(period, p.province or "", shown(p.value, divisor), _pct(p.plan_percent),
                       _pct(p.change_percent), mark, f"{Path(p.source or '-').name}:{p.start}–{p.end}")
     out.print(table)
     if chart is not None:
@@ -91,11 +104,3 @@ def _pct(value: str | None) -> str:
     from .series import shown
 
     return "" if value is None else shown(value) + "%"
-
-
-def _existing(db: Path) -> Path:
-    from .errors import ExtractorError
-
-    if not db.is_file():
-        raise ExtractorError(f"{db}: no such corpus database (create it with `extractor corpus add`)")
-    return db

@@ -1,7 +1,9 @@
 """The corpus database: many results in one SQLite file, queryable with plain SQL and
 browsable with Datasette (`datasette corpus.sqlite`).
 
-Tables, each row pointing at its parent by foreign key: documents (one per content hash),
+Tables (created with sqlite-utils; rows written with plain SQL inside one explicit
+transaction, which sqlite-utils' own inserts would commit piecemeal), each row pointing at its
+parent by foreign key: documents (one per content hash),
 sections, records (a part points at its total), figures (one per figure of a record, with its
 value, unit, scale, period, offsets, review status and corrected value) and checks. A view,
 `indicator_figures`, joins a record's main figure to its document and canonical indicator.
@@ -23,9 +25,11 @@ from pydantic import ValidationError
 
 from .errors import ExtractorError
 from .export import document_fields
+from .flagging import apply_decisions
 from .indicators import IndicatorTable, load_table
 from .records import main_figure
 from .result import Record, Result
+from .review import ReviewStore
 
 SCHEMA_VERSION = 1
 _CHILDREN = ("figures", "checks", "records", "sections")  # deleted before their document
@@ -38,6 +42,7 @@ def open_corpus(path: Path) -> sqlite_utils.Database:
         path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite_utils.Database(sqlite3.connect(path, timeout=30))
         db.execute("PRAGMA foreign_keys=ON")
+        db.execute("PRAGMA journal_mode=WAL")  # readers (Datasette, series) go on while a run adds
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise ExtractorError(f"{path}: corpus schema {version} is newer than this extractor ({SCHEMA_VERSION})")
@@ -48,6 +53,13 @@ def open_corpus(path: Path) -> sqlite_utils.Database:
     except (sqlite3.DatabaseError, OSError) as exc:
         raise ExtractorError(f"{path}: not a usable corpus database ({exc})") from None
     return db
+
+
+def open_existing(path: Path) -> sqlite_utils.Database:
+    """An existing corpus, for reading: a missing file is a one-line error, not a new database."""
+    if not path.is_file():
+        raise ExtractorError(f"{path}: no such corpus database (create it with `extractor corpus add`)")
+    return open_corpus(path)
 
 
 def _create(db: sqlite_utils.Database) -> None:
@@ -61,7 +73,7 @@ def _create(db: sqlite_utils.Database) -> None:
         "failed_chunks": int, "records": int,
     }, pk="id", foreign_keys=[("document_id", "documents", "id")], if_not_exists=True)
     db["records"].create({
-        "id": int, "document_id": int, "parent_id": int, "record_id": str, "section_id": str, "section_title": str,
+        "id": int, "document_id": int, "parent_id": int, "record_id": str, "section_id": str, "title_path": str,
         "type": str, "name": str, "indicator": str, "labels": str, "parts_complete": int, "evidence_start": int,
         "evidence_end": int, "issues": str,
     }, pk="id", foreign_keys=[("document_id", "documents", "id"), ("parent_id", "records", "id")],
@@ -80,7 +92,7 @@ def _create(db: sqlite_utils.Database) -> None:
                           ("figures", "record_id"), ("figures", "document_id"), ("checks", "document_id")):
         db[table].create_index([column], if_not_exists=True)
     db.create_view("indicator_figures", """
-        SELECT r.indicator, d.province, d.period, d.year, d.month, f.field, f.value, f.corrected_value,
+        SELECT r.indicator, d.province, d.period, d.year, d.month, f.field, f.main, f.value, f.corrected_value,
                coalesce(f.corrected_value, f.value) AS used_value, f.unit, f.scale, f.text, f.review,
                f.period_kind, f.start, f.end, d.source, d.content_hash, r.name, r.section_id, r.id AS record,
                f.id AS figure, d.id AS document
@@ -132,6 +144,7 @@ def _add(db: sqlite_utils.Database, result: Result, table: IndicatorTable, provi
     fields = document_fields(result)
     conn = db.conn
     with conn:  # one transaction: the old rows go and the new come, or nothing changes
+        conn.execute("BEGIN IMMEDIATE")  # two runs adding one report queue instead of racing
         old = conn.execute("SELECT id FROM documents WHERE content_hash = ?", [result.content_hash]).fetchone()
         if old:
             for child in _CHILDREN:
@@ -143,14 +156,12 @@ def _add(db: sqlite_utils.Database, result: Result, table: IndicatorTable, provi
             "year": fields["year"], "month": fields["month"], "doc_type": fields["doc_type"],
             "number": fields["number"], "date": fields["date"], "title": fields["title"], "model": result.model,
             "added_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
-        titles = {}
         for sec in result.sections:
-            titles[sec.id] = sec.title
             _insert(conn, "sections", {"document_id": doc_id, "section_id": sec.id, "title": sec.title,
                                        "kind": sec.kind, "status": sec.status, "chunks": sec.chunks,
                                        "failed_chunks": sec.failed_chunks, "records": sec.records})
         for rec in result.records:
-            _add_record(conn, doc_id, rec, None, None, titles.get(rec.section_id, ""), fields["period"], table)
+            _add_record(conn, doc_id, rec, None, None, title_path(result, rec.section_id), fields["period"], table)
         for check in result.checks:
             _insert(conn, "checks", {
                 "document_id": doc_id, "key": check.key, "rule": check.rule, "category": check.category,
@@ -160,12 +171,18 @@ def _add(db: sqlite_utils.Database, result: Result, table: IndicatorTable, provi
     return doc_id
 
 
+def title_path(result: Result, section_id: str) -> str:
+    """The titles from the top section down to this one ("Lĩnh vực phát triển kinh tế > Thu, chi
+    ngân sách"), as far as the result holds them."""
+    return " > ".join(s.title for s in result.sections if section_id == s.id or section_id.startswith(s.id + "."))
+
+
 def _add_record(conn: sqlite3.Connection, doc_id: int, rec: Record, parent: int | None, parent_key: str | None,
-                section_title: str, period: str | None, table: IndicatorTable) -> None:
-    key = table.key_of(rec.type, rec.name, section_title, parent_key)
+                titles: str, period: str | None, table: IndicatorTable) -> None:
+    key = table.key_of(rec.type, rec.name, titles, parent_key)
     row_id = _insert(conn, "records", {
         "document_id": doc_id, "parent_id": parent, "record_id": rec.id, "section_id": rec.section_id,
-        "section_title": section_title, "type": rec.type, "name": rec.name, "indicator": key,
+        "title_path": titles, "type": rec.type, "name": rec.name, "indicator": key,
         "labels": json.dumps(rec.labels, ensure_ascii=False) if rec.labels else None,
         "parts_complete": rec.parts_complete, "evidence_start": rec.evidence.start if rec.evidence else None,
         "evidence_end": rec.evidence.end if rec.evidence else None,
@@ -181,7 +198,7 @@ def _add_record(conn: sqlite3.Connection, doc_id: int, rec: Record, parent: int 
             "period_kind": rec.labels.get("period"), "start": fig.start, "end": fig.end, "footnote": fig.footnote,
             "review": fig.review, "corrected_value": fig.corrected_value})
     for part in rec.parts:
-        _add_record(conn, doc_id, part, row_id, key, section_title, period, table)
+        _add_record(conn, doc_id, part, row_id, key, titles, period, table)
 
 
 def _insert(conn: sqlite3.Connection, table: str, row: dict[str, Any]) -> int:
@@ -190,15 +207,36 @@ def _insert(conn: sqlite3.Connection, table: str, row: dict[str, Any]) -> int:
     return int(cursor.lastrowid or 0)
 
 
+def attach_decisions(result: Result, store: ReviewStore) -> None:
+    """Bring a saved result up to the review store's decisions (taken after it was written):
+    each flagged check gets its item's status, its figures their review and corrected value."""
+    for check in result.checks:
+        item = store.get_by_key(check.key)
+        if item is not None:
+            check.review = item.decision() or {"status": "open", "item": item.id}
+    apply_decisions(result)
+
+
+def sections_done(path: Path, content_hash: str) -> set[str]:
+    """The sections of a stored report that were extracted without failure (empty if absent)."""
+    db = open_existing(path)
+    try:
+        rows = db.execute("""SELECT s.section_id FROM sections s JOIN documents d ON d.id = s.document_id
+                             WHERE d.content_hash = ? AND s.status IN ('extracted', 'cached')""", [content_hash])
+        return {r[0] for r in rows}
+    finally:
+        db.close()
+
+
 def rekey(path: Path) -> int:
     """Give every record the key the indicator table gives it now (after the table grew);
     returns how many records changed key."""
-    db = open_corpus(path)
+    db = open_existing(path)
     table = load_table()
     changed = 0
     try:
         with db.conn:
-            rows = db.execute("SELECT id, parent_id, type, name, section_title, indicator FROM records "
+            rows = db.execute("SELECT id, parent_id, type, name, title_path, indicator FROM records "
                               "ORDER BY id").fetchall()
             keys: dict[int, str | None] = {}
             for row_id, parent, rtype, name, title, old in rows:  # a total comes before its parts
@@ -214,14 +252,14 @@ def rekey(path: Path) -> int:
 def unmatched(path: Path) -> list[dict[str, Any]]:
     """Record names no canonical key covers, most frequent first, with where they occur: the
     list a domain expert grows the indicator table from."""
-    db = open_corpus(path)
+    db = open_existing(path)
     try:
         rows = db.execute("""
-            SELECT r.name, r.type, p.name AS parent, r.section_title, count(*) AS n,
+            SELECT r.name, r.type, p.name AS parent, r.title_path, count(*) AS n,
                    count(DISTINCT r.document_id) AS documents, min(d.source) AS example
             FROM records r JOIN documents d ON d.id = r.document_id LEFT JOIN records p ON p.id = r.parent_id
             WHERE r.indicator IS NULL AND r.name IS NOT NULL AND EXISTS (SELECT 1 FROM figures f WHERE f.record_id = r.id)
-            GROUP BY r.name, r.type, p.name, r.section_title ORDER BY n DESC, r.name""").fetchall()
+            GROUP BY r.name, r.type, p.name, r.title_path ORDER BY n DESC, r.name""").fetchall()
     finally:
         db.close()
-    return [dict(zip(("name", "type", "parent", "section_title", "records", "documents", "example"), r)) for r in rows]
+    return [dict(zip(("name", "type", "parent", "title_path", "records", "documents", "example"), r)) for r in rows]

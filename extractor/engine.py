@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
-from schemas.common import IndicatorsReply
+from .schemas.common import IndicatorsReply
 
 from .cache import ResultCache, cache_key
 from .chunking import Chunk, chunk_section, split_chunk

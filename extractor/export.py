@@ -83,7 +83,7 @@ _PROVINCE = re.compile(r"\b(?:TỈNH|THÀNH PHỐ)\s+(.+)$", re.IGNORECASE)
 
 
 def document_fields(result: Result) -> dict[str, Any]:
-    """What places a result among others: period ("2026-01", or "2026"), province (from the issuer), issuer,
+    """What places a result among others: period ("2026-01", "2026-01..06" for six months, or "2026"), province (from the issuer), issuer,
     document number, type and date, read from its metadata."""
     meta = result.metadata or {}
     period = meta.get("period") or {}
@@ -91,7 +91,10 @@ def document_fields(result: Result) -> dict[str, Any]:
     issuer = meta.get("issuer")
     found = _PROVINCE.search(" ".join(issuer.split())) if issuer else None
     province = found.group(1).title() if found else None  # the place of signing may be another town
-    return {"period": f"{year}-{month:02d}" if year and month else str(year) if year else None,
+    cumulative = period.get("cumulative_months")
+    label = (f"{year}-{month:02d}" if year and month else f"{year}-01..{cumulative:02d}" if year and cumulative
+             else str(year) if year else None)  # "6 tháng đầu năm 2026" → 2026-01..06
+    return {"period": label,
             "year": year, "month": month, "cumulative_months": period.get("cumulative_months"),
             "province": province, "issuer": issuer, "number": meta.get("number"), "doc_type": meta.get("doc_type"),
             "date": meta.get("date"), "title": meta.get("title")}

@@ -3,13 +3,15 @@
 Reports name an indicator in free text ("Tổng thu ngân sách nhà nước trên địa bàn", "Thu nội
 địa", "mật"). `data/indicators.toml`, a table a domain expert edits, gives each canonical key
 (`budget.revenue.total`) the names reports use, compared on folded text (no diacritics, lower
-case, punctuation as spaces). A key may also require words of the section title (`titles`),
+case, punctuation as spaces). A key may also require words of the section titles above the record (`titles`),
 the key of the total a part falls under (`parent`: "Thu nội địa" is `budget.revenue.domestic`
-only as a part of the revenue total), or a record type (`types`: every `tasks` record).
+as a part of the revenue total, or, with `titles`, in a budget section), or a record type
+(`types`: every `tasks` record).
 What no entry covers is listed by `extractor corpus unmatched`, so the table grows from use.
 """
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass
@@ -37,9 +39,12 @@ class Indicator:
     types: frozenset[str]
 
     def matches(self, rtype: str, name: str, title: str, parent_key: str | None) -> bool:
-        if self.parent is not None and self.parent != parent_key:
+        """A part of its `parent`; or, if it lists `titles`, any record under such a section
+        title (a model that did not nest "Thu nội địa" under the revenue total)."""
+        in_title = any(t in title for t in self.titles)
+        if self.parent is not None and self.parent != parent_key and not in_title:
             return False
-        if self.titles and not any(t in title for t in self.titles):
+        if self.titles and not in_title and self.parent is None:
             return False
         return rtype in self.types or (bool(name) and name in self.names)
 
@@ -48,12 +53,14 @@ class IndicatorTable:
     def __init__(self, entries: list[Indicator]) -> None:
         self.entries = entries
         self.by_key = {e.key: e for e in entries}
+        # Entries that need the parent come first, so a part is matched as a part before its
+        # name alone is looked at.
+        self._order = sorted(entries, key=lambda e: e.parent is None)
 
-    def key_of(self, rtype: str, name: str | None, section_title: str, parent_key: str | None = None) -> str | None:
-        """The canonical key of a record, or None. Entries that need the parent come first, so
-        a part is matched as a part before its name alone is looked at."""
-        name_f, title_f = folded(name), folded(section_title)
-        for entry in sorted(self.entries, key=lambda e: e.parent is None):
+    def key_of(self, rtype: str, name: str | None, title_path: str, parent_key: str | None = None) -> str | None:
+        """The canonical key of a record, or None."""
+        name_f, title_f = folded(name), folded(title_path)
+        for entry in self._order:
             if entry.matches(rtype, name_f, title_f, parent_key):
                 return entry.key
         return None
@@ -61,8 +68,6 @@ class IndicatorTable:
 
 def load_table(path: Path | None = None) -> IndicatorTable:
     """The shipped table, or the one at `path` (EXTRACTOR_INDICATORS overrides the shipped one)."""
-    import os
-
     given = path or (Path(os.environ["EXTRACTOR_INDICATORS"]) if os.environ.get("EXTRACTOR_INDICATORS") else None)
     if given is None:
         return _shipped()

@@ -36,10 +36,11 @@ def report_files(paths: list[Path], recursive: bool = False) -> list[Path]:
     * ? or [ is a glob pattern ('reports/**/*.txt', as given quoted to the shell)."""
     files: list[Path] = []
     for p in paths:
-        if not p.exists() and glob.has_magic(str(p)):
-            matched = sorted(Path(m) for m in glob.glob(str(p), recursive=True) if Path(m).is_file())
+        if not p.exists() and any(c in str(p) for c in "*?["):
+            matched = sorted(Path(m) for m in glob.glob(str(p), recursive=True)
+                             if Path(m).is_file() and Path(m).suffix.lower() in REPORT_SUFFIXES)
             if not matched:
-                raise InputError(f"{p}: no file matches this pattern")
+                raise InputError(f"{p}: no {', '.join(REPORT_SUFFIXES)} report matches this pattern")
             files.extend(matched)
             continue
         if not p.is_dir():

@@ -43,11 +43,16 @@ def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, 
     outputs.plan([str(doc.source.path) if doc.source else _name(doc) for doc in docs], several)
     results: list[Result] = []
     timings: list[float] = []
-    awaiting = 0
+    awaiting = skipped = 0
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} chunks"),
                TextColumn("{task.fields[stats]}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as progress:
         for index, (doc, jobs) in enumerate(planned):
+            done = outputs.already_done(index, doc.content_hash, {j.section.id for j in jobs})
+            if done:  # an earlier run finished it: resume after it
+                console.print(f"[dim]done[/] {_name(doc)}: already extracted ({done})")
+                skipped += 1
+                continue
             bar = _ReportBar(progress, doc, jobs, lambda result, i=index: outputs.section_done(i, result))
             started = time.monotonic()
             section_ids = {j.section.id for j in jobs}
@@ -60,9 +65,12 @@ def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, 
                 store.save_result(results[-1])
                 store.reextracted(doc.content_hash, {s.id for s in results[-1].sections
                                                      if s.id in refresh and s.status == "extracted"})
-            outputs.report_done(index, results[-1])
+            outputs.report_done(index, results[-1], timings[-1])
     outputs.finish(results)
-    console.print(_summary(results, timings))
+    if results:
+        console.print(_summary(results, timings))
+    if skipped:
+        console.print(f"{skipped} report{'s' if skipped > 1 else ''} already done, skipped")
     if awaiting:
         console.print(f"{awaiting} source inconsistencies await a reviewer: [bold]extractor review list[/] or "
                       "[bold]extractor review serve[/]")
@@ -131,5 +139,19 @@ def _summary(results: list[Result], timings: list[float]) -> Table:
                       f"{sum(c.status == 'fail' for c in result.checks)}/{len(result.checks)}",
                       f"{u.requests} (+{u.retries})" if u.retries else str(u.requests),
                       f"{u.prompt_tokens + u.completion_tokens:,}", str(u.cache_hits),
-                      f"{seconds:.0f}s" if seconds >= 100 else f"{seconds:.1f}s")
+                      _seconds(seconds))
+    if len(results) > 1:
+        table.add_section()
+        sections = [s for r in results for s in r.sections]
+        ok = sum(s.status in ("extracted", "cached") for s in sections)
+        covs = [r.coverage for r in results if r.coverage]
+        table.add_row(f"total ({len(results)})", f"{ok}/{len(sections)}", str(sum(len(r.records) for r in results)),
+                      f"{sum(c.covered for c in covs)}/{sum(c.figures for c in covs)}", f"{sum(c.status == 'fail' for r in results for c in r.checks)}/"
+                          f"{sum(len(r.checks) for r in results)}", str(sum(r.usage.requests for r in results)),
+                      f"{sum(r.usage.prompt_tokens + r.usage.completion_tokens for r in results):,}",
+                      str(sum(r.usage.cache_hits for r in results)), _seconds(sum(timings)))
     return table
+
+
+def _seconds(seconds: float) -> str:
+    return f"{seconds:.0f}s" if seconds >= 100 else f"{seconds:.1f}s"

@@ -7,10 +7,12 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import asdict, dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
-from .corpus import open_corpus
+from .corpus import open_existing
 from .errors import ExtractorError
 from .indicators import folded, load_table
 from .numbers import format_vn_number
@@ -30,6 +32,7 @@ class Point:
     unit: str | None
     plan_percent: str | None
     change_percent: str | None  # signed: a "giảm" (decrease) is negative
+    period_kind: str | None  # the record's own reading: month, cumulative, as_of_date, year
     review: str | None
     corrected: bool
     source: str | None
@@ -44,9 +47,7 @@ class Point:
 def series(db_path: Path, key: str, province: str | None = None, field: str | None = None) -> list[Point]:
     """The points of indicator `key`, in period order. `field` picks a figure of the record
     (default: its value or total, else its first figure: `assigned` for tasks)."""
-    if not db_path.is_file():
-        raise ExtractorError(f"{db_path}: no such corpus database (create it with `extractor corpus add`)")
-    db = open_corpus(db_path)
+    db = open_existing(db_path)
     try:
         records = db.execute("""
             SELECT r.id, r.labels, d.period, d.province, d.source FROM records r JOIN documents d ON d.id = r.document_id
@@ -66,12 +67,13 @@ def series(db_path: Path, key: str, province: str | None = None, field: str | No
             if (source, start) in printed:
                 continue
             printed.add((source, start))
-            direction = json.loads(labels).get("change_direction") if labels else None
+            read = json.loads(labels) if labels else {}
             plan = next((figures[f][0] for f in PLAN_FIELDS if f in figures), None)
             change = figures["change_percent"][0] if "change_percent" in figures else None
-            if change is not None and direction == "decrease" and not change.startswith("-"):
+            if change is not None and read.get("change_direction") == "decrease" and not change.startswith("-"):
                 change = "-" + change
-            points.append(Point(period, prov, corrected or value, text, unit, plan, change, review,
+            points.append(Point(period, prov, corrected or value, text, unit, plan, change,
+                                read.get("period"), review,
                                 corrected is not None, source, start, end))
     finally:
         db.close()
@@ -98,16 +100,26 @@ def shown(value: str, divisor: Decimal = Decimal(1)) -> str:
     return format_vn_number(number, min(2, max(0, -int(number.as_tuple().exponent))))
 
 
+def _month(period: str | None) -> date | None:
+    try:
+        return datetime.strptime(period or "", "%Y-%m").date()
+    except ValueError:
+        return None
+
+
 def write_chart(points: list[Point], key: str, label: str, path: Path) -> None:
     """A line over the periods; an untrusted point is drawn hollow in red and named."""
     import matplotlib
 
     matplotlib.use("Agg")
+    from matplotlib import dates as mdates
     from matplotlib import pyplot as plt
 
     divisor, word = scale_of(points)
     unit = " ".join(w for w in (word, points[0].unit or "") if w)
-    xs = [p.period or "?" for p in points]
+    months = [_month(p.period) for p in points]
+    # On a time axis when every period is a month, so two years between points look like it.
+    xs: list[Any] = months if all(months) else [p.period or "?" for p in points]
     ys = [float(Decimal(p.value) / divisor) for p in points]
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
     ax.plot(xs, ys, color="#1f5fa8", marker="o", linewidth=2)
@@ -119,6 +131,12 @@ def write_chart(points: list[Point], key: str, label: str, path: Path) -> None:
                         color="#c0392b", fontsize=9)
         elif p.corrected:
             ax.annotate("corrected", (x, y), textcoords="offset points", xytext=(0, 12), ha="center", fontsize=9)
+    if all(months):
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+        if len(months) <= 12:
+            ax.set_xticks(months)
+        fig.autofmt_xdate()
+    ax.margins(x=0.06, y=0.18)  # room for the marks' words
     ax.set_title(f"{label}\n{key}", fontsize=11)
     ax.set_ylabel(unit)
     ax.set_xlabel("period")

@@ -18,10 +18,10 @@ from typing import Any
 from .errors import ExtractorError
 from .export import document_fields
 from .output import check_writable, to_json, write_atomic
-from .records import named_figures
 from .result import Record, Result
 
 FORMATS = ("json", "jsonl", "csv", "parquet")
+MANIFEST = "extractor-manifest.json"  # in an output folder: the reports this folder holds, done
 SUFFIX = {"json": ".json", "jsonl": ".jsonl", "csv": ".csv", "parquet": ".parquet"}
 # One row per figure (parts flattened under their total), the same in CSV and Parquet.
 FIGURE_COLUMNS = ["source", "period", "province", "issuer", "document_number", "section_id", "record_id", "type",
@@ -108,47 +108,94 @@ class Outputs:
     bom: bool = False
     db: Path | None = None
     targets: list[Path | None] = field(default_factory=list)
+    folder: bool = False  # one file per report in the output folder, with the manifest
+    manifest: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.fmt not in FORMATS:
             raise ExtractorError(f"unknown format {self.fmt!r}: use {', '.join(FORMATS)}")
+        if self.bom and self.fmt != "csv":
+            raise ExtractorError("--bom is for --format csv (the other formats are read by programs, not Excel)")
         if self.fmt == "parquet" and self.output is None:
             raise ExtractorError("--format parquet needs -o FILE or FOLDER (it is not text for a terminal)")
 
     def plan(self, names: list[str], several: bool | None = None) -> None:
-        """One target per report (a file in the folder) or none (all go to stdout / one file).
+        """Each report's own file (in the folder, or -o itself for one report), or none (all go
+        to stdout or, written at the end, to one file).
 
         json and csv go into a folder when -o is one or when several reports were given (even if
         some are then skipped); jsonl and parquet hold several reports in one file unless -o is
         an existing folder."""
         out = self.output
         several = len(names) > 1 if several is None else several
-        per_report = out is not None and (out.is_dir() or (several and self.fmt in ("json", "csv")))
-        if per_report:
+        self.folder = out is not None and (out.is_dir() or (several and self.fmt in ("json", "csv")))
+        if self.folder:
             assert out is not None
             self.targets = [out / f"{stem}{SUFFIX[self.fmt]}" for stem in _unique_stems(names)]
+        elif out is not None and not several:
+            self.targets = [out]  # rewritten as each section ends: an interrupted run keeps them
         else:
             self.targets = [None] * len(names)
         for path in [t for t in self.targets if t is not None] or ([out] if out else []):
             check_writable(path)  # fail now, not after an hour of extraction
+        if self.folder and self._manifest_path().is_file():
+            try:
+                self.manifest = json.loads(self._manifest_path().read_text(encoding="utf-8"))["reports"]
+            except (ValueError, KeyError, TypeError, OSError):
+                self.manifest = {}  # unreadable: nothing counts as done, every report is redone
         if self.db is not None:
             from .corpus import open_corpus
 
             open_corpus(self.db).close()  # a bad database fails now too
+
+    def _manifest_path(self) -> Path:
+        assert self.output is not None
+        return self.output / MANIFEST
+
+    def already_done(self, index: int, content_hash: str, section_ids: set[str]) -> str | None:
+        """Why report `index` need not run again, or None: its file is in the output folder and
+        the folder's manifest (or the corpus database) holds it with every planned section
+        done. Without files per report (stdout, one file for all) every report runs."""
+        target = self.targets[index] if index < len(self.targets) else None
+        if not self.folder or target is None or not target.is_file():
+            return None
+        entry = self.manifest.get(content_hash)
+        if entry and section_ids <= set(entry.get("sections_done", [])):
+            return f"in {MANIFEST}"
+        if self.db is not None and self.db.is_file():
+            from .corpus import sections_done
+
+            if section_ids <= sections_done(self.db, content_hash):
+                return f"in {self.db.name}"
+        return None
 
     def section_done(self, index: int, result: Result) -> None:
         target = self.targets[index] if index < len(self.targets) else None
         if target is not None and self.fmt == "json":
             write_atomic(target, to_json(result))
 
-    def report_done(self, index: int, result: Result) -> None:
+    def report_done(self, index: int, result: Result, seconds: float = 0.0) -> None:
         target = self.targets[index] if index < len(self.targets) else None
         if target is not None:
             write_atomic(target, render([result], self.fmt, self.bom))
+            if self.folder:
+                self._note(result, target, seconds)
         if self.db is not None:
             from .corpus import add_results
 
             add_results(self.db, [result])
+
+    def _note(self, result: Result, target: Path, seconds: float) -> None:
+        """The manifest entry of a finished report, written as soon as it finishes: a run
+        killed later resumes after it."""
+        ok = [s.id for s in result.sections if s.status in ("extracted", "cached")]
+        self.manifest[result.content_hash] = {
+            "source": result.source, "output": target.name, "sections_done": ok,
+            "sections_failed": [s.id for s in result.sections if s.id not in ok], "records": len(result.records),
+            "checks": len(result.checks), "checks_failed": sum(c.status == "fail" for c in result.checks),
+            "seconds": round(seconds, 1)}
+        write_atomic(self._manifest_path(),
+                     json.dumps({"reports": self.manifest}, ensure_ascii=False, indent=2) + "\n")
 
     def finish(self, results: list[Result]) -> None:
         if not results or any(t is not None for t in self.targets):

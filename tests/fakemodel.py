@@ -6,7 +6,8 @@ checks those references exactly as it does a model's, so the results are real en
 values, offsets and checks come from our parser and validator, never from this file.
 
 `month_2026_01` and `month_2024_01` are replies read from the two sample monthly reports;
-`edited` makes a report copy whose figures are changed, with the reply that goes with it.
+`february_2026` makes a copy of the 2026 report as the next month's, figures changed, with the
+replies that go with it.
 """
 from __future__ import annotations
 
@@ -120,15 +121,17 @@ def extract(report: Path, passages: list[Passage]) -> Result:
     return engine.run(doc, engine.plan(doc, SECTIONS))
 
 
-def february_2026(source: Path, target: Path) -> list[Passage]:
+def february_2026(source: Path, target: Path, on_time: str = "400") -> list[Passage]:
     """A copy of the January 2026 report as the next month's: the period and the task and
-    revenue figures changed in the text; returns the replies for it."""
+    revenue figures changed in the text; returns the replies for it. An `on_time` other than
+    400 makes the report's own task arithmetic wrong (on time + late ≠ completed)."""
     text = source.read_text(encoding="utf-8")
-    edits = {"THÁNG 01 NĂM 2026": "THÁNG 02 NĂM 2026", "tháng 01/2026": "tháng 02/2026", "510 nhiệm vụ": "560 nhiệm vụ", "379 nhiệm vụ": "429 nhiệm vụ",
-             "354 nhiệm vụ": "400 nhiệm vụ", "25 nhiệm vụ": "29 nhiệm vụ", "2.828,46 tỷ": "3.101,20 tỷ"}
+    edits = {"THÁNG 01 NĂM 2026": "THÁNG 02 NĂM 2026", "tháng 01/2026": "tháng 02/2026",
+             "510 nhiệm vụ": "560 nhiệm vụ", "379 nhiệm vụ": "429 nhiệm vụ", "354 nhiệm vụ": f"{on_time} nhiệm vụ",
+             "25 nhiệm vụ": "29 nhiệm vụ", "2.828,46 tỷ": "3.101,20 tỷ"}
     for old, new in edits.items():
         assert old in text, old
         text = text.replace(old, new)
     target.write_text(text, encoding="utf-8")
-    return [tasks("560 nhiệm vụ", "429 nhiệm vụ", "400 nhiệm vụ", "29 nhiệm vụ", "131 nhiệm vụ"),
+    return [tasks("560 nhiệm vụ", "429 nhiệm vụ", f"{on_time} nhiệm vụ", "29 nhiệm vụ", "131 nhiệm vụ"),
             budget_2026("3.101,20 tỷ đồng"), TOURISM_2026]

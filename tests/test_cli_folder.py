@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from bench.replayserver import ReplayServer
+from extractor.writers import MANIFEST
 
 from .conftest import NOTICE_OCR, REPORT_2026
 from .test_faults import CASSETTE, MODEL
@@ -29,7 +30,7 @@ def test_a_folder_of_reports_is_extracted_report_by_report(tmp_path: Path) -> No
     # "1" is a section of the notice only: the report without it is skipped, with a line that says so.
     assert run.returncode == 0, run.stderr[-2000:]
     assert f"skipped {REPORT_2026.name}: no section 1" in " ".join(run.stderr.split())
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [f"{NOTICE_OCR.stem}.json"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted([f"{NOTICE_OCR.stem}.json", MANIFEST])
 
     with ReplayServer([CASSETTE], fallback=True) as server:
         run = subprocess.run([sys.executable, "-m", "extractor", "extract", str(folder), "--base-url", server.base_url,
@@ -37,7 +38,7 @@ def test_a_folder_of_reports_is_extracted_report_by_report(tmp_path: Path) -> No
                               str(tmp_path / "cache"), "-o", str(tmp_path / "out")],
                              capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]  # the stand-in answers every piece (recorded or fallback)
-    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    written = sorted(p.name for p in (tmp_path / "out").iterdir() if p.name != MANIFEST)
     assert written == sorted(f"{r.stem}.json" for r in (REPORT_2026, NOTICE_OCR)), run.stderr[-2000:]
     for name in written:
         result = json.loads((tmp_path / "out" / name).read_text(encoding="utf-8"))

@@ -12,12 +12,14 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bench.replayserver import ReplayServer
 from extractor.errors import ExtractorError
 from extractor.ingest import report_files
-from extractor.result import Result
-from extractor.writers import FIGURE_COLUMNS, Outputs, to_csv, to_parquet
+from extractor.result import FigureValue, Record, Result
+from extractor.writers import FIGURE_COLUMNS, MANIFEST, Outputs, to_csv, to_parquet
 
 from .conftest import REPORT_2024, REPORT_2026
 from .fakemodel import extract, month_2024_01, month_2026_01
@@ -60,7 +62,7 @@ def test_several_reports_on_stdout_are_json_lines_and_folders_are_entered_recurs
     run = _extract(tmp_path, "reports/**/*.txt", "--format", "csv", "--bom", "-o", "out")
     assert run.returncode in (0, 1), run.stderr[-2000:]
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert written == [f"a__{REPORT_2026.stem}.csv", f"b__{REPORT_2026.stem}.csv"]
+    assert written == [f"a__{REPORT_2026.stem}.csv", f"b__{REPORT_2026.stem}.csv", MANIFEST]
     raw = (tmp_path / "out" / written[0]).read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
@@ -113,14 +115,25 @@ def test_file_outputs_per_format(two_months: list[Result], tmp_path: Path) -> No
     for i, r in enumerate(two_months):
         outputs.report_done(i, r)
     outputs.finish(two_months)
-    assert sorted(p.name for p in (tmp_path / "json").iterdir()) == sorted(f"{Path(n).stem}.json" for n in names)
+    assert sorted(p.name for p in (tmp_path / "json").iterdir()) == sorted([f"{Path(n).stem}.json" for n in names]
+                                                                          + [MANIFEST])
+    # One report into a file: rewritten after each section, so an interrupted run keeps them.
+    outputs = Outputs(tmp_path / "one.json", "json")
+    outputs.plan(names[:1])
+    partial = two_months[0].model_copy(update={"sections": two_months[0].sections[:1]})
+    outputs.section_done(0, partial)
+    assert len(json.loads((tmp_path / "one.json").read_text(encoding="utf-8"))["sections"]) == 1
+    outputs.report_done(0, two_months[0])
+    outputs.finish(two_months[:1])
+    assert json.loads((tmp_path / "one.json").read_text(encoding="utf-8"))["sections"][-1]["id"] == "II.1.6"
+    assert not (tmp_path / MANIFEST).exists()
     # An existing folder takes one CSV per report even for one report: no "is a directory".
     (tmp_path / "csv").mkdir()
     outputs = Outputs(tmp_path / "csv", "csv")
     outputs.plan(names[:1])
     outputs.report_done(0, two_months[0])
     outputs.finish(two_months[:1])
-    assert [p.name for p in (tmp_path / "csv").iterdir()] == [f"{REPORT_2026.stem}.csv"]
+    assert sorted(p.name for p in (tmp_path / "csv").iterdir()) == [MANIFEST, f"{REPORT_2026.stem}.csv"]
 
 
 def test_bad_format_and_parquet_to_a_terminal_are_one_line_errors() -> None:
@@ -128,6 +141,8 @@ def test_bad_format_and_parquet_to_a_terminal_are_one_line_errors() -> None:
         Outputs(None, "xml")
     with pytest.raises(ExtractorError, match="parquet needs -o"):
         Outputs(None, "parquet")
+    with pytest.raises(ExtractorError, match="--bom is for --format csv"):
+        Outputs(None, "json", bom=True)
 
 
 def test_glob_patterns_and_recursive_folders(tmp_path: Path) -> None:
@@ -138,10 +153,55 @@ def test_glob_patterns_and_recursive_folders(tmp_path: Path) -> None:
     with pytest.raises(ExtractorError, match="--recursive enters its subfolders"):
         report_files([folder])
     assert len(report_files([folder / "**" / "*.txt"])) == 2
-    with pytest.raises(ExtractorError, match="no file matches"):
+    with pytest.raises(ExtractorError, match="no .txt, .docx, .pdf report matches"):
         report_files([folder / "*.docx"])
+    (folder / "a" / "notes.csv").write_text("not a report", encoding="utf-8")
+    assert [p.suffix for p in report_files([folder / "**" / "*"])] == [".txt", ".txt"]
 
 
 def test_version() -> None:
     run = subprocess.run([sys.executable, "-m", "extractor", "--version"], capture_output=True, text=True, timeout=60)
     assert run.returncode == 0 and run.stdout.strip() == "extractor 0.1.0"
+
+
+def test_a_folder_run_resumes_after_the_reports_it_finished(tmp_path: Path) -> None:
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for report in (REPORT_2024, REPORT_2026):
+        shutil.copy(report, folder / report.name)
+    run = _extract(tmp_path, "reports", "-o", "out", "--db", "corpus.sqlite")
+    assert run.returncode in (0, 1), run.stderr[-2000:]
+    summary = " ".join(run.stderr.split())
+    assert "total (2)" in summary and "already done" not in summary
+    manifest = json.loads((tmp_path / "out" / MANIFEST).read_text(encoding="utf-8"))["reports"]
+    by_name = {Path(e["source"]).name: e for e in manifest.values()}
+    assert by_name[REPORT_2026.name]["sections_done"] == ["I"] and by_name[REPORT_2026.name]["records"] >= 1
+
+    # As if the run had been killed during the 2024 report: its entry and file are not there.
+    hash_2024 = next(h for h, e in manifest.items() if e["source"].endswith(REPORT_2024.name))
+    del manifest[hash_2024]
+    (tmp_path / "out" / MANIFEST).write_text(json.dumps({"reports": manifest}), encoding="utf-8")
+    (tmp_path / "out" / f"{REPORT_2024.stem}.json").unlink()
+    run = _extract(tmp_path, "reports", "-o", "out", "--db", "corpus.sqlite")
+    said = " ".join(run.stderr.split())
+    assert f"done {REPORT_2026.name}: already extracted (in {MANIFEST})" in said, said[-2000:]
+    assert f"done {REPORT_2024.name}" not in said and "1 report already done, skipped" in said
+    assert (tmp_path / "out" / f"{REPORT_2024.stem}.json").is_file()
+
+    # Without the manifest the corpus database knows what is done.
+    (tmp_path / "out" / MANIFEST).unlink()
+    run = _extract(tmp_path, "reports", "-o", "out", "--db", "corpus.sqlite")
+    said = " ".join(run.stderr.split())
+    assert "2 reports already done, skipped" in said and "already extracted (in corpus.sqlite)" in said
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab ệĐ,;\"'\n\r\t\u2028\x0b"), max_size=30))
+def test_any_name_is_one_line_in_its_csv_cell(name: str) -> None:
+    result = Result(content_hash="0" * 64, metadata={}, model="m", source="r.txt", records=[Record(
+        id="r1", section_id="I", chunk_id="I#1", kind="economy", type="indicator", name=name,
+        figures={"value": FigureValue(text="5\nvụ", value="5", number="5", decimals=0, kind="count", start=0, end=4)})])
+    text = to_csv([result])
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(text.splitlines()) == 2 == len(rows) + 1
+    assert rows[0]["name"] == " ".join(name.split()) and rows[0]["text"] == "5 vụ"
