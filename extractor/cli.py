@@ -3,6 +3,7 @@ stderr and a non-zero exit code."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Optional
@@ -13,7 +14,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from .document import Document, load_document
-from .errors import ExtractorError
+from .errors import ExtractorError, Interrupted
 from .cli_review import review_app
 from .export import figure_dict, metadata_dict, section_dict
 from .logs import configure as configure_logging
@@ -110,12 +111,14 @@ def extract(
     wanted = [s.strip() for s in sections_opt.split(",") if s.strip()] if sections_opt else None
     cache = None if no_cache else ResultCache(cache_dir)
     options = BackendOptions(base_url=base_url, model=model, api_key=api_key, mode=mode, model_path=model_path)
-    with Backend(options) as backend:
-        ok = run_files(files, backend=backend, cache=cache, output=output, fmt=fmt, sections=wanted,
-                       concurrency=concurrency, token_budget=max_tokens, console=err, store=ReviewStore(store),
-                       retry_failed=retry_failed)
-    if cache:
-        cache.close()
+    try:
+        with Backend(options) as backend:
+            ok = run_files(files, backend=backend, cache=cache, output=output, fmt=fmt, sections=wanted,
+                           concurrency=concurrency, token_budget=max_tokens, console=err, store=ReviewStore(store),
+                           retry_failed=retry_failed)
+    finally:
+        if cache:
+            cache.close()
     raise typer.Exit(0 if ok else 1)
 
 
@@ -200,9 +203,16 @@ def _tree(doc: Document) -> Tree:
 def main() -> None:
     try:
         app()
+    except Interrupted as exc:
+        err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        # Requests still in flight are abandoned: their threads would otherwise hold the exit
+        # for as long as the model takes. What was answered is written and cached already.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(exc.exit_code)
     except ExtractorError as exc:
         err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
-        sys.exit(2)
+        sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err.print("interrupted", markup=False)
         sys.exit(130)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 from .cache import ResultCache, cache_key
@@ -13,7 +13,7 @@ from .document import Document
 from .errors import ExtractorError
 from .export import metadata_dict
 from .kinds import kind_of, reads_text, reply_model
-from .llm import InvalidReply, LLMClient, TruncatedReply, Usage, json_schema_of
+from .llm import EndpointDown, InvalidReply, LLMClient, TruncatedReply, Usage, json_schema_of
 from .prompting import render_messages, template_versions
 from .records import (FigureResolver, build_records, copied_from, figure_value, merge_records, read_list_kind,
                       referenced_starts)
@@ -24,7 +24,14 @@ from .validator import sort_checks, validate_section
 
 
 class BudgetExceeded(ExtractorError):
-    """The run's token budget (--max-tokens) is spent: remaining chunks are not sent."""
+    """The run's token budget (--token-budget) is spent: remaining chunks are not sent."""
+
+
+class NotSent(ExtractorError):
+    """The run stopped sending (the model server is down, or the user interrupted the run)."""
+
+
+INTERRUPTED = "interrupted"
 
 
 class Ungrounded(ExtractorError):
@@ -69,6 +76,13 @@ class Extractor:
         self.token_budget = token_budget
         self._spent = 0
         self._lock = threading.Lock()
+        self.stopped: str | None = None  # why the run stopped sending: the endpoint's diagnosis, or INTERRUPTED
+        self.interrupted = False
+
+    def _stop(self, reason: str) -> None:
+        with self._lock:
+            if self.stopped is None or reason == INTERRUPTED:
+                self.stopped = reason
 
     def plan(self, doc: Document, section_ids: Iterable[str] | None = None) -> list[Job]:
         """The sections to extract (an id selects the section and everything under it)."""
@@ -88,26 +102,49 @@ class Extractor:
     def run(self, doc: Document, jobs: list[Job], *, concurrency: int = 1, refresh: Iterable[str] = (),
             on_chunk: Listener | None = None, on_section: Callable[[Result], None] | None = None) -> Result:
         """Extract the planned jobs. Sections in `refresh` (a reviewer rejected their extraction)
-        are asked again instead of read from the cache."""
+        are asked again instead of read from the cache.
+
+        On Ctrl+C nothing more is sent: pending pieces are cancelled, requests in flight are
+        abandoned, and the result holds what was answered (`interrupted` is then set)."""
         fresh = set(refresh)
         result = Result(source=str(doc.source.path) if doc.source else None, content_hash=doc.content_hash,
                         metadata=metadata_dict(doc), model=self.model)
         outcomes: dict[str, list[ChunkOutcome]] = {job.section.id: [] for job in jobs}
         by_section = {job.section.id: job for job in jobs}
-        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-            futures = [pool.submit(self._chunk, doc, job.kind, chunk, job.section.id in fresh)
-                       for job in jobs for chunk in job.chunks]
+
+        def collect(outcome: ChunkOutcome) -> None:
+            sid = outcome.chunk.section_id
+            outcomes[sid].append(outcome)
+            _add_usage(result.usage, outcome)
+            if on_chunk:
+                on_chunk(outcome)
+            if len(outcomes[sid]) == len(by_section[sid].chunks):
+                self._finish_section(result, by_section[sid], outcomes[sid], doc)
+                if on_section:
+                    on_section(result)
+
+        pool = ThreadPoolExecutor(max_workers=max(1, concurrency))
+        futures = {pool.submit(self._chunk, doc, job.kind, chunk, job.section.id in fresh): (job, chunk)
+                   for job in jobs for chunk in job.chunks}
+        collected: set[Future[ChunkOutcome]] = set()
+        try:
             for future in as_completed(futures):
-                outcome = future.result()
-                sid = outcome.chunk.section_id
-                outcomes[sid].append(outcome)
-                _add_usage(result.usage, outcome)
-                if on_chunk:
-                    on_chunk(outcome)
-                if len(outcomes[sid]) == len(by_section[sid].chunks):
-                    self._finish_section(result, by_section[sid], outcomes[sid], doc)
-                    if on_section:
-                        on_section(result)
+                collected.add(future)
+                collect(future.result())
+        except KeyboardInterrupt:
+            self.interrupted = True
+            self._stop(INTERRUPTED)
+            pool.shutdown(wait=False, cancel_futures=True)
+            for future, (job, chunk) in futures.items():
+                if future in collected:
+                    continue
+                if future.done() and not future.cancelled():
+                    collect(future.result())
+                else:
+                    why = f"not sent: {INTERRUPTED}" if future.cancelled() else f"{INTERRUPTED} before the reply"
+                    collect(ChunkOutcome(chunk, job.kind, error=why))
+        else:
+            pool.shutdown()
         order = {job.section.id: i for i, job in enumerate(jobs)}  # sections finish in any order
         result.sections.sort(key=lambda s: order[s.id])
         result.records.sort(key=lambda r: (r.evidence.start if r.evidence else 0))
@@ -168,7 +205,7 @@ class Extractor:
             else:
                 if self.client is None:
                     raise ExtractorError("not in the cache and no model configured")
-                self._check_budget()
+                self._may_send()
                 reply, outcome.usage = self.client.complete(model_cls, messages, context=context)
                 self._spend(outcome.usage)
             outcome.records = build_records(doc, chunk, kind, reply)
@@ -182,7 +219,15 @@ class Extractor:
             if self.cache and exc.usage.requests:
                 self.cache.put(key, {"truncated": str(exc), "max_tokens": self._reply_limit()})
             raise
+        except EndpointDown as exc:
+            # Nothing listens there any more: say why (for the embedded model, how its server died)
+            # and send nothing else. The earlier pieces' answers are kept.
+            outcome.error = getattr(self.client, "failure", lambda: None)() or str(exc)
+            self._stop(outcome.error)
+            outcome.usage = exc.usage
+            self._spend(exc.usage)
         except ExtractorError as exc:
+            outcome.records = []  # a failed piece keeps nothing, whether its failure was cached or not
             outcome.error = str(exc)
             if self.cache and isinstance(exc, SETTLED) and not outcome.cached:
                 self.cache.put(key, {"failed": outcome.error})
@@ -202,8 +247,10 @@ class Extractor:
         limit, then = self._reply_limit(), hit.get("max_tokens")
         return limit is None or not isinstance(then, int) or limit <= then
 
-    def _check_budget(self) -> None:
+    def _may_send(self) -> None:
         with self._lock:
+            if self.stopped is not None:
+                raise NotSent(f"not sent: {self.stopped}")
             if self.token_budget is not None and self._spent >= self.token_budget:
                 raise BudgetExceeded(f"token budget of {self.token_budget} spent")
 

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import instructor
@@ -80,6 +81,11 @@ class EndpointUnavailable(LLMError):
     """Retries exhausted on 429, 5xx, timeouts or connection errors; or a request the server refuses."""
 
 
+class EndpointDown(EndpointUnavailable):
+    """Nothing listens at the endpoint any more (connection refused, host not found): asking again,
+    for this piece or any other, cannot help, so it is not retried and the run stops sending."""
+
+
 class InvalidReply(LLMError):
     """The reply did not fit the schema (or named no listed figure) after the allowed re-asks."""
 
@@ -104,7 +110,24 @@ def _schema_built_once(model: type[BaseModel]) -> type[BaseModel]:
                                            "model_json_schema": classmethod(model_json_schema)})
 
 
+def public_url(url: str) -> str:
+    """The endpoint without what may carry a secret (user:password@, a query such as ?api-key=)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def _refused(exc: BaseException) -> bool:
+    """A connection that could not be made at all (as opposed to one dropped mid-reply)."""
+    return isinstance(exc, openai.APIConnectionError) and isinstance(exc.__cause__, httpx.ConnectError)
+
+
 def _retryable(exc: BaseException) -> bool:
+    if _refused(exc):
+        return False
     if isinstance(exc, (openai.APITimeoutError, openai.APIConnectionError)):
         return True
     return isinstance(exc, openai.APIStatusError) and (exc.status_code == 429 or exc.status_code >= 500)
@@ -180,6 +203,9 @@ class LLMClient:
         except openai.APIStatusError as exc:
             raise EndpointUnavailable(f"model server answered {exc.status_code}: {_brief(exc)}", self._usage()) from None
         except (openai.APITimeoutError, openai.APIConnectionError) as exc:
+            if _refused(exc):
+                raise EndpointDown(f"model server at {public_url(self.config.base_url)} refuses connections: "
+                                   f"{_brief(exc.__cause__) or type(exc.__cause__).__name__}", self._usage()) from None
             raise EndpointUnavailable(f"model server unreachable: {type(exc).__name__}", self._usage()) from None
         except IncompleteOutputException:
             raise TruncatedReply(f"reply cut off at max_tokens={self.config.max_tokens}", self._usage()) from None
@@ -204,8 +230,9 @@ class LLMClient:
                 max_tokens=self.config.max_tokens, seed=self.config.seed, **kwargs)
         except InstructorRetryException as exc:
             # instructor wraps transport and HTTP errors too; hand those back to tenacity to retry.
-            if isinstance(exc.__cause__, openai.APIError) and not isinstance(exc.__cause__, openai.APIResponseValidationError):
-                raise exc.__cause__ from None
+            cause = exc.__cause__
+            if isinstance(cause, openai.APIError) and not isinstance(cause, openai.APIResponseValidationError):
+                raise cause from cause.__cause__  # keep what httpx said (a refused connection is not retried)
             raise
 
 

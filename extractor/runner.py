@@ -16,8 +16,8 @@ from rich.table import Table
 
 from .cache import ResultCache
 from .document import Document, load_document
-from .engine import ChunkOutcome, Extractor, Job
-from .errors import ExtractorError
+from .engine import INTERRUPTED, ChunkOutcome, Extractor, Job
+from .errors import ExtractorError, Interrupted
 from .output import check_writable, to_csv, to_json, write_atomic
 from .flagging import flag_result
 from .ingest import report_files
@@ -58,8 +58,18 @@ def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, 
                                                      if s.id in refresh and s.status == "extracted"})
             if targets[0] is not None and fmt == "json":
                 write_atomic(target, to_json(results[-1]))
+            if extractor.interrupted:
+                break
     _emit(results, targets, output, fmt)
     console.print(_summary(results, timings))
+    for line in _failures(results):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    if extractor.interrupted:
+        raise Interrupted(f"interrupted: {_not_sent(results)} pieces not asked; what was answered is "
+                          f"{_kept(output, cache)}: run the same command again to resume")
+    if extractor.stopped:
+        console.print(f"error: {extractor.stopped}; stopped sending, {_not_sent(results)} pieces not sent; "
+                      f"what was extracted is {_kept(output, cache)}", markup=False, highlight=False, soft_wrap=True)
     if awaiting:
         console.print(f"{awaiting} source inconsistencies await a reviewer: [bold]extractor review list[/] or "
                       "[bold]extractor review serve[/]")
@@ -155,3 +165,28 @@ def _summary(results: list[Result], timings: list[float]) -> Table:
                       f"{u.prompt_tokens + u.completion_tokens:,}", str(u.cache_hits),
                       f"{seconds:.0f}s" if seconds >= 100 else f"{seconds:.1f}s")
     return table
+
+
+def _failures(results: list[Result]) -> list[str]:
+    """Why pieces failed, one line per report and reason (the JSON has them piece by piece)."""
+    lines = []
+    for result in results:
+        reasons: dict[str, list[str]] = {}
+        for section in result.sections:
+            for error in section.errors:
+                piece, _, why = error.partition(": ")
+                reasons.setdefault(why, []).append(piece)
+        for why, pieces in reasons.items():
+            shown = ", ".join(pieces[:4]) + (f" and {len(pieces) - 4} more" if len(pieces) > 4 else "")
+            lines.append(f"failed in {Path(result.source or '-').name}: {shown}: {why}")
+    return lines
+
+
+def _not_sent(results: list[Result]) -> int:
+    return sum(1 for r in results for s in r.sections for e in s.errors
+               if e.partition(": ")[2].startswith(("not sent: ", INTERRUPTED)))
+
+
+def _kept(output: Path | None, cache: ResultCache | None) -> str:
+    places = ([f"written to {output}"] if output else []) + (["in the cache"] if cache else [])
+    return " and ".join(places) or "written to stdout"

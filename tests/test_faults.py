@@ -13,7 +13,9 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import socket
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -164,3 +166,78 @@ def test_a_token_budget_stops_sending_and_keeps_what_was_read(report_2026: Docum
     assert all(e.endswith(": token budget of 1 spent") for e in section.errors)
     assert (result.usage.prompt_tokens, result.usage.completion_tokens) == (server.prompt_tokens,
                                                                            server.completion_tokens) != (0, 0)
+
+
+def _cli(tmp_path: Path, base_url: str, sections: str, out: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "extractor", "extract", str(REPORT_2026), "--sections", sections, "--base-url",
+            base_url, "--model", MODEL, "--cache-dir", str(tmp_path / "cache"), "-o", str(out), *extra]
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "EXTRACTOR_CONFIG": str(tmp_path / "none.toml"), "EXTRACTOR_REVIEW_DB": str(tmp_path / "r.db"),
+            "COLUMNS": "200"}
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_refused_endpoint_stops_the_run_at_once_and_keeps_what_was_read(tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    with ReplayServer([CASSETTE]) as server:  # section I answered once: the cache holds it
+        first = subprocess.run(_cli(tmp_path, server.base_url, "I", out), env=_env(tmp_path), capture_output=True,
+                               text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    url = f"http://127.0.0.1:{_closed_port()}/v1"
+    run = subprocess.run(_cli(tmp_path, url, "I,II.1.1,II.1.2", out), env=_env(tmp_path), capture_output=True,
+                         text=True, timeout=60)
+    assert run.returncode == 1
+    [line] = [ln for ln in run.stderr.splitlines() if ln.startswith("error:")]
+    assert line.startswith(f"error: model server at {url} refuses connections") and "7 pieces not sent" in line
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert result["usage"]["requests"] == 1 and result["usage"]["retries"] == 0
+    status = {s["id"]: s["status"] for s in result["sections"]}
+    assert status == {"I": "cached", "II.1.1": "failed", "II.1.2": "failed"}
+    assert {"assigned": "510", "completed": "379"}.items() <= {
+        k: f["value"] for r in result["records"] if r["type"] == "tasks" for k, f in r["figures"].items()}.items()
+    # The console summary says why, not only the JSON.
+    assert any(ln.startswith("failed in lang-son-2026-01-report.txt: ") and "and 3 more: not sent: model server at"
+               in ln for ln in run.stderr.splitlines())
+
+
+def test_a_server_that_dies_mid_run_stops_the_run(tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    server = subprocess.Popen([sys.executable, "-m", "bench.replayserver", str(CASSETTE), "--fallback", "--latency",
+                               "0.3"], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent)
+    try:
+        url = server.stdout.readline().strip()
+        proc = subprocess.Popen(_cli(tmp_path, url, "I,II.1.1,II.1.2", out), env=_env(tmp_path),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while _served(url) < 7 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        server.kill()  # the 7th request is in flight
+        server.wait()
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        server.kill()
+        server.wait()
+    assert proc.returncode == 1
+    [line] = [ln for ln in stderr.splitlines() if ln.startswith("error:")]
+    assert "refuses connections" in line and "stopped sending" in line
+    result = json.loads(out.read_text(encoding="utf-8"))
+    status = {s["id"]: s["status"] for s in result["sections"]}
+    assert status["I"] == "extracted" and status["II.1.2"] == "failed"
+    assert result["usage"]["requests"] <= 7 + 2  # the dropped request is asked once more, then nothing
+    assert all(e.split(": ", 1)[1].startswith("not sent: ")
+               for e in next(s for s in result["sections"] if s["id"] == "II.1.2")["errors"])
+    assert {k: f["value"] for r in result["records"] if r["type"] == "tasks" for k, f in r["figures"].items()} == TASKS
+
+
+def _served(url: str) -> int:
+    try:
+        return json.loads(urllib.request.urlopen(url + "/stats", timeout=2).read())["requests"]
+    except OSError:
+        return 0
