@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import email.utils
 import functools
+import json
 import logging
 import random
 import threading
@@ -90,6 +91,29 @@ class InvalidReply(LLMError):
     """The reply did not fit the schema (or named no listed figure) after the allowed re-asks."""
 
 
+class MalformedCompletion(openai.APIConnectionError):
+    """A 200 reply whose body is no complete chat completion (cut short, a proxy's HTML page):
+    a transport fault, retried like a dropped connection and never taken for the model's answer."""
+
+    def __init__(self, problem: str, request: httpx.Request) -> None:
+        super().__init__(message=f"a reply that is not a chat completion ({problem})", request=request)
+
+
+def completion_problem(body: bytes) -> str | None:
+    """What keeps `body` from being a complete, well-formed chat completion, if anything."""
+    try:
+        data = json.loads(body)
+    except ValueError as exc:
+        return f"not JSON: {exc}; it starts {body[:60]!r}"
+    choices = data.get("choices") if isinstance(data, dict) else None
+    if not isinstance(choices, list) or not choices:
+        return "no choices"
+    if not all(isinstance(c, dict) and isinstance(c.get("message"), dict) and c.get("finish_reason")
+               for c in choices):
+        return "a choice without its message or finish_reason"
+    return None
+
+
 @functools.lru_cache(maxsize=None)
 def json_schema_of(model: type[BaseModel]) -> dict[str, Any]:
     """A reply model's JSON Schema, built once (pydantic takes ~10 ms each time). Do not mutate."""
@@ -155,6 +179,7 @@ class LLMClient:
         self._local = threading.local()
         http = http_client or httpx.Client(timeout=config.timeout)
         http.event_hooks.setdefault("request", []).append(self._count_request)
+        http.event_hooks.setdefault("response", []).append(_check_completion)
         raw = openai.OpenAI(base_url=config.base_url, api_key=config.api_key or "not-needed",
                             max_retries=0, timeout=config.timeout, http_client=http)
         if config.mode not in MODES:
@@ -206,6 +231,8 @@ class LLMClient:
             if _refused(exc):
                 raise EndpointDown(f"model server at {public_url(self.config.base_url)} refuses connections: "
                                    f"{_brief(exc.__cause__) or type(exc.__cause__).__name__}", self._usage()) from None
+            if isinstance(exc, MalformedCompletion):
+                raise EndpointUnavailable(f"model server sent {exc.message}", self._usage()) from None
             raise EndpointUnavailable(f"model server unreachable: {type(exc).__name__}", self._usage()) from None
         except IncompleteOutputException:
             raise TruncatedReply(f"reply cut off at max_tokens={self.config.max_tokens}", self._usage()) from None
@@ -234,6 +261,16 @@ class LLMClient:
             if isinstance(cause, openai.APIError) and not isinstance(cause, openai.APIResponseValidationError):
                 raise cause from cause.__cause__  # keep what httpx said (a refused connection is not retried)
             raise
+
+
+def _check_completion(response: httpx.Response) -> None:
+    """Only a reply the model gave may reach instructor (and so, perhaps, the cache)."""
+    if response.status_code != 200 or not response.request.url.path.endswith("/chat/completions"):
+        return
+    response.read()
+    problem = completion_problem(response.content)
+    if problem:
+        raise MalformedCompletion(problem, response.request)
 
 
 def _literal(message: dict[str, str]) -> dict[str, str]:

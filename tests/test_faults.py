@@ -94,6 +94,22 @@ def test_broken_replies_are_asked_again(report_2026: Document, tmp_path: Path, k
     assert result.sections[0].status == "extracted" and tasks_of(result) == TASKS
 
 
+@pytest.mark.parametrize("kind", ["malformed", "html"])
+def test_a_reply_that_is_no_chat_completion_is_retried_and_never_cached(report_2026: Document, tmp_path: Path,
+                                                                       kind: str) -> None:
+    """A body cut short, or a proxy's HTML page sent with status 200, is not the model's answer:
+    retried like a dropped connection, reported as the server's fault, and asked again next run."""
+    with ReplayServer([CASSETTE], script=[Fault(kind)] * 3) as server:
+        first, slept = extract(report_2026, server, tmp_path, max_attempts=3)
+    assert server.log[:3] == [kind] * 3 and len(slept) == 2 and first.usage.retries == 2
+    [error] = first.sections[0].errors
+    assert error.startswith("I#1: model server sent a reply that is not a chat completion (not JSON")
+    assert first.sections[0].status == "partial" and tasks_of(first) == TASKS
+    with ReplayServer([CASSETTE]) as server:
+        second, _ = extract(report_2026, server, tmp_path)
+    assert server.log == ["replay"] and second.sections[0].status == "extracted"
+
+
 def test_an_invalid_answer_is_settled_until_asked_to_retry(report_2026: Document, tmp_path: Path) -> None:
     """A reply still invalid after its re-ask is the model's answer to those messages: the next
     run reports it from the cache without asking; --retry-failed asks again."""
