@@ -14,7 +14,7 @@ import platformdirs
 
 from .errors import ExtractorError
 from .logs import redact
-from .llm import LLMClient, LLMConfig
+from .llm import DEFAULT_TIMEOUT, LLMClient, LLMConfig
 
 OPENAI_URL = "https://api.openai.com/v1"
 OPENAI_DEFAULT_MODEL = "gpt-4o-mini"
@@ -58,7 +58,7 @@ def resolve(options: BackendOptions) -> BackendOptions:
         mode=options.mode or conf.get("mode") or "json",  # type: ignore[arg-type]
         model_path=options.model_path or (Path(str(conf["model_path"])) if conf.get("model_path") else None),
         max_tokens=options.max_tokens or int(conf.get("max_tokens", 1024)),  # type: ignore[arg-type]
-        timeout=options.timeout or float(conf.get("timeout", 300)),  # type: ignore[arg-type]
+        timeout=options.timeout or float(conf.get("timeout", DEFAULT_TIMEOUT)),  # type: ignore[arg-type]
     )
 
 
@@ -114,4 +114,4 @@ class Backend:
 
 def _client(opts: BackendOptions, base_url: str, model: str) -> LLMClient:
     return LLMClient(LLMConfig(base_url=base_url, model=model, api_key=opts.api_key, mode=str(opts.mode),
-                               max_tokens=int(opts.max_tokens or 1024), timeout=float(opts.timeout or 300)))
+                               max_tokens=int(opts.max_tokens or 1024), timeout=float(opts.timeout or DEFAULT_TIMEOUT)))

@@ -92,6 +92,8 @@ def extract(
     api_key: Optional[str] = typer.Option(None, "--api-key", help="API key (else OPENAI_API_KEY). Never written anywhere."),
     mode: Optional[str] = typer.Option(None, "--mode", help="Structured-output mode: json, md_json, tools, json_schema."),
     model_path: Optional[Path] = typer.Option(None, "--model-path", help="A GGUF file to serve locally instead of the embedded model."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", min=1, help="Seconds to wait for one reply (default: "
+                                            "config file, else 120); a request that times out is sent twice more at most."),
     concurrency: int = typer.Option(1, "--concurrency", min=1, max=64, help="Chunks in flight at once."),
     sections_opt: Optional[str] = typer.Option(None, "--sections", help="Comma-separated section ids (an id includes its children)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the result cache."),
@@ -110,7 +112,8 @@ def extract(
         raise ExtractorError(f"unknown format {fmt!r}: use json or csv")
     wanted = [s.strip() for s in sections_opt.split(",") if s.strip()] if sections_opt else None
     cache = None if no_cache else ResultCache(cache_dir)
-    options = BackendOptions(base_url=base_url, model=model, api_key=api_key, mode=mode, model_path=model_path)
+    options = BackendOptions(base_url=base_url, model=model, api_key=api_key, mode=mode, model_path=model_path,
+                             timeout=timeout)
     try:
         with Backend(options) as backend:
             ok = run_files(files, backend=backend, cache=cache, output=output, fmt=fmt, sections=wanted,

@@ -2,9 +2,12 @@
 
 Every backend (OpenAI, vLLM, Ollama, llama.cpp, the embedded model) goes through `LLMClient`,
 so retries, cassettes and usage accounting behave the same for all. Transport failures (429,
-5xx, timeouts, dropped connections) are retried here with exponential backoff and jitter,
-honouring Retry-After; a reply that fails the schema is sent back to the model with the error
-(instructor), a bounded number of times; a reply cut off by the token limit is never accepted.
+5xx, timeouts, dropped connections, a 200 whose body is no chat completion) are retried here
+with exponential backoff and jitter, honouring Retry-After; a request that timed out is sent at
+most `timeout_retries` times more. A refused connection is not retried: it and a request that
+timed out every time raise `EndpointDown`, on which the engine stops sending. A reply that
+fails the schema is sent back to the model with the error (instructor), a bounded number of
+times; a reply cut off by the token limit is never accepted.
 """
 from __future__ import annotations
 
@@ -37,6 +40,9 @@ logging.getLogger("instructor").propagate = False
 MODES = {"json": instructor.Mode.JSON, "md_json": instructor.Mode.MD_JSON,
          "tools": instructor.Mode.TOOLS, "json_schema": instructor.Mode.JSON_SCHEMA}
 MAX_BACKOFF = 60.0
+# Long enough for a local CPU model to answer one piece; with two retries of a timeout, a hung
+# server costs six minutes before the run stops sending, not the twenty of 300 s x 4.
+DEFAULT_TIMEOUT = 120.0
 
 
 @dataclass(frozen=True)
@@ -45,8 +51,9 @@ class LLMConfig:
     model: str
     api_key: str | None = field(default=None, repr=False)
     mode: str = "json"
-    timeout: float = 120.0
+    timeout: float = DEFAULT_TIMEOUT  # per request
     max_attempts: int = 4
+    timeout_retries: int = 2  # a request that timed out is sent at most this many times more
     max_reasks: int = 1
     max_tokens: int = 1024
     temperature: float = 0.0
@@ -83,8 +90,9 @@ class EndpointUnavailable(LLMError):
 
 
 class EndpointDown(EndpointUnavailable):
-    """Nothing listens at the endpoint any more (connection refused, host not found): asking again,
-    for this piece or any other, cannot help, so it is not retried and the run stops sending."""
+    """Nothing listens at the endpoint any more (connection refused, host not found), or nothing
+    answers there (every attempt timed out): asking again, for this piece or any other, cannot
+    help, so the run stops sending."""
 
 
 class InvalidReply(LLMError):
@@ -212,6 +220,11 @@ class LLMClient:
         ceiling = min(MAX_BACKOFF, self.config.backoff_base * 2 ** (state.attempt_number - 1))
         return ceiling * (0.5 + 0.5 * self._rng.random())
 
+    def _stop(self, state: tenacity.RetryCallState) -> bool:
+        timed_out = state.outcome is not None and isinstance(state.outcome.exception(), openai.APITimeoutError)
+        limit = min(self.config.max_attempts, self.config.timeout_retries + 1) if timed_out else self.config.max_attempts
+        return state.attempt_number >= limit
+
     def _before_sleep(self, state: tenacity.RetryCallState) -> None:
         self._usage().retries += 1
         log.info("retrying after %s (attempt %d)", type(state.outcome.exception()).__name__, state.attempt_number)
@@ -221,13 +234,18 @@ class LLMClient:
         """Ask for one reply of `response_model`; return it with the usage of every attempt."""
         self._local.usage = Usage()
         retrying = tenacity.Retrying(
-            retry=tenacity.retry_if_exception(_retryable), stop=tenacity.stop_after_attempt(self.config.max_attempts),
-            wait=self._wait, sleep=self._sleep, before_sleep=self._before_sleep, reraise=True)
+            retry=tenacity.retry_if_exception(_retryable), stop=self._stop, wait=self._wait, sleep=self._sleep,
+            before_sleep=self._before_sleep, reraise=True)
         try:
             reply = retrying(self._ask, response_model, messages, context)
         except openai.APIStatusError as exc:
             raise EndpointUnavailable(f"model server answered {exc.status_code}: {_brief(exc)}", self._usage()) from None
-        except (openai.APITimeoutError, openai.APIConnectionError) as exc:
+        except openai.APITimeoutError:
+            usage = self._usage()
+            raise EndpointDown(f"model server at {public_url(self.config.base_url)} did not answer within "
+                               f"{self.config.timeout:g} s ({usage.requests} attempts; raise --timeout for a slow "
+                               "model)", usage) from None
+        except openai.APIConnectionError as exc:
             if _refused(exc):
                 raise EndpointDown(f"model server at {public_url(self.config.base_url)} refuses connections: "
                                    f"{_brief(exc.__cause__) or type(exc.__cause__).__name__}", self._usage()) from None

@@ -65,7 +65,7 @@ def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, 
     for line in _failures(results):
         console.print(line, markup=False, highlight=False, soft_wrap=True)
     if extractor.interrupted:
-        raise Interrupted(f"interrupted: {_not_sent(results)} pieces not asked; what was answered is "
+        raise Interrupted(f"interrupted: {_not_sent(results)} pieces left unanswered; what was answered is "
                           f"{_kept(output, cache)}: run the same command again to resume")
     if extractor.stopped:
         console.print(f"error: {extractor.stopped}; stopped sending, {_not_sent(results)} pieces not sent; "

@@ -257,3 +257,43 @@ def _served(url: str) -> int:
         return json.loads(urllib.request.urlopen(url + "/stats", timeout=2).read())["requests"]
     except OSError:
         return 0
+
+
+def test_a_hung_server_costs_three_timeouts_then_the_run_stops(report_2026: Document, tmp_path: Path) -> None:
+    with ReplayServer([CASSETTE], script=[Fault("hang", seconds=1.0)] * 5) as server:
+        result, slept = extract(report_2026, server, tmp_path, timeout=0.3)
+    assert server.log == ["hang"] * 3 and len(slept) == 2  # 2 retries of a timeout, then nothing else is sent
+    first, *rest = result.sections[0].errors
+    assert first.startswith(f"I#1: model server at {server.base_url} did not answer within 0.3 s (3 attempts")
+    assert rest and all(e.split(": ", 1)[1] == "not sent: " + first.split(": ", 1)[1] for e in rest)
+    assert result.sections[0].status == "failed" and result.records == []
+
+
+def test_ctrl_c_stops_sending_keeps_what_was_answered_and_says_how_to_resume(tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    with ReplayServer([CASSETTE], fallback=True, latency=0.5) as server:
+        cmd = _cli(tmp_path, server.base_url, "I,II.1.1,II.1.2,II.1.3", out, "--concurrency", "2", "--timeout", "30")
+        proc = subprocess.Popen(cmd, env=_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while len(server.log) < 7 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        interrupted = time.monotonic()
+        _, stderr = proc.communicate(timeout=30)
+        took, sent = time.monotonic() - interrupted, len(server.log)
+        time.sleep(1.0)  # anything still to be sent would arrive now
+        assert len(server.log) == sent <= 7 + 2  # at most the two requests in flight went on
+        assert proc.returncode == 130, stderr
+        assert took < 10
+        [line] = [ln for ln in stderr.splitlines() if ln.startswith("interrupted:")]
+        assert "run the same command again to resume" in line and str(out) in line
+        result = json.loads(out.read_text(encoding="utf-8"))
+        assert result["sections"][0]["id"] == "I" and result["sections"][0]["status"] == "extracted"
+        assert {k: f["value"] for r in result["records"] if r["type"] == "tasks" for k, f in r["figures"].items()} == TASKS
+        assert any(e.endswith("not sent: interrupted") for s in result["sections"] for e in s["errors"])
+        before = len(server.log)
+        rerun = subprocess.run(cmd, env=_env(tmp_path), capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    again = json.loads(out.read_text(encoding="utf-8"))
+    assert again["usage"]["cache_hits"] >= 5 and again["usage"]["requests"] == len(server.log) - before
+    assert all(s["status"] in ("extracted", "cached") for s in again["sections"])
