@@ -72,12 +72,13 @@ def _cut_off(body: str) -> bool:
 
 class ReplayServer:
     def __init__(self, recordings: list[Path] = (), *, latency: float = 0.0, script: list[Fault] = (),
-                 upstream: str | None = None, fallback: bool = False) -> None:
+                 upstream: str | None = None, fallback: bool = False, served_model: str | None = None) -> None:
         self.replies = load_recordings(list(recordings))
         self.latency = latency
         self.script = list(script)
         self.upstream = urlsplit(upstream) if upstream else None
         self.fallback = fallback
+        self.served_model = served_model  # the model GET /models lists, if any
         self.log: list[str] = []  # per request: "replay", "forward", "404" or the fault's kind
         self.prompt_tokens = 0
         self.completion_tokens = 0
@@ -151,6 +152,9 @@ class ReplayServer:
             def do_GET(self) -> None:
                 if self.path.rstrip("/").endswith("/stats"):
                     return self._send(200, json.dumps(server.stats()).encode())
+                if self.path.rstrip("/").endswith("/models") and server.served_model:
+                    listed = {"object": "list", "data": [{"id": server.served_model, "object": "model"}]}
+                    return self._send(200, json.dumps(listed).encode())
                 self._send(404, b'{"error": {"message": "not found"}}')
 
             def do_POST(self) -> None:

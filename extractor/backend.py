@@ -2,6 +2,7 @@
 local model. Whatever is chosen, requests go through the same `LLMClient`."""
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import tomllib
@@ -10,11 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import platformdirs
 
 from .errors import ExtractorError
 from .logs import redact
-from .llm import DEFAULT_TIMEOUT, LLMClient, LLMConfig
+from .llm import DEFAULT_TIMEOUT, LLMClient, LLMConfig, public_url
 
 OPENAI_URL = "https://api.openai.com/v1"
 OPENAI_DEFAULT_MODEL = "gpt-4o-mini"
@@ -65,8 +67,8 @@ def resolve(options: BackendOptions) -> BackendOptions:
 class Backend:
     """The model endpoint, opened on first use: a run served from the cache starts no server.
 
-    `model` (which enters cache keys) is known before anything starts: the configured name, or
-    the embedded model's id.
+    `model` (the name requests carry) is known before anything starts: the configured name, or
+    the embedded model's id; `identity` names who answers in results and cache keys.
     """
 
     def __init__(self, options: BackendOptions) -> None:
@@ -82,6 +84,28 @@ class Backend:
         self._stack = ExitStack()
         self._client: LLMClient | None = None
         self._lock = threading.Lock()
+
+    @functools.cached_property
+    def identity(self) -> str:
+        """Who answers, as results and cache keys name it. For a remote endpoint: the model's name
+        (the one the server reports when no --model was given and it serves a single model) and
+        the endpoint's URL without credentials, so two servers never share cached answers. The
+        embedded model is named by its file: its URL changes with every start."""
+        if not self.options.base_url:
+            return self.model
+        name = self.options.model or (None if self.options.base_url == OPENAI_URL else self._served_model())
+        return f"{name or self.model}@{public_url(self.options.base_url)}"
+
+    def _served_model(self) -> str | None:
+        """The model the endpoint says it serves (GET /models), if it lists exactly one."""
+        headers = {"Authorization": f"Bearer {self.options.api_key}"} if self.options.api_key else {}
+        try:
+            reply = httpx.get(str(self.options.base_url).rstrip("/") + "/models", headers=headers, timeout=5.0)
+            listed = reply.json().get("data") if reply.status_code == 200 else None
+        except (httpx.HTTPError, ValueError, AttributeError):
+            return None
+        ids = [m.get("id") for m in listed if isinstance(m, dict)] if isinstance(listed, list) else []
+        return ids[0] if len(ids) == 1 and isinstance(ids[0], str) and ids[0] else None
 
     @property
     def max_tokens(self) -> int:

@@ -99,7 +99,11 @@ def extract(
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the result cache."),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Cache directory (default: the user cache dir)."),
     retry_failed: bool = typer.Option(False, "--retry-failed", help="Ask again about pieces whose reply was invalid on an earlier run (cached as failures)."),
-    max_tokens: Optional[int] = typer.Option(None, "--max-tokens", help="Token budget for the run; stops sending when spent."),
+    token_budget: Optional[int] = typer.Option(None, "--token-budget", min=1, help="Tokens (prompt + reply) the whole "
+                                               "run may spend; stops sending when spent. A reply's own limit is "
+                                               "max_tokens in the config file."),
+    old_budget: Optional[int] = typer.Option(None, "--max-tokens", min=1, hidden=True,
+                                             help="Deprecated name of --token-budget."),
     store: Optional[Path] = typer.Option(None, "--store", help="Review store for flagged inconsistencies (default: EXTRACTOR_REVIEW_DB or the user data dir)."),
 ) -> None:
     """Extract typed, grounded records from every section (or the chosen ones)."""
@@ -110,6 +114,12 @@ def extract(
 
     if fmt not in ("json", "csv"):
         raise ExtractorError(f"unknown format {fmt!r}: use json or csv")
+    if old_budget is not None:
+        if token_budget is not None:
+            raise ExtractorError("--max-tokens is the old name of --token-budget: give only --token-budget")
+        err.print("warning: --max-tokens is deprecated, use --token-budget (the run's budget; a reply's own limit is "
+                  "max_tokens in the config file)", markup=False, highlight=False, soft_wrap=True)
+        token_budget = old_budget
     wanted = [s.strip() for s in sections_opt.split(",") if s.strip()] if sections_opt else None
     cache = None if no_cache else ResultCache(cache_dir)
     options = BackendOptions(base_url=base_url, model=model, api_key=api_key, mode=mode, model_path=model_path,
@@ -117,7 +127,7 @@ def extract(
     try:
         with Backend(options) as backend:
             ok = run_files(files, backend=backend, cache=cache, output=output, fmt=fmt, sections=wanted,
-                           concurrency=concurrency, token_budget=max_tokens, console=err, store=ReviewStore(store),
+                           concurrency=concurrency, token_budget=token_budget, console=err, store=ReviewStore(store),
                            retry_failed=retry_failed)
     finally:
         if cache:

@@ -53,6 +53,7 @@ class ChunkOutcome:
     usage: Usage = field(default_factory=Usage)
     cached: bool = False
     error: str | None = None
+    failed_piece: str | None = None  # the half that failed, when the piece was split and only part of it did
 
 
 @dataclass
@@ -158,12 +159,14 @@ class Extractor:
         read_list_kind(doc, records)
         failed = [o for o in ordered if o.error]
         cached = sum(1 for o in ordered if o.cached)
-        status = "failed" if len(failed) == len(ordered) else "partial" if failed else \
+        # A section that keeps records is partial, even if every piece failed somewhere (a split
+        # piece keeps the half that was answered); failed means nothing of it is kept.
+        status = "failed" if len(failed) == len(ordered) and not records else "partial" if failed else \
             "cached" if cached == len(ordered) else "extracted"
         result.sections.append(SectionResult(
             id=job.section.id, title=job.section.title, kind=job.kind, status=status, chunks=len(ordered),
             cached_chunks=cached, failed_chunks=len(failed), records=len(records),
-            errors=[f"{o.chunk.id}: {o.error}" for o in failed]))
+            errors=[f"{o.failed_piece or o.chunk.id}: {o.error}" for o in failed]))
         result.records.extend(records)
         result.checks.extend(validate_section(doc, job.section.id, records))
 
@@ -178,9 +181,12 @@ class Extractor:
             parts = [self._chunk(doc, kind, half, fresh, depth + 1) for half in halves]
             merged = ChunkOutcome(chunk, kind, usage=exc.usage)
             for part in parts:
-                merged.records.extend(part.records)
+                merged.records.extend(part.records)  # a failed half brings none; the other keeps its own
                 merged.usage.add(part.usage)
-                merged.error = merged.error or part.error
+                if part.error and merged.error is None:
+                    merged.error, merged.failed_piece = part.error, part.failed_piece or part.chunk.id
+            if all(part.error for part in parts):
+                merged.failed_piece = None  # the whole piece failed
             return merged
 
     def _ask(self, doc: Document, kind: str, chunk: Chunk, fresh: bool = False) -> ChunkOutcome:

@@ -174,8 +174,12 @@ def retry_after(exc: BaseException) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
+        pass
+    try:
         parsed = email.utils.parsedate_to_datetime(value)
-        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+    except (TypeError, ValueError):  # neither seconds nor a date: the usual backoff applies
+        return None
+    return max(0.0, parsed.timestamp() - time.time())
 
 
 class LLMClient:

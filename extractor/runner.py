@@ -29,7 +29,7 @@ def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, 
               sections: list[str] | None, concurrency: int, token_budget: int | None, console: Console,
               store: ReviewStore | None = None, retry_failed: bool = False) -> bool:
     docs = [load_document(f) for f in report_files(files)]
-    extractor = Extractor(backend, model=backend.model, mode=backend.mode, cache=cache,  # type: ignore[attr-defined]
+    extractor = Extractor(backend, model=backend.identity, mode=backend.mode, cache=cache,  # type: ignore[attr-defined]
                           token_budget=token_budget, retry_failed=retry_failed)
     several = len(docs) > 1
     planned = [(doc, extractor.plan(doc, sections)) for doc in docs]

@@ -13,11 +13,11 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import socket
 import time
 import urllib.request
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bench.replayserver import Fault, ReplayServer
@@ -59,7 +59,7 @@ def test_clean_replay_matches_the_recording(report_2026: Document, tmp_path: Pat
 
 
 @pytest.mark.parametrize("fault, waits", [
-    (Fault("status", 429, {"Retry-After": "7"}), [7.0]),
+    (Fault("status", 429, {"Retry-After": "7"}), [7.0]), (Fault("status", 429, {"Retry-After": "soon"}), [None]),
     (Fault("status", 500), [None]), (Fault("status", 502), [None]), (Fault("status", 503), [None]),
     (Fault("hang", seconds=1.5), [None]), (Fault("drop"), [None]),
 ])
@@ -71,6 +71,38 @@ def test_transient_faults_are_retried_then_the_run_completes(report_2026: Docume
     assert result.usage.retries == 1 and result.usage.requests == len(server.log)
     assert [w if w == 7.0 else None for w in slept] == waits and all(0.5 <= w <= 60 for w in slept)
     assert result.sections[0].status == "extracted" and tasks_of(result) == TASKS
+
+
+def test_a_section_that_keeps_records_is_partial_even_if_every_piece_failed(report_2026: Document) -> None:
+    """The section's one piece is cut off; of its halves one is answered, the other fails: the
+    answered half's records are kept, so the section is partial, and the error names the half."""
+    replies = iter([
+        ("length", '{"indicators": [{"name": "Tăng trưởng'),
+        ("stop", '{"indicators": [{"name": "doanh nghiệp hoạt động trở lại", "change_percent": "n1", '
+                 '"change_direction": "decrease"}]}'),
+    ])
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        step = next(replies, None)
+        if step is None:
+            return httpx.Response(503, json={"error": {"message": "overloaded"}})
+        return httpx.Response(200, json={
+            "id": "1", "object": "chat.completion", "created": 0, "model": "m",
+            "choices": [{"index": 0, "finish_reason": step[0], "message": {"role": "assistant", "content": step[1]}}],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}})
+
+    client = LLMClient(LLMConfig(base_url="http://model.test/v1", model="m", max_attempts=1),
+                       http_client=httpx.Client(transport=httpx.MockTransport(answer)))
+    engine = Extractor(client, model="m", mode="json")
+    [job] = engine.plan(report_2026, ["II.danh-gia-chung"])
+    assert len(job.chunks) == 1
+    result = engine.run(report_2026, [job])
+    [section] = result.sections
+    [record] = result.records
+    assert record.chunk_id == job.chunks[0].id + "a"
+    assert section.status == "partial" and section.failed_chunks == section.chunks == 1 and section.records == 1
+    assert section.errors == [f"{job.chunks[0].id}b: model server answered 503: Error code: 503 - "
+                              "{'error': {'message': 'overloaded'}}"]
 
 
 def test_retries_are_bounded_and_the_failure_is_reported(report_2026: Document, tmp_path: Path) -> None:
@@ -194,19 +226,13 @@ def _env(tmp_path: Path) -> dict[str, str]:
             "COLUMNS": "200"}
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_a_refused_endpoint_stops_the_run_at_once_and_keeps_what_was_read(tmp_path: Path) -> None:
     out = tmp_path / "out.json"
     with ReplayServer([CASSETTE]) as server:  # section I answered once: the cache holds it
         first = subprocess.run(_cli(tmp_path, server.base_url, "I", out), env=_env(tmp_path), capture_output=True,
                                text=True, timeout=120)
     assert first.returncode == 0, first.stderr
-    url = f"http://127.0.0.1:{_closed_port()}/v1"
+    url = server.base_url  # closed now: nothing listens there any more
     run = subprocess.run(_cli(tmp_path, url, "I,II.1.1,II.1.2", out), env=_env(tmp_path), capture_output=True,
                          text=True, timeout=60)
     assert run.returncode == 1
@@ -297,3 +323,44 @@ def test_ctrl_c_stops_sending_keeps_what_was_answered_and_says_how_to_resume(tmp
     again = json.loads(out.read_text(encoding="utf-8"))
     assert again["usage"]["cache_hits"] >= 5 and again["usage"]["requests"] == len(server.log) - before
     assert all(s["status"] in ("extracted", "cached") for s in again["sections"])
+
+
+def test_two_servers_never_share_cached_answers(tmp_path: Path) -> None:
+    """With --base-url and no --model, the cache key still tells the endpoints (and the model a
+    server reports) apart: a second server is asked, not answered from the first one's cache."""
+    out = tmp_path / "out.json"
+    runs = []
+    for served in (None, "model-a", "model-b"):
+        with ReplayServer([], fallback=True, served_model=served) as server:
+            cmd = [arg for arg in _cli(tmp_path, server.base_url, "I", out) if arg not in ("--model", MODEL)]
+            run = subprocess.run(cmd, env=_env(tmp_path), capture_output=True, text=True, timeout=120)
+            assert run.returncode == 0, run.stderr
+            runs.append((server.log.count("empty"), json.loads(out.read_text(encoding="utf-8"))))
+    chunks = runs[0][1]["sections"][0]["chunks"]
+    assert [asked for asked, _ in runs] == [chunks] * 3
+    assert [r["model"].split("@")[0] for _, r in runs] == ["default", "model-a", "model-b"]
+
+
+def test_a_backend_is_named_by_the_model_it_serves_and_its_url_without_credentials(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from extractor.backend import Backend, BackendOptions
+
+    monkeypatch.setenv("EXTRACTOR_CONFIG", "/nonexistent/config.toml")
+    with ReplayServer([], served_model="qwen-x") as server:
+        port = server.base_url.split(":")[2].split("/")[0]
+        secret = Backend(BackendOptions(base_url=f"http://user:pw@127.0.0.1:{port}/v1?api-key=k", api_key="sk-x"))
+        assert secret.identity == f"qwen-x@{server.base_url}" and secret.model == "default"
+        named = Backend(BackendOptions(base_url=server.base_url, model="other"))
+        assert named.identity == f"other@{server.base_url}"
+
+
+@pytest.mark.parametrize("flag", ["--token-budget", "--max-tokens"])
+def test_the_run_budget_flag_and_its_deprecated_name(tmp_path: Path, flag: str) -> None:
+    out = tmp_path / "out.json"
+    with ReplayServer([CASSETTE]) as server:
+        run = subprocess.run(_cli(tmp_path, server.base_url, "I", out, flag, "1"), env=_env(tmp_path),
+                             capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1 and server.log == ["replay"]
+    deprecated = [ln for ln in run.stderr.splitlines() if "--max-tokens is deprecated, use --token-budget" in ln]
+    assert len(deprecated) == (flag == "--max-tokens")
+    assert json.loads(out.read_text(encoding="utf-8"))["sections"][0]["status"] == "partial"
