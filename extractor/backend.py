@@ -16,7 +16,7 @@ import platformdirs
 
 from .errors import ExtractorError
 from .logs import redact
-from .llm import DEFAULT_TIMEOUT, LLMClient, LLMConfig, public_url
+from .llm import DEFAULT_TIMEOUT, EndpointDown, LLMClient, LLMConfig, public_url
 
 OPENAI_URL = "https://api.openai.com/v1"
 OPENAI_DEFAULT_MODEL = "gpt-4o-mini"
@@ -114,7 +114,10 @@ class Backend:
     def complete(self, *args: Any, **kwargs: Any) -> Any:
         with self._lock:
             if self._client is None:
-                self._client = self._open()
+                try:
+                    self._client = self._open()
+                except ExtractorError as exc:  # no server to send to: the run stops sending
+                    raise EndpointDown(str(exc)) from None
         return self._client.complete(*args, **kwargs)
 
     def _open(self) -> LLMClient:

@@ -1,5 +1,6 @@
 """Run a document's sections through the model: chunk, render, ask (or take from the cache),
-ground, collect. One chunk failing does not stop the others."""
+ground, collect. One chunk failing does not stop the others; a model server that is gone (or
+Ctrl+C) stops the sending, and the pieces left are reported as not sent."""
 from __future__ import annotations
 
 import threading
@@ -13,7 +14,8 @@ from .document import Document
 from .errors import ExtractorError
 from .export import metadata_dict
 from .kinds import kind_of, reads_text, reply_model
-from .llm import EndpointDown, InvalidReply, LLMClient, TruncatedReply, Usage, json_schema_of
+from .llm import (EndpointDown, EndpointUnavailable, InvalidReply, LLMClient, TruncatedReply, Usage,
+                  json_schema_of)
 from .prompting import render_messages, template_versions
 from .records import (FigureResolver, build_records, copied_from, figure_value, merge_records, read_list_kind,
                       referenced_starts)
@@ -225,11 +227,13 @@ class Extractor:
             if self.cache and exc.usage.requests:
                 self.cache.put(key, {"truncated": str(exc), "max_tokens": self._reply_limit()})
             raise
-        except EndpointDown as exc:
-            # Nothing listens there any more: say why (for the embedded model, how its server died)
-            # and send nothing else. The earlier pieces' answers are kept.
-            outcome.error = getattr(self.client, "failure", lambda: None)() or str(exc)
-            self._stop(outcome.error)
+        except EndpointUnavailable as exc:
+            # A server that is gone (for the embedded model, the backend says how its server died)
+            # stops the sending; the earlier pieces' answers are kept. A 429 or 5xx does not.
+            died = getattr(self.client, "failure", lambda: None)()
+            outcome.error = died or str(exc)
+            if died or isinstance(exc, EndpointDown):
+                self._stop(outcome.error)
             outcome.usage = exc.usage
             self._spend(exc.usage)
         except ExtractorError as exc:

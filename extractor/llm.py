@@ -226,7 +226,9 @@ class LLMClient:
 
     def _stop(self, state: tenacity.RetryCallState) -> bool:
         timed_out = state.outcome is not None and isinstance(state.outcome.exception(), openai.APITimeoutError)
-        limit = min(self.config.max_attempts, self.config.timeout_retries + 1) if timed_out else self.config.max_attempts
+        limit = self.config.max_attempts
+        if timed_out:
+            limit = min(limit, self.config.timeout_retries + 1)
         return state.attempt_number >= limit
 
     def _before_sleep(self, state: tenacity.RetryCallState) -> None:

@@ -49,6 +49,11 @@ def tasks_of(result: Result) -> dict[str, str]:
     return {name: f.value for name, f in rec.figures.items() if f}
 
 
+def tasks_in(data: dict) -> dict[str, str]:
+    """The tasks record of a result as written to JSON."""
+    return {k: f["value"] for r in data["records"] if r["type"] == "tasks" for k, f in r["figures"].items() if f}
+
+
 def test_clean_replay_matches_the_recording(report_2026: Document, tmp_path: Path) -> None:
     with ReplayServer([CASSETTE]) as server:
         result, slept = extract(report_2026, server, tmp_path)
@@ -222,8 +227,8 @@ def _cli(tmp_path: Path, base_url: str, sections: str, out: Path, *extra: str) -
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
-    return {**os.environ, "EXTRACTOR_CONFIG": str(tmp_path / "none.toml"), "EXTRACTOR_REVIEW_DB": str(tmp_path / "r.db"),
-            "COLUMNS": "200"}
+    return {**os.environ, "EXTRACTOR_CONFIG": str(tmp_path / "none.toml"),
+            "EXTRACTOR_REVIEW_DB": str(tmp_path / "r.db"), "COLUMNS": "200"}
 
 
 def test_a_refused_endpoint_stops_the_run_at_once_and_keeps_what_was_read(tmp_path: Path) -> None:
@@ -242,8 +247,7 @@ def test_a_refused_endpoint_stops_the_run_at_once_and_keeps_what_was_read(tmp_pa
     assert result["usage"]["requests"] == 1 and result["usage"]["retries"] == 0
     status = {s["id"]: s["status"] for s in result["sections"]}
     assert status == {"I": "cached", "II.1.1": "failed", "II.1.2": "failed"}
-    assert {"assigned": "510", "completed": "379"}.items() <= {
-        k: f["value"] for r in result["records"] if r["type"] == "tasks" for k, f in r["figures"].items()}.items()
+    assert tasks_in(result) == TASKS
     # The console summary says why, not only the JSON.
     assert any(ln.startswith("failed in lang-son-2026-01-report.txt: ") and "and 3 more: not sent: model server at"
                in ln for ln in run.stderr.splitlines())
@@ -275,7 +279,7 @@ def test_a_server_that_dies_mid_run_stops_the_run(tmp_path: Path) -> None:
     assert result["usage"]["requests"] <= 7 + 2  # the dropped request is asked once more, then nothing
     assert all(e.split(": ", 1)[1].startswith("not sent: ")
                for e in next(s for s in result["sections"] if s["id"] == "II.1.2")["errors"])
-    assert {k: f["value"] for r in result["records"] if r["type"] == "tasks" for k, f in r["figures"].items()} == TASKS
+    assert tasks_in(result) == TASKS
 
 
 def _served(url: str) -> int:
@@ -283,6 +287,33 @@ def _served(url: str) -> int:
         return json.loads(urllib.request.urlopen(url + "/stats", timeout=2).read())["requests"]
     except OSError:
         return 0
+
+
+class _DyingBackend:
+    """What the embedded model's backend offers the engine: `failure()` says how its server died."""
+
+    def __init__(self, client: LLMClient, diagnosis: str) -> None:
+        self.client, self.diagnosis, self.model, self.mode = client, diagnosis, MODEL, "json"
+        self.max_tokens = client.max_tokens
+
+    def complete(self, *args: object, **kwargs: object) -> object:
+        return self.client.complete(*args, **kwargs)
+
+    def failure(self) -> str | None:
+        return self.diagnosis
+
+
+def test_a_backend_that_says_its_server_died_stops_the_run_with_its_words(report_2026: Document,
+                                                                           tmp_path: Path) -> None:
+    died = "embedded model server died (signal SIGKILL); log /tmp/llama.log ends: out of memory"
+    with ReplayServer([CASSETTE], script=[Fault("status", 500)] * 10) as server:
+        config = LLMConfig(base_url=server.base_url, model=MODEL, max_attempts=1)
+        engine = Extractor(_DyingBackend(LLMClient(config), died), model=MODEL, mode="json",
+                           cache=ResultCache(tmp_path / "cache"))
+        result = engine.run(report_2026, engine.plan(report_2026, ["I"]))
+    assert server.log == ["status"] and engine.stopped == died
+    first, *rest = result.sections[0].errors
+    assert first == f"I#1: {died}" and rest and all(e.endswith(f": not sent: {died}") for e in rest)
 
 
 def test_a_hung_server_costs_three_timeouts_then_the_run_stops(report_2026: Document, tmp_path: Path) -> None:
@@ -315,7 +346,7 @@ def test_ctrl_c_stops_sending_keeps_what_was_answered_and_says_how_to_resume(tmp
         assert "run the same command again to resume" in line and str(out) in line
         result = json.loads(out.read_text(encoding="utf-8"))
         assert result["sections"][0]["id"] == "I" and result["sections"][0]["status"] == "extracted"
-        assert {k: f["value"] for r in result["records"] if r["type"] == "tasks" for k, f in r["figures"].items()} == TASKS
+        assert tasks_in(result) == TASKS
         assert any(e.endswith("not sent: interrupted") for s in result["sections"] for e in s["errors"])
         before = len(server.log)
         rerun = subprocess.run(cmd, env=_env(tmp_path), capture_output=True, text=True, timeout=120)

@@ -109,4 +109,5 @@ def test_a_piece_that_fails_grounding_keeps_nothing_cold_or_warm(report_2026: Do
     assert len(sent) == 1 and warm.usage.cache_hits == 1
     assert cold.records == warm.records == []
     assert cold.sections[0].status == warm.sections[0].status == "failed"
-    assert cold.sections[0].errors == warm.sections[0].errors == [f"{jobs[0].chunks[0].id}: ungrounded: value: not in the text"]
+    piece = jobs[0].chunks[0].id
+    assert cold.sections[0].errors == warm.sections[0].errors == [f"{piece}: ungrounded: value: not in the text"]
