@@ -147,9 +147,8 @@ def public_url(url: str) -> str:
     parts = urlsplit(url)
     host = parts.hostname or ""
     netloc = f"[{host}]" if ":" in host else host
-    if parts.port is not None:
-        netloc += f":{parts.port}"
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    port = parts.netloc.rpartition("@")[2].rpartition("]")[2].partition(":")[2]
+    return urlunsplit((parts.scheme, f"{netloc}:{port}" if port else netloc, parts.path, "", ""))
 
 
 def _refused(exc: BaseException) -> bool:

@@ -64,15 +64,15 @@ def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, 
     console.print(_summary(results, timings))
     for line in _failures(results):
         console.print(line, markup=False, highlight=False, soft_wrap=True)
-    if extractor.interrupted:
-        raise Interrupted(f"interrupted: {_not_sent(results)} pieces left unanswered; what was answered is "
-                          f"{_kept(output, cache)}: run the same command again to resume")
-    if extractor.stopped:
-        console.print(f"error: {extractor.stopped}; stopped sending, {_not_sent(results)} pieces not sent; "
-                      f"what was extracted is {_kept(output, cache)}", markup=False, highlight=False, soft_wrap=True)
     if awaiting:
         console.print(f"{awaiting} source inconsistencies await a reviewer: [bold]extractor review list[/] or "
                       "[bold]extractor review serve[/]")
+    if extractor.interrupted:
+        raise Interrupted(f"interrupted: {_not_sent(results)} pieces left unanswered; what was answered is "
+                          f"{_kept(output, cache)}: run the same command again to resume")
+    if extractor.stopped:  # the last line: what happened to the run
+        console.print(f"error: {extractor.stopped}; stopped sending, {_not_sent(results)} pieces not sent; "
+                      f"what was extracted is {_kept(output, cache)}", markup=False, highlight=False, soft_wrap=True)
     return all(s.status in ("extracted", "cached") for r in results for s in r.sections)
 
 
