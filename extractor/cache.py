@@ -16,7 +16,8 @@ from typing import Any
 import diskcache
 import platformdirs
 
-CACHE_VERSION = "1"
+# 2: entries of version 1 may hold transport faults or grounding misreadings as settled failures (#14).
+CACHE_VERSION = "2"
 
 
 def default_cache_dir() -> Path:
