@@ -395,3 +395,14 @@ def test_the_run_budget_flag_and_its_deprecated_name(tmp_path: Path, flag: str) 
     deprecated = [ln for ln in run.stderr.splitlines() if "--max-tokens is deprecated, use --token-budget" in ln]
     assert len(deprecated) == (flag == "--max-tokens")
     assert json.loads(out.read_text(encoding="utf-8"))["sections"][0]["status"] == "partial"
+
+
+def test_the_timeout_flag_bounds_the_wait_on_a_hung_server(tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    with ReplayServer([CASSETTE], script=[Fault("hang", seconds=3.0)] * 5) as server:
+        run = subprocess.run(_cli(tmp_path, server.base_url, "I", out, "--timeout", "1"), env=_env(tmp_path),
+                             capture_output=True, text=True, timeout=60)
+        log = list(server.log)
+    assert run.returncode == 1 and log == ["hang"] * 3
+    assert run.stderr.strip().splitlines()[-1].startswith(
+        f"error: model server at {server.base_url} did not answer within 1 s (3 attempts; raise --timeout")
