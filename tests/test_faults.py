@@ -1,9 +1,9 @@
 """Faults injected by a local stand-in server that replays recorded replies (bench/replayserver.py).
 
 For every fault the run finishes, every section ends extracted or failed with its reason,
-nothing already extracted is lost, and the retries are the configured ones: asserted on the
-server's request log and on the waits the client asked for (the clock is injected), never on
-elapsed time.
+nothing already extracted is lost, and the retries are the configured ones; a server that is
+gone (or Ctrl+C) stops the sending at once. Asserted on the server's request log and on the
+waits the client asked for (the clock is injected), never on elapsed time.
 """
 from __future__ import annotations
 
@@ -335,13 +335,11 @@ def test_ctrl_c_stops_sending_keeps_what_was_answered_and_says_how_to_resume(tmp
         while len(server.log) < 7 and time.monotonic() < deadline:
             time.sleep(0.02)
         proc.send_signal(signal.SIGINT)
-        interrupted = time.monotonic()
         _, stderr = proc.communicate(timeout=30)
-        took, sent = time.monotonic() - interrupted, len(server.log)
+        sent = len(server.log)
         time.sleep(1.0)  # anything still to be sent would arrive now
         assert len(server.log) == sent <= 7 + 2  # at most the two requests in flight went on
         assert proc.returncode == 130, stderr
-        assert took < 10
         [line] = [ln for ln in stderr.splitlines() if ln.startswith("interrupted:")]
         assert "run the same command again to resume" in line and str(out) in line
         result = json.loads(out.read_text(encoding="utf-8"))
