@@ -9,9 +9,9 @@ every schema) with usage estimated at 4 characters a token (what the benchmark u
 pieces no cassette holds); else it answers 404.
 
 A script of faults is played first, one per request: a status (429 with Retry-After, 5xx), a
-hang past the client's timeout, a connection dropped mid-body, malformed JSON, a reply that
-breaks the schema, a reply cut off by the token limit. `log` keeps what happened to every
-request; `prompt_tokens`/`completion_tokens` sum the usage of the replies sent.
+hang past the client's timeout, a connection dropped mid-body, malformed JSON, an HTML page
+sent with status 200, a reply that breaks the schema, a reply cut off by the token limit. `log`
+keeps what happened to every request; `prompt_tokens`/`completion_tokens` sum the usage of the replies sent.
 """
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ import yaml
 
 @dataclass(frozen=True)
 class Fault:
-    """One scripted misbehaviour. `kind`: status, hang, drop, malformed, bad_schema, truncated."""
+    """One scripted misbehaviour. `kind`: status, hang, drop, malformed (a body cut short), html (a
+    proxy's error page with status 200), bad_schema, truncated."""
 
     kind: str
     status: int = 500
@@ -71,12 +72,13 @@ def _cut_off(body: str) -> bool:
 
 class ReplayServer:
     def __init__(self, recordings: list[Path] = (), *, latency: float = 0.0, script: list[Fault] = (),
-                 upstream: str | None = None, fallback: bool = False) -> None:
+                 upstream: str | None = None, fallback: bool = False, served_model: str | None = None) -> None:
         self.replies = load_recordings(list(recordings))
         self.latency = latency
         self.script = list(script)
         self.upstream = urlsplit(upstream) if upstream else None
         self.fallback = fallback
+        self.served_model = served_model  # the model GET /models lists, if any
         self.log: list[str] = []  # per request: "replay", "forward", "404" or the fault's kind
         self.prompt_tokens = 0
         self.completion_tokens = 0
@@ -150,6 +152,9 @@ class ReplayServer:
             def do_GET(self) -> None:
                 if self.path.rstrip("/").endswith("/stats"):
                     return self._send(200, json.dumps(server.stats()).encode())
+                if self.path.rstrip("/").endswith("/models") and server.served_model:
+                    listed = {"object": "list", "data": [{"id": server.served_model, "object": "model"}]}
+                    return self._send(200, json.dumps(listed).encode())
                 self._send(404, b'{"error": {"message": "not found"}}')
 
             def do_POST(self) -> None:
@@ -194,6 +199,14 @@ class ReplayServer:
             handler.wfile.flush()
             handler.close_connection = True
             handler.connection.shutdown(2)
+            return None
+        if fault.kind == "html":  # a proxy's error page, sent as a success
+            handler.send_response(200)
+            page = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+            handler.send_header("content-type", "text/html")
+            handler.send_header("content-length", str(len(page)))
+            handler.end_headers()
+            handler.wfile.write(page)
             return None
         if fault.kind == "malformed":
             return handler._send(200, b'{"id": "x", "choices": [{"message": {"content": "{\\"indic')

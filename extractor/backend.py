@@ -2,6 +2,7 @@
 local model. Whatever is chosen, requests go through the same `LLMClient`."""
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import tomllib
@@ -10,11 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import platformdirs
 
 from .errors import ExtractorError
 from .logs import redact
-from .llm import LLMClient, LLMConfig
+from .llm import DEFAULT_TIMEOUT, EndpointDown, LLMClient, LLMConfig, public_url
 
 OPENAI_URL = "https://api.openai.com/v1"
 OPENAI_DEFAULT_MODEL = "gpt-4o-mini"
@@ -58,15 +60,15 @@ def resolve(options: BackendOptions) -> BackendOptions:
         mode=options.mode or conf.get("mode") or "json",  # type: ignore[arg-type]
         model_path=options.model_path or (Path(str(conf["model_path"])) if conf.get("model_path") else None),
         max_tokens=options.max_tokens or int(conf.get("max_tokens", 1024)),  # type: ignore[arg-type]
-        timeout=options.timeout or float(conf.get("timeout", 300)),  # type: ignore[arg-type]
+        timeout=options.timeout or float(conf.get("timeout", DEFAULT_TIMEOUT)),  # type: ignore[arg-type]
     )
 
 
 class Backend:
     """The model endpoint, opened on first use: a run served from the cache starts no server.
 
-    `model` (which enters cache keys) is known before anything starts: the configured name, or
-    the embedded model's id.
+    `model` (the name requests carry) is known before anything starts: the configured name, or
+    the embedded model's id; `identity` names who answers in results and cache keys.
     """
 
     def __init__(self, options: BackendOptions) -> None:
@@ -83,6 +85,28 @@ class Backend:
         self._client: LLMClient | None = None
         self._lock = threading.Lock()
 
+    @functools.cached_property
+    def identity(self) -> str:
+        """Who answers, as results and cache keys name it. For a remote endpoint: the model's name
+        (the one the server reports when no --model was given and it serves a single model) and
+        the endpoint's URL without credentials, so two servers never share cached answers. The
+        embedded model is named by its file: its URL changes with every start."""
+        if not self.options.base_url:
+            return self.model
+        name = self.options.model or (None if self.options.base_url == OPENAI_URL else self._served_model())
+        return f"{name or self.model}@{public_url(self.options.base_url)}"
+
+    def _served_model(self) -> str | None:
+        """The model the endpoint says it serves (GET /models), if it lists exactly one."""
+        headers = {"Authorization": f"Bearer {self.options.api_key}"} if self.options.api_key else {}
+        try:
+            reply = httpx.get(str(self.options.base_url).rstrip("/") + "/models", headers=headers, timeout=5.0)
+            listed = reply.json().get("data") if reply.status_code == 200 else None
+        except (httpx.HTTPError, ValueError, AttributeError):
+            return None
+        ids = [m.get("id") for m in listed if isinstance(m, dict)] if isinstance(listed, list) else []
+        return ids[0] if len(ids) == 1 and isinstance(ids[0], str) and ids[0] else None
+
     @property
     def max_tokens(self) -> int:
         return int(self.options.max_tokens)  # type: ignore[arg-type]  # resolve() set it
@@ -90,7 +114,10 @@ class Backend:
     def complete(self, *args: Any, **kwargs: Any) -> Any:
         with self._lock:
             if self._client is None:
-                self._client = self._open()
+                try:
+                    self._client = self._open()
+                except ExtractorError as exc:  # no server to send to: the run stops sending
+                    raise EndpointDown(str(exc)) from None
         return self._client.complete(*args, **kwargs)
 
     def _open(self) -> LLMClient:
@@ -114,4 +141,4 @@ class Backend:
 
 def _client(opts: BackendOptions, base_url: str, model: str) -> LLMClient:
     return LLMClient(LLMConfig(base_url=base_url, model=model, api_key=opts.api_key, mode=str(opts.mode),
-                               max_tokens=int(opts.max_tokens or 1024), timeout=float(opts.timeout or 300)))
+                               max_tokens=int(opts.max_tokens or 1024), timeout=float(opts.timeout or DEFAULT_TIMEOUT)))

@@ -1,9 +1,10 @@
 """Results of chunks that passed validation — and settled failures (the model's invalid or
 ungrounded answer to the same messages) — kept with diskcache.
 
-The key is a hash of everything that shapes the answer — model id, mode, template names and
-versions, the rendered messages, the reply schema — and of nothing secret: the API key and
-the endpoint's credentials never enter it.
+The key is a hash of everything that shapes the answer — who answers (the model's name and,
+for a remote endpoint, its URL: `Backend.identity`), mode, template names and versions, the
+rendered messages, the reply schema — and of nothing secret: the API key and the endpoint's
+credentials never enter it.
 """
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from typing import Any
 import diskcache
 import platformdirs
 
-CACHE_VERSION = "1"
+# 2: entries of version 1 may hold transport faults or grounding misreadings as settled failures (#14).
+CACHE_VERSION = "2"
 
 
 def default_cache_dir() -> Path:

@@ -3,6 +3,7 @@ stderr and a non-zero exit code."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Optional
@@ -13,7 +14,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from .document import Document, load_document
-from .errors import ExtractorError
+from .errors import ExtractorError, Interrupted
 from .cli_review import review_app
 from .cli_corpus import corpus_app, series as series_command
 from .export import figure_dict, metadata_dict, section_dict
@@ -105,12 +106,18 @@ def extract(
     api_key: Optional[str] = typer.Option(None, "--api-key", help="API key (else OPENAI_API_KEY). Never written anywhere."),
     mode: Optional[str] = typer.Option(None, "--mode", help="Structured-output mode: json, md_json, tools, json_schema."),
     model_path: Optional[Path] = typer.Option(None, "--model-path", help="A GGUF file to serve locally instead of the embedded model."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", min=1, help="Seconds to wait for one reply (default: "
+                                            "config file, else 120); a request that times out is sent twice more at most."),
     concurrency: int = typer.Option(1, "--concurrency", min=1, max=64, help="Chunks in flight at once."),
     sections_opt: Optional[str] = typer.Option(None, "--sections", help="Comma-separated section ids (an id includes its children)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the result cache."),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Cache directory (default: the user cache dir)."),
     retry_failed: bool = typer.Option(False, "--retry-failed", help="Ask again about pieces whose reply was invalid on an earlier run (cached as failures)."),
-    max_tokens: Optional[int] = typer.Option(None, "--max-tokens", help="Token budget for the run; stops sending when spent."),
+    token_budget: Optional[int] = typer.Option(None, "--token-budget", min=1, help="Tokens (prompt + reply) the whole "
+                                               "run may spend; stops sending when spent. A reply's own limit is "
+                                               "max_tokens in the config file."),
+    old_budget: Optional[int] = typer.Option(None, "--max-tokens", min=1, hidden=True,
+                                             help="Deprecated name of --token-budget."),
     store: Optional[Path] = typer.Option(None, "--store", help="Review store for flagged inconsistencies (default: EXTRACTOR_REVIEW_DB or the user data dir)."),
     no_model: bool = typer.Option(False, "--no-model", help="Only the deterministic reader and the checks: no model is started or asked."),
     reader_first: bool = typer.Option(False, "--reader-first", help="Do not ask the model about pieces of indicator sections the reader reads completely."),
@@ -125,17 +132,26 @@ def extract(
     from .runner import run_files
     from .writers import Outputs
 
+    if old_budget is not None:
+        if token_budget is not None:
+            raise ExtractorError("--max-tokens is the old name of --token-budget: give only --token-budget")
+        err.print("warning: --max-tokens is deprecated, use --token-budget (the run's budget; a reply's own limit is "
+                  "max_tokens in the config file)", markup=False, highlight=False, soft_wrap=True)
+        token_budget = old_budget
     outputs = Outputs(output, fmt, bom, db)
     files = report_files(files, recursive=recursive)
     wanted = [s.strip() for s in sections_opt.split(",") if s.strip()] if sections_opt else None
     cache = None if no_cache else ResultCache(cache_dir)
-    options = BackendOptions(base_url=base_url, model=model, api_key=api_key, mode=mode, model_path=model_path)
-    with nullcontext() if no_model else Backend(options) as backend:
-        ok = run_files(files, backend=backend, cache=cache, outputs=outputs, sections=wanted,
-                       concurrency=concurrency, token_budget=max_tokens, console=err, store=ReviewStore(store),
-                       retry_failed=retry_failed, reader_first=reader_first)
-    if cache:
-        cache.close()
+    options = BackendOptions(base_url=base_url, model=model, api_key=api_key, mode=mode, model_path=model_path,
+                             timeout=timeout)
+    try:
+        with nullcontext() if no_model else Backend(options) as backend:
+            ok = run_files(files, backend=backend, cache=cache, outputs=outputs, sections=wanted,
+                           concurrency=concurrency, token_budget=token_budget, console=err, store=ReviewStore(store),
+                           retry_failed=retry_failed, reader_first=reader_first)
+    finally:
+        if cache:
+            cache.close()
     raise typer.Exit(0 if ok else 1)
 
 
@@ -243,9 +259,16 @@ def _tree(doc: Document) -> Tree:
 def main() -> None:
     try:
         app()
+    except Interrupted as exc:
+        err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+        # Requests still in flight are abandoned: their threads would otherwise hold the exit
+        # for as long as the model takes. What was answered is written and cached already.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(exc.exit_code)
     except ExtractorError as exc:
         err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
-        sys.exit(2)
+        sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err.print("interrupted", markup=False)
         sys.exit(130)

@@ -1,13 +1,12 @@
 """Run a document's sections through the model: chunk, render, ask (or take from the cache),
-ground, collect. One chunk failing does not stop the others."""
+ground, collect. One chunk failing does not stop the others; a model server that is gone (or
+Ctrl+C) stops the sending, and the pieces left are reported as not sent."""
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-
-from .schemas.common import IndicatorsReply
 
 from .cache import ResultCache, cache_key
 from .chunking import Chunk, chunk_section, split_chunk
@@ -15,19 +14,28 @@ from .document import Document
 from .errors import ExtractorError
 from .export import metadata_dict
 from .kinds import kind_of, reads_text, reply_model
-from .llm import InvalidReply, LLMClient, TruncatedReply, Usage, json_schema_of
+from .llm import (EndpointDown, EndpointUnavailable, InvalidReply, LLMClient, TruncatedReply, Usage,
+                  json_schema_of)
 from .prompting import render_messages, template_versions
 from .reader import read_section, settles
 from .records import (FigureResolver, build_records, copied_from, figure_value, merge_records, read_list_kind,
                       referenced_starts)
 from .result import Coverage, Record, Result, SectionResult, UsageTotals
+from .schemas.common import IndicatorsReply
 from .sections import Section
 from .textchecks import check_grounding
 from .validator import sort_checks, validate_section
 
 
 class BudgetExceeded(ExtractorError):
-    """The run's token budget (--max-tokens) is spent: remaining chunks are not sent."""
+    """The run's token budget (--token-budget) is spent: remaining chunks are not sent."""
+
+
+class NotSent(ExtractorError):
+    """The run stopped sending (the model server is down, or the user interrupted the run)."""
+
+
+INTERRUPTED = "interrupted"
 
 
 class Ungrounded(ExtractorError):
@@ -49,6 +57,7 @@ class ChunkOutcome:
     usage: Usage = field(default_factory=Usage)
     cached: bool = False
     error: str | None = None
+    failed_piece: str | None = None  # the half that failed, when the piece was split and only part of it did
 
 
 @dataclass
@@ -75,6 +84,13 @@ class Extractor:
         self.token_budget = token_budget
         self._spent = 0
         self._lock = threading.Lock()
+        self.stopped: str | None = None  # why the run stopped sending: the endpoint's diagnosis, or INTERRUPTED
+        self.interrupted = False
+
+    def _stop(self, reason: str) -> None:
+        with self._lock:
+            if self.stopped is None or reason == INTERRUPTED:
+                self.stopped = reason
 
     def plan(self, doc: Document, section_ids: Iterable[str] | None = None) -> list[Job]:
         """The sections to extract (an id selects the section and everything under it)."""
@@ -97,30 +113,53 @@ class Extractor:
     def run(self, doc: Document, jobs: list[Job], *, concurrency: int = 1, refresh: Iterable[str] = (),
             on_chunk: Listener | None = None, on_section: Callable[[Result], None] | None = None) -> Result:
         """Extract the planned jobs. Sections in `refresh` (a reviewer rejected their extraction)
-        are asked again instead of read from the cache."""
+        are asked again instead of read from the cache.
+
+        On Ctrl+C nothing more is sent: pending pieces are cancelled, requests in flight are
+        abandoned, and the result holds what was answered (`interrupted` is then set)."""
         fresh = set(refresh)
         result = Result(source=str(doc.source.path) if doc.source else None, content_hash=doc.content_hash,
                         metadata=metadata_dict(doc), model=self.model)
         outcomes: dict[str, list[ChunkOutcome]] = {job.section.id: [] for job in jobs}
         by_section = {job.section.id: job for job in jobs}
-        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-            futures = [pool.submit(self._chunk, doc, job.kind, chunk, job.section.id in fresh)
-                       for job in jobs for chunk in job.chunks] if self.use_model else []
-            for job in [j for j in jobs if not self.use_model or not j.chunks]:
-                self._finish_section(result, job, [], doc)
+
+        def collect(outcome: ChunkOutcome) -> None:
+            sid = outcome.chunk.section_id
+            outcomes[sid].append(outcome)
+            _add_usage(result.usage, outcome)
+            if on_chunk:
+                on_chunk(outcome)
+            if len(outcomes[sid]) == len(by_section[sid].chunks):
+                self._finish_section(result, by_section[sid], outcomes[sid], doc)
                 if on_section:
                     on_section(result)
+
+        for job in [j for j in jobs if not self.use_model or not j.chunks]:  # the reader's alone
+            self._finish_section(result, job, [], doc)
+            if on_section:
+                on_section(result)
+        pool = ThreadPoolExecutor(max_workers=max(1, concurrency))
+        futures = {pool.submit(self._chunk, doc, job.kind, chunk, job.section.id in fresh): (job, chunk)
+                   for job in jobs for chunk in job.chunks} if self.use_model else {}
+        collected: set[Future[ChunkOutcome]] = set()
+        try:
             for future in as_completed(futures):
-                outcome = future.result()
-                sid = outcome.chunk.section_id
-                outcomes[sid].append(outcome)
-                _add_usage(result.usage, outcome)
-                if on_chunk:
-                    on_chunk(outcome)
-                if len(outcomes[sid]) == len(by_section[sid].chunks):
-                    self._finish_section(result, by_section[sid], outcomes[sid], doc)
-                    if on_section:
-                        on_section(result)
+                collected.add(future)
+                collect(future.result())
+        except KeyboardInterrupt:
+            self.interrupted = True
+            self._stop(INTERRUPTED)
+            pool.shutdown(wait=False, cancel_futures=True)
+            for future, (job, chunk) in futures.items():
+                if future in collected:
+                    continue
+                if future.done() and not future.cancelled():
+                    collect(future.result())
+                else:
+                    why = f"not sent: {INTERRUPTED}" if future.cancelled() else f"{INTERRUPTED} before the reply"
+                    collect(ChunkOutcome(chunk, job.kind, error=why))
+        else:
+            pool.shutdown()
         order = {job.section.id: i for i, job in enumerate(jobs)}  # sections finish in any order
         result.sections.sort(key=lambda s: order[s.id])
         result.records.sort(key=lambda r: (r.evidence.start if r.evidence else 0))
@@ -135,12 +174,16 @@ class Extractor:
         read = read_section(doc, job.section.id)
         failed = [o for o in ordered if o.error]
         cached = sum(1 for o in ordered if o.cached)
-        status = "extracted" if not ordered else "failed" if len(failed) == len(ordered) else \
-            "partial" if failed else "cached" if cached == len(ordered) else "extracted"
+        # A section that keeps model records is partial, even if every piece failed somewhere (a
+        # split piece keeps the half that was answered); failed means the model gave nothing kept.
+        # The reader's records of the section are kept whatever the model did.
+        status = "extracted" if not ordered else \
+            "failed" if len(failed) == len(ordered) and not records else "partial" if failed else \
+            "cached" if cached == len(ordered) else "extracted"
         result.sections.append(SectionResult(
             id=job.section.id, title=job.section.title, kind=job.kind, status=status, chunks=len(ordered),
             cached_chunks=cached, failed_chunks=len(failed), records=len(records) + len(read),
-            errors=[f"{o.chunk.id}: {o.error}" for o in failed]))
+            errors=[f"{o.failed_piece or o.chunk.id}: {o.error}" for o in failed]))
         result.records.extend(records + read)
         result.checks.extend(validate_section(doc, job.section.id, records))
 
@@ -155,9 +198,12 @@ class Extractor:
             parts = [self._chunk(doc, kind, half, fresh, depth + 1) for half in halves]
             merged = ChunkOutcome(chunk, kind, usage=exc.usage)
             for part in parts:
-                merged.records.extend(part.records)
+                merged.records.extend(part.records)  # a failed half brings none; the other keeps its own
                 merged.usage.add(part.usage)
-                merged.error = merged.error or part.error
+                if part.error and merged.error is None:
+                    merged.error, merged.failed_piece = part.error, part.failed_piece or part.chunk.id
+            if all(part.error for part in parts):
+                merged.failed_piece = None  # the whole piece failed
             return merged
 
     def _ask(self, doc: Document, kind: str, chunk: Chunk, fresh: bool = False) -> ChunkOutcome:
@@ -182,7 +228,7 @@ class Extractor:
             else:
                 if self.client is None:
                     raise ExtractorError("not in the cache and no model configured")
-                self._check_budget()
+                self._may_send()
                 reply, outcome.usage = self.client.complete(model_cls, messages, context=context)
                 self._spend(outcome.usage)
             outcome.records = build_records(doc, chunk, kind, reply)
@@ -196,7 +242,17 @@ class Extractor:
             if self.cache and exc.usage.requests:
                 self.cache.put(key, {"truncated": str(exc), "max_tokens": self._reply_limit()})
             raise
+        except EndpointUnavailable as exc:
+            # A server that is gone (for the embedded model, the backend says how its server died)
+            # stops the sending; the earlier pieces' answers are kept. A 429 or 5xx does not.
+            died = getattr(self.client, "failure", lambda: None)()
+            outcome.error = died or str(exc)
+            if died or isinstance(exc, EndpointDown):
+                self._stop(outcome.error)
+            outcome.usage = exc.usage
+            self._spend(exc.usage)
         except ExtractorError as exc:
+            outcome.records = []  # a failed piece keeps nothing, whether its failure was cached or not
             outcome.error = str(exc)
             if self.cache and isinstance(exc, SETTLED) and not outcome.cached:
                 self.cache.put(key, {"failed": outcome.error})
@@ -216,8 +272,10 @@ class Extractor:
         limit, then = self._reply_limit(), hit.get("max_tokens")
         return limit is None or not isinstance(then, int) or limit <= then
 
-    def _check_budget(self) -> None:
+    def _may_send(self) -> None:
         with self._lock:
+            if self.stopped is not None:
+                raise NotSent(f"not sent: {self.stopped}")
             if self.token_budget is not None and self._spent >= self.token_budget:
                 raise BudgetExceeded(f"token budget of {self.token_budget} spent")
 

@@ -53,17 +53,27 @@ class FigureResolver:
             raise ValueError(f"{ref} = {m.text!r} does not count {' / '.join(marker.units)}")
 
 
+_NUMERAL = re.compile(r"[-+]?\d[\d.,]*")
+
+
 def _names(ref: str, fig: Figure) -> bool:
-    """Does `ref` print this figure's number, with nothing the figure's text lacks?"""
-    m = re.search(r"[-+]?\d[\d.,]*", ref)
+    """Does `ref` print this figure's number, with nothing the figure's text lacks? The number
+    may be copied as printed, a glued footnote marker included ("339" for "339 đề tài", which
+    is 33 and marker 9), or as our reading of it (33)."""
+    m = _NUMERAL.search(ref)
     if m is None:
         return False
-    try:
-        number = parse_vn_number(m.group().rstrip(".,"))
-    except ValueError:
-        return False
     rest = collapse_ws(ref[:m.start()] + " " + ref[m.end():]).lower()
-    return number == fig.mention.number and rest in collapse_ws(fig.mention.text).lower()
+    printed = _NUMERAL.search(fig.mention.text)
+    numbers = {fig.mention.number, _number(printed.group()) if printed else None}
+    return _number(m.group()) in numbers - {None} and rest in collapse_ws(fig.mention.text).lower()
+
+
+def _number(text: str) -> Any:
+    try:
+        return parse_vn_number(text.rstrip(".,"))
+    except ValueError:
+        return None
 
 
 def figure_value(fig: Figure) -> FigureValue:

@@ -15,8 +15,8 @@ from rich.table import Table
 
 from .cache import ResultCache
 from .document import Document, load_document
-from .engine import ChunkOutcome, Extractor, Job
-from .errors import ExtractorError
+from .engine import INTERRUPTED, ChunkOutcome, Extractor, Job
+from .errors import ExtractorError, Interrupted
 from .flagging import flag_result
 from .ingest import report_files
 from .result import Result
@@ -32,7 +32,7 @@ def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, 
               store: ReviewStore | None = None, retry_failed: bool = False, reader_first: bool = False) -> bool:
     docs = [load_document(f) for f in report_files(files)]
     # No backend: `--no-model`, only the reader and the checks.
-    extractor = Extractor(backend, model=getattr(backend, "model", READER_ONLY), mode=getattr(backend, "mode", "none"),
+    extractor = Extractor(backend, model=getattr(backend, "identity", READER_ONLY), mode=getattr(backend, "mode", "none"),
                           cache=cache, token_budget=token_budget, retry_failed=retry_failed, use_model=backend is not None,
                           skip_settled=reader_first)
     several = len(docs) > 1
@@ -66,14 +66,24 @@ def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, 
                 store.reextracted(doc.content_hash, {s.id for s in results[-1].sections
                                                      if s.id in refresh and s.status == "extracted"})
             outputs.report_done(index, results[-1], timings[-1])
+            if extractor.interrupted:
+                break
     outputs.finish(results)
     if results:
         console.print(_summary(results, timings))
+    for line in _failures(results):
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
     if skipped:
         console.print(f"{skipped} report{'s' if skipped > 1 else ''} already done, skipped")
     if awaiting:
         console.print(f"{awaiting} source inconsistencies await a reviewer: [bold]extractor review list[/] or "
                       "[bold]extractor review serve[/]")
+    if extractor.interrupted:
+        raise Interrupted(f"interrupted: {_not_sent(results)} pieces left unanswered; what was answered is "
+                          f"{_kept(outputs.output, cache)}: run the same command again to resume")
+    if extractor.stopped:  # the last line: what happened to the run
+        console.print(f"error: {extractor.stopped}; stopped sending, {_not_sent(results)} pieces not sent; "
+                      f"what was extracted is {_kept(outputs.output, cache)}", markup=False, highlight=False, soft_wrap=True)
     return all(s.status in ("extracted", "cached") for r in results for s in r.sections)
 
 
@@ -155,3 +165,28 @@ def _summary(results: list[Result], timings: list[float]) -> Table:
 
 def _seconds(seconds: float) -> str:
     return f"{seconds:.0f}s" if seconds >= 100 else f"{seconds:.1f}s"
+
+
+def _failures(results: list[Result]) -> list[str]:
+    """Why pieces failed, one line per report and reason (the JSON has them piece by piece)."""
+    lines = []
+    for result in results:
+        reasons: dict[str, list[str]] = {}
+        for section in result.sections:
+            for error in section.errors:
+                piece, _, why = error.partition(": ")
+                reasons.setdefault(why, []).append(piece)
+        for why, pieces in reasons.items():
+            shown = ", ".join(pieces[:4]) + (f" and {len(pieces) - 4} more" if len(pieces) > 4 else "")
+            lines.append(f"failed in {Path(result.source or '-').name}: {shown}: {why}")
+    return lines
+
+
+def _not_sent(results: list[Result]) -> int:
+    return sum(1 for r in results for s in r.sections for e in s.errors
+               if e.partition(": ")[2].startswith(("not sent: ", INTERRUPTED)))
+
+
+def _kept(output: Path | None, cache: ResultCache | None) -> str:
+    places = ([f"written to {output}"] if output else []) + (["in the cache"] if cache else [])
+    return " and ".join(places) or "written to stdout"

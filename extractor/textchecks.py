@@ -19,7 +19,7 @@ from .checks import compare_percent, make_check, mark, shown, shown_value
 from .document import Document
 from .intervals import Interval, interval
 from .export import decimal_str
-from .numbers import find_numbers, format_vn_number
+from .numbers import NumberMention, format_vn_number
 from .records import figure_value
 from .result import Check, FigureValue, Record
 from .textutil import collapse_ws
@@ -37,9 +37,10 @@ def _figures(rec: Record, path: str = "") -> list[tuple[str, FigureValue]]:
 def check_grounding(doc: Document, records: list[Record], content_hash: str) -> list[Check]:
     """Failures only: one check per figure or quote the document does not bear out."""
     checks = []
+    inventory = {f.mention.start: f.mention for f in doc.figures}
     for rec in records:
         for role, fig in _figures(rec):
-            problem = _figure_problem(doc, fig)
+            problem = _figure_problem(doc, inventory, fig)
             if problem:
                 checks.append(make_check(content_hash, "grounding", "fail", f"{role} = {fig.text!r}: {problem}",
                                          [(role, fig)], section_id=rec.section_id, record_id=rec.id,
@@ -54,15 +55,17 @@ def check_grounding(doc: Document, records: list[Record], content_hash: str) -> 
     return checks
 
 
-def _figure_problem(doc: Document, fig: FigureValue) -> str | None:
+def _figure_problem(doc: Document, inventory: dict[int, NumberMention], fig: FigureValue) -> str | None:
+    """A figure is grounded when it is the document's own reading at its offsets: the number
+    inventory (footnote markers and heading labels masked), not a fresh parse of the raw text,
+    which would read "339 đề tài" (33, marker 9) as 339."""
     if not 0 <= fig.start < fig.end <= len(doc.text):
         return "offsets outside the document"
     if collapse_ws(doc.text[fig.start:fig.end]) != collapse_ws(fig.text):
         return f"the text at {fig.start}–{fig.end} is {doc.text[fig.start:fig.end]!r}"
-    found = find_numbers(doc.text, fig.start, fig.end)
-    if not found:
-        return "no number at its offsets"
-    m = found[0]
+    m = inventory.get(fig.start)
+    if m is None or m.end != fig.end:
+        return "no figure of the document at its offsets"
     if Decimal(fig.value) != m.value or fig.unit != m.unit or fig.scale != m.scale:
         return f"the quote prints {m.text!r} = {decimal_str(m.value)} {m.unit or ''}".rstrip() + f", not {fig.value}"
     return None

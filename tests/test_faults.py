@@ -1,9 +1,9 @@
 """Faults injected by a local stand-in server that replays recorded replies (bench/replayserver.py).
 
 For every fault the run finishes, every section ends extracted or failed with its reason,
-nothing already extracted is lost, and the retries are the configured ones: asserted on the
-server's request log and on the waits the client asked for (the clock is injected), never on
-elapsed time.
+nothing already extracted is lost, and the retries are the configured ones; a server that is
+gone (or Ctrl+C) stops the sending at once. Asserted on the server's request log and on the
+waits the client asked for (the clock is injected), never on elapsed time.
 """
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bench.replayserver import Fault, ReplayServer
@@ -23,6 +25,7 @@ from extractor.cache import ResultCache
 from extractor.document import Document
 from extractor.engine import Extractor
 from extractor.llm import LLMClient, LLMConfig
+from extractor.reader import is_reader_record
 from extractor.result import Result
 
 from .conftest import REPORT_2026
@@ -47,6 +50,11 @@ def tasks_of(result: Result) -> dict[str, str]:
     return {name: f.value for name, f in rec.figures.items() if f}
 
 
+def tasks_in(data: dict) -> dict[str, str]:
+    """The tasks record of a result as written to JSON."""
+    return {k: f["value"] for r in data["records"] if r["type"] == "tasks" for k, f in r["figures"].items() if f}
+
+
 def test_clean_replay_matches_the_recording(report_2026: Document, tmp_path: Path) -> None:
     with ReplayServer([CASSETTE]) as server:
         result, slept = extract(report_2026, server, tmp_path)
@@ -57,7 +65,7 @@ def test_clean_replay_matches_the_recording(report_2026: Document, tmp_path: Pat
 
 
 @pytest.mark.parametrize("fault, waits", [
-    (Fault("status", 429, {"Retry-After": "7"}), [7.0]),
+    (Fault("status", 429, {"Retry-After": "7"}), [7.0]), (Fault("status", 429, {"Retry-After": "soon"}), [None]),
     (Fault("status", 500), [None]), (Fault("status", 502), [None]), (Fault("status", 503), [None]),
     (Fault("hang", seconds=1.5), [None]), (Fault("drop"), [None]),
 ])
@@ -69,6 +77,39 @@ def test_transient_faults_are_retried_then_the_run_completes(report_2026: Docume
     assert result.usage.retries == 1 and result.usage.requests == len(server.log)
     assert [w if w == 7.0 else None for w in slept] == waits and all(0.5 <= w <= 60 for w in slept)
     assert result.sections[0].status == "extracted" and tasks_of(result) == TASKS
+
+
+def test_a_section_that_keeps_records_is_partial_even_if_every_piece_failed(report_2026: Document) -> None:
+    """The section's one piece is cut off; of its halves one is answered, the other fails: the
+    answered half's records are kept, so the section is partial, and the error names the half."""
+    replies = iter([
+        ("length", '{"indicators": [{"name": "Tăng trưởng'),
+        ("stop", '{"indicators": [{"name": "doanh nghiệp hoạt động trở lại", "change_percent": "n1", '
+                 '"change_direction": "decrease"}]}'),
+    ])
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        step = next(replies, None)
+        if step is None:
+            return httpx.Response(503, json={"error": {"message": "overloaded"}})
+        return httpx.Response(200, json={
+            "id": "1", "object": "chat.completion", "created": 0, "model": "m",
+            "choices": [{"index": 0, "finish_reason": step[0], "message": {"role": "assistant", "content": step[1]}}],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}})
+
+    client = LLMClient(LLMConfig(base_url="http://model.test/v1", model="m", max_attempts=1),
+                       http_client=httpx.Client(transport=httpx.MockTransport(answer)))
+    engine = Extractor(client, model="m", mode="json")
+    [job] = engine.plan(report_2026, ["II.danh-gia-chung"])
+    assert len(job.chunks) == 1
+    result = engine.run(report_2026, [job])
+    [section] = result.sections
+    [record] = [r for r in result.records if not is_reader_record(r)]
+    assert record.chunk_id == job.chunks[0].id + "a"
+    assert section.status == "partial" and section.failed_chunks == section.chunks == 1
+    assert section.records == len(result.records)  # the model's one record and the reader's
+    assert section.errors == [f"{job.chunks[0].id}b: model server answered 503: Error code: 503 - "
+                              "{'error': {'message': 'overloaded'}}"]
 
 
 def test_retries_are_bounded_and_the_failure_is_reported(report_2026: Document, tmp_path: Path) -> None:
@@ -90,6 +131,22 @@ def test_broken_replies_are_asked_again(report_2026: Document, tmp_path: Path, k
         result, _ = extract(report_2026, server, tmp_path)
     assert server.log[0] == kind and result.usage.requests == len(server.log)
     assert result.sections[0].status == "extracted" and tasks_of(result) == TASKS
+
+
+@pytest.mark.parametrize("kind", ["malformed", "html"])
+def test_a_reply_that_is_no_chat_completion_is_retried_and_never_cached(report_2026: Document, tmp_path: Path,
+                                                                       kind: str) -> None:
+    """A body cut short, or a proxy's HTML page sent with status 200, is not the model's answer:
+    retried like a dropped connection, reported as the server's fault, and asked again next run."""
+    with ReplayServer([CASSETTE], script=[Fault(kind)] * 3) as server:
+        first, slept = extract(report_2026, server, tmp_path, max_attempts=3)
+    assert server.log[:3] == [kind] * 3 and len(slept) == 2 and first.usage.retries == 2
+    [error] = first.sections[0].errors
+    assert error.startswith("I#1: model server sent a reply that is not a chat completion (not JSON")
+    assert first.sections[0].status == "partial" and tasks_of(first) == TASKS
+    with ReplayServer([CASSETTE]) as server:
+        second, _ = extract(report_2026, server, tmp_path)
+    assert server.log == ["replay"] and second.sections[0].status == "extracted"
 
 
 def test_an_invalid_answer_is_settled_until_asked_to_retry(report_2026: Document, tmp_path: Path) -> None:
@@ -164,3 +221,188 @@ def test_a_token_budget_stops_sending_and_keeps_what_was_read(report_2026: Docum
     assert all(e.endswith(": token budget of 1 spent") for e in section.errors)
     assert (result.usage.prompt_tokens, result.usage.completion_tokens) == (server.prompt_tokens,
                                                                            server.completion_tokens) != (0, 0)
+
+
+def _cli(tmp_path: Path, base_url: str, sections: str, out: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "extractor", "extract", str(REPORT_2026), "--sections", sections, "--base-url",
+            base_url, "--model", MODEL, "--cache-dir", str(tmp_path / "cache"), "-o", str(out), *extra]
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "EXTRACTOR_CONFIG": str(tmp_path / "none.toml"),
+            "EXTRACTOR_REVIEW_DB": str(tmp_path / "r.db"), "COLUMNS": "200"}
+
+
+def test_a_refused_endpoint_stops_the_run_at_once_and_keeps_what_was_read(tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    with ReplayServer([CASSETTE]) as server:  # section I answered once: the cache holds it
+        first = subprocess.run(_cli(tmp_path, server.base_url, "I", out), env=_env(tmp_path), capture_output=True,
+                               text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    url = server.base_url  # closed now: nothing listens there any more
+    run = subprocess.run(_cli(tmp_path, url, "I,II.1.1,II.1.2", out), env=_env(tmp_path), capture_output=True,
+                         text=True, timeout=60)
+    assert run.returncode == 1
+    [line] = [ln for ln in run.stderr.splitlines() if ln.startswith("error:")]
+    assert line.startswith(f"error: model server at {url} refuses connections") and "7 pieces not sent" in line
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert result["usage"]["requests"] == 1 and result["usage"]["retries"] == 0
+    status = {s["id"]: s["status"] for s in result["sections"]}
+    assert status == {"I": "cached", "II.1.1": "failed", "II.1.2": "failed"}
+    assert tasks_in(result) == TASKS
+    # The console summary says why, not only the JSON.
+    assert any(ln.startswith("failed in lang-son-2026-01-report.txt: ") and "and 3 more: not sent: model server at"
+               in ln for ln in run.stderr.splitlines())
+
+
+def test_a_server_that_dies_mid_run_stops_the_run(tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    server = subprocess.Popen([sys.executable, "-m", "bench.replayserver", str(CASSETTE), "--fallback", "--latency",
+                               "0.3"], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent)
+    try:
+        url = server.stdout.readline().strip()
+        proc = subprocess.Popen(_cli(tmp_path, url, "I,II.1.1,II.1.2", out), env=_env(tmp_path),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while _served(url) < 7 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        server.kill()  # the 7th request is in flight
+        server.wait()
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        server.kill()
+        server.wait()
+    assert proc.returncode == 1
+    [line] = [ln for ln in stderr.splitlines() if ln.startswith("error:")]
+    assert "refuses connections" in line and "stopped sending" in line
+    result = json.loads(out.read_text(encoding="utf-8"))
+    status = {s["id"]: s["status"] for s in result["sections"]}
+    assert status["I"] == "extracted" and status["II.1.2"] == "failed"
+    assert result["usage"]["requests"] <= 7 + 2  # the dropped request is asked once more, then nothing
+    assert all(e.split(": ", 1)[1].startswith("not sent: ")
+               for e in next(s for s in result["sections"] if s["id"] == "II.1.2")["errors"])
+    assert tasks_in(result) == TASKS
+
+
+def _served(url: str) -> int:
+    try:
+        return json.loads(urllib.request.urlopen(url + "/stats", timeout=2).read())["requests"]
+    except OSError:
+        return 0
+
+
+class _DyingBackend:
+    """What the embedded model's backend offers the engine: `failure()` says how its server died."""
+
+    def __init__(self, client: LLMClient, diagnosis: str) -> None:
+        self.client, self.diagnosis, self.model, self.mode = client, diagnosis, MODEL, "json"
+        self.max_tokens = client.max_tokens
+
+    def complete(self, *args: object, **kwargs: object) -> object:
+        return self.client.complete(*args, **kwargs)
+
+    def failure(self) -> str | None:
+        return self.diagnosis
+
+
+def test_a_backend_that_says_its_server_died_stops_the_run_with_its_words(report_2026: Document,
+                                                                           tmp_path: Path) -> None:
+    died = "embedded model server died (signal SIGKILL); log /tmp/llama.log ends: out of memory"
+    with ReplayServer([CASSETTE], script=[Fault("status", 500)] * 10) as server:
+        config = LLMConfig(base_url=server.base_url, model=MODEL, max_attempts=1)
+        engine = Extractor(_DyingBackend(LLMClient(config), died), model=MODEL, mode="json",
+                           cache=ResultCache(tmp_path / "cache"))
+        result = engine.run(report_2026, engine.plan(report_2026, ["I"]))
+    assert server.log == ["status"] and engine.stopped == died
+    first, *rest = result.sections[0].errors
+    assert first == f"I#1: {died}" and rest and all(e.endswith(f": not sent: {died}") for e in rest)
+
+
+def test_a_hung_server_costs_three_timeouts_then_the_run_stops(report_2026: Document, tmp_path: Path) -> None:
+    with ReplayServer([CASSETTE], script=[Fault("hang", seconds=1.0)] * 5) as server:
+        result, slept = extract(report_2026, server, tmp_path, timeout=0.3)
+    assert server.log == ["hang"] * 3 and len(slept) == 2  # 2 retries of a timeout, then nothing else is sent
+    first, *rest = result.sections[0].errors
+    assert first.startswith(f"I#1: model server at {server.base_url} did not answer within 0.3 s (3 attempts")
+    assert rest and all(e.split(": ", 1)[1] == "not sent: " + first.split(": ", 1)[1] for e in rest)
+    assert result.sections[0].status == "failed" and [r for r in result.records if not is_reader_record(r)] == []
+
+
+def test_ctrl_c_stops_sending_keeps_what_was_answered_and_says_how_to_resume(tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    with ReplayServer([CASSETTE], fallback=True, latency=0.5) as server:
+        cmd = _cli(tmp_path, server.base_url, "I,II.1.1,II.1.2,II.1.3", out, "--concurrency", "2", "--timeout", "30")
+        proc = subprocess.Popen(cmd, env=_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while len(server.log) < 7 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=30)
+        sent = len(server.log)
+        time.sleep(1.0)  # anything still to be sent would arrive now
+        assert len(server.log) == sent <= 7 + 2  # at most the two requests in flight went on
+        assert proc.returncode == 130, stderr
+        [line] = [ln for ln in stderr.splitlines() if ln.startswith("interrupted:")]
+        assert "run the same command again to resume" in line and str(out) in line
+        result = json.loads(out.read_text(encoding="utf-8"))
+        assert result["sections"][0]["id"] == "I" and result["sections"][0]["status"] == "extracted"
+        assert tasks_in(result) == TASKS
+        assert any(e.endswith("not sent: interrupted") for s in result["sections"] for e in s["errors"])
+        before = len(server.log)
+        rerun = subprocess.run(cmd, env=_env(tmp_path), capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    again = json.loads(out.read_text(encoding="utf-8"))
+    assert again["usage"]["cache_hits"] >= 5 and again["usage"]["requests"] == len(server.log) - before
+    assert all(s["status"] in ("extracted", "cached") for s in again["sections"])
+
+
+def test_two_servers_never_share_cached_answers(tmp_path: Path) -> None:
+    """With --base-url and no --model, the cache key still tells the endpoints (and the model a
+    server reports) apart: a second server is asked, not answered from the first one's cache."""
+    out = tmp_path / "out.json"
+    runs = []
+    for served in (None, "model-a", "model-b"):
+        with ReplayServer([], fallback=True, served_model=served) as server:
+            cmd = [arg for arg in _cli(tmp_path, server.base_url, "I", out) if arg not in ("--model", MODEL)]
+            run = subprocess.run(cmd, env=_env(tmp_path), capture_output=True, text=True, timeout=120)
+            assert run.returncode == 0, run.stderr
+            runs.append((server.log.count("empty"), json.loads(out.read_text(encoding="utf-8"))))
+    chunks = runs[0][1]["sections"][0]["chunks"]
+    assert [asked for asked, _ in runs] == [chunks] * 3
+    assert [r["model"].split("@")[0] for _, r in runs] == ["default", "model-a", "model-b"]
+
+
+def test_a_backend_is_named_by_the_model_it_serves_and_its_url_without_credentials(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from extractor.backend import Backend, BackendOptions
+
+    monkeypatch.setenv("EXTRACTOR_CONFIG", "/nonexistent/config.toml")
+    with ReplayServer([], served_model="qwen-x") as server:
+        port = server.base_url.split(":")[2].split("/")[0]
+        secret = Backend(BackendOptions(base_url=f"http://user:pw@127.0.0.1:{port}/v1?api-key=k", api_key="sk-x"))
+        assert secret.identity == f"qwen-x@{server.base_url}" and secret.model == "default"
+        named = Backend(BackendOptions(base_url=server.base_url, model="other"))
+        assert named.identity == f"other@{server.base_url}"
+
+
+@pytest.mark.parametrize("flag", ["--token-budget", "--max-tokens"])
+def test_the_run_budget_flag_and_its_deprecated_name(tmp_path: Path, flag: str) -> None:
+    out = tmp_path / "out.json"
+    with ReplayServer([CASSETTE]) as server:
+        run = subprocess.run(_cli(tmp_path, server.base_url, "I", out, flag, "1"), env=_env(tmp_path),
+                             capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1 and server.log == ["replay"]
+    deprecated = [ln for ln in run.stderr.splitlines() if "--max-tokens is deprecated, use --token-budget" in ln]
+    assert len(deprecated) == (flag == "--max-tokens")
+    assert json.loads(out.read_text(encoding="utf-8"))["sections"][0]["status"] == "partial"
+
+
+def test_the_timeout_flag_bounds_the_wait_on_a_hung_server(tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    with ReplayServer([CASSETTE], script=[Fault("hang", seconds=3.0)] * 5) as server:
+        run = subprocess.run(_cli(tmp_path, server.base_url, "I", out, "--timeout", "1"), env=_env(tmp_path),
+                             capture_output=True, text=True, timeout=60)
+        log = list(server.log)
+    assert run.returncode == 1 and log == ["hang"] * 3
+    assert run.stderr.strip().splitlines()[-1].startswith(
+        f"error: model server at {server.base_url} did not answer within 1 s (3 attempts; raise --timeout")

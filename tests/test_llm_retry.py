@@ -1,11 +1,11 @@
-"""A refused connection is a transient fault: retried with backoff, then reported as unreachable."""
+"""A refused connection means nothing listens there: reported at once, never retried."""
 import json
 import socket
 
 import httpx
 import pytest
 
-from extractor.llm import EndpointUnavailable, LLMClient, LLMConfig
+from extractor.llm import EndpointDown, LLMClient, LLMConfig
 from extractor.schemas.economy import Reply
 
 
@@ -15,15 +15,15 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
-def test_connection_refused_is_retried_then_reported() -> None:
+def test_connection_refused_is_reported_at_once_without_retries() -> None:
     slept: list[float] = []
-    client = LLMClient(LLMConfig(base_url=f"http://127.0.0.1:{_closed_port()}/v1", model="m", max_attempts=3),
+    port = _closed_port()
+    client = LLMClient(LLMConfig(base_url=f"http://user:secret@127.0.0.1:{port}/v1?key=k", model="m", max_attempts=3),
                        sleep=slept.append)
-    with pytest.raises(EndpointUnavailable, match="unreachable") as caught:
+    with pytest.raises(EndpointDown, match=f"model server at http://127.0.0.1:{port}/v1 refuses connections") as caught:
         client.complete(Reply, [{"role": "user", "content": "x"}])
-    assert caught.value.usage.requests == 3
-    assert caught.value.usage.retries == 2
-    assert len(slept) == 2 and slept[1] > 0
+    assert "secret" not in str(caught.value) and "key=k" not in str(caught.value)
+    assert caught.value.usage.requests == 1 and caught.value.usage.retries == 0 and slept == []
 
 
 def test_report_text_reaches_the_model_verbatim_even_with_template_syntax() -> None:
