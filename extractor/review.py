@@ -145,6 +145,7 @@ class ReviewStore:
         return self.get_by_key(check.key)  # type: ignore[return-value]  # just inserted
 
     def get(self, item_id: int) -> Item:
+        _known_range(item_id)
         row = self._db.execute("SELECT * FROM items WHERE id = ?", (item_id,)).fetchone()
         if row is None:
             raise ReviewError(f"no review item {item_id}")
@@ -203,6 +204,7 @@ class ReviewStore:
             raise ReviewError(f"unknown decision {status!r}")
         if status in ("rejected", "corrected") and not (note and note.strip()):
             raise ReviewError(f"a note is required to mark item {item_id} {status}")
+        _known_range(item_id)
         with self._write() as db:
             row = db.execute("SELECT * FROM items WHERE id = ?", (item_id,)).fetchone()
             if row is None:
@@ -234,6 +236,12 @@ class ReviewStore:
         with self._write() as db:
             db.executemany("UPDATE items SET reextract_pending = 0 WHERE content_hash = ? AND section_id = ?",
                            [(content_hash, s) for s in section_ids])
+
+
+def _known_range(item_id: int) -> None:
+    """An id SQLite cannot hold (past 64 bits) names no item: say so instead of overflowing."""
+    if not -2**63 <= item_id < 2**63:
+        raise ReviewError(f"no review item {item_id}")
 
 
 def _merged(old: Result | None, new: Result) -> Result:
