@@ -15,6 +15,8 @@ from typing import Any
 import diskcache
 import platformdirs
 
+from .redaction import scrub_obj
+
 CACHE_VERSION = "1"
 
 
@@ -39,7 +41,7 @@ class ResultCache:
         return self._cache.get(key)
 
     def put(self, key: str, reply: dict[str, Any]) -> None:
-        self._cache.set(key, reply)
+        self._cache.set(key, scrub_obj(reply))
 
     def stats(self) -> dict[str, Any]:
         return {"directory": str(self.directory), "entries": len(self._cache), "bytes": self._cache.volume()}

@@ -27,6 +27,7 @@ import tenacity
 from pydantic import BaseModel
 
 from .errors import ExtractorError
+from .redaction import register
 
 log = logging.getLogger("extractor.llm")
 logging.getLogger("instructor").addHandler(logging.NullHandler())
@@ -127,6 +128,7 @@ class LLMClient:
     def __init__(self, config: LLMConfig, *, sleep: Callable[[float], None] = time.sleep,
                  http_client: httpx.Client | None = None, rng: random.Random | None = None) -> None:
         self.config = config
+        register(config.api_key)  # whatever quotes the key back (an error body) is masked before it is written
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._local = threading.local()

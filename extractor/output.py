@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from .errors import ExtractorError
+from .redaction import scrub, scrub_obj
 from .result import Record, Result
 
 CSV_COLUMNS = ["source", "section_id", "record_id", "type", "name", "field", "text", "value", "unit",
@@ -16,7 +17,9 @@ CSV_COLUMNS = ["source", "section_id", "record_id", "type", "name", "field", "te
 
 
 def write_atomic(path: Path, data: str) -> None:
+    """Write `data` (scrubbed of secrets) to `path` through a temp file and a rename."""
     path = Path(path)
+    data = scrub(data)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -44,7 +47,7 @@ def check_writable(path: Path) -> None:
 
 
 def to_json(result: Result) -> str:
-    return json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(scrub_obj(result.model_dump(mode="json")), ensure_ascii=False, indent=2) + "\n"
 
 
 def to_csv(results: list[Result]) -> str:
@@ -55,7 +58,7 @@ def to_csv(results: list[Result]) -> str:
     for result in results:
         for rec in result.records:
             for row in _rows(rec):
-                writer.writerow([result.source or "", *row])
+                writer.writerow(scrub_obj([result.source or "", *row]))
     return buf.getvalue()
 
 

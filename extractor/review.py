@@ -12,7 +12,7 @@ import getpass
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -22,6 +22,7 @@ from typing import Any
 import platformdirs
 
 from .errors import ExtractorError
+from .redaction import scrub
 from .result import Check, Result
 
 STATUSES = ("open", "approved", "rejected", "corrected")
@@ -109,11 +110,12 @@ class ReviewStore:
         self._db.close()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One IMMEDIATE transaction: writers queue instead of interleaving."""
+    def _write(self) -> Iterator["_Scrubbing"]:
+        """One IMMEDIATE transaction: writers queue instead of interleaving. Every text written
+        in it passes through `redaction.scrub` (a failure reason may quote a key)."""
         self._db.execute("BEGIN IMMEDIATE")
         try:
-            yield self._db
+            yield _Scrubbing(self._db)
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
@@ -236,6 +238,23 @@ class ReviewStore:
         with self._write() as db:
             db.executemany("UPDATE items SET reextract_pending = 0 WHERE content_hash = ? AND section_id = ?",
                            [(content_hash, s) for s in section_ids])
+
+
+class _Scrubbing:
+    """The store's connection inside a write: text parameters are scrubbed of secrets."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        return self._db.execute(sql, _scrubbed(params))
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> sqlite3.Cursor:
+        return self._db.executemany(sql, (_scrubbed(r) for r in rows))
+
+
+def _scrubbed(params: Sequence[Any]) -> tuple[Any, ...]:
+    return tuple(scrub(p) if isinstance(p, str) else p for p in params)
 
 
 def _known_range(item_id: int) -> None:
