@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import pickle
+import sqlite3
 from pathlib import Path
 from typing import Any
 
 import diskcache
 import platformdirs
 
+from .errors import ExtractorError
+from .output import check_writable
 from .redaction import scrub_obj
+
+log = logging.getLogger("extractor.cache")
 
 CACHE_VERSION = "1"
 
@@ -33,15 +40,32 @@ def cache_key(*, model: str, mode: str, templates: dict[str, str], messages: lis
 
 class ResultCache:
     def __init__(self, directory: Path | None = None) -> None:
+        """Open the cache; a directory that cannot be created or written, or a damaged cache,
+        is a one-line error now rather than a traceback in the middle of a run."""
         self.directory = directory or default_cache_dir()
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self._cache = diskcache.Cache(str(self.directory))
+        check_writable(self.directory / "cache.db")
+        try:
+            self._cache = diskcache.Cache(str(self.directory))
+        except (sqlite3.Error, OSError) as exc:
+            raise ExtractorError(f"{self.directory}: not a usable cache ({exc}); remove the directory to start "
+                                 "afresh") from None
 
     def get(self, key: str) -> dict[str, Any] | None:
-        return self._cache.get(key)
+        """The entry, or None; an entry that cannot be read back counts as a miss (with a warning)."""
+        try:
+            value = self._cache.get(key)
+        except (sqlite3.Error, OSError, pickle.UnpicklingError, EOFError, ValueError) as exc:
+            log.warning("cache entry unreadable in %s, asking again: %s", self.directory, exc)
+            return None
+        return value if isinstance(value, dict) else None
 
     def put(self, key: str, reply: dict[str, Any]) -> None:
-        self._cache.set(key, scrub_obj(reply))
+        """Keep an entry (scrubbed of secrets). A cache that fails to take it is warned about:
+        the run's result does not depend on it."""
+        try:
+            self._cache.set(key, scrub_obj(reply))
+        except (sqlite3.Error, OSError) as exc:
+            log.warning("cannot write the cache in %s: %s", self.directory, exc)
 
     def stats(self) -> dict[str, Any]:
         return {"directory": str(self.directory), "entries": len(self._cache), "bytes": self._cache.volume()}

@@ -112,7 +112,7 @@ def extract(
     options = BackendOptions(base_url=base_url, model=model, api_key=api_key, mode=mode, model_path=model_path)
     with Backend(options) as backend:
         ok = run_files(files, backend=backend, cache=cache, output=output, fmt=fmt, sections=wanted,
-                       concurrency=concurrency, token_budget=max_tokens, console=err, store=ReviewStore(store),
+                       concurrency=concurrency, token_budget=max_tokens, console=err, store=ReviewStore(store, writable=True),
                        retry_failed=retry_failed)
     if cache:
         cache.close()
