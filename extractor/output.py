@@ -5,6 +5,7 @@ import csv
 import io
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -17,12 +18,16 @@ CSV_COLUMNS = ["source", "section_id", "record_id", "type", "name", "field", "te
 
 
 def write_atomic(path: Path, data: str) -> None:
-    """Write `data` (scrubbed of secrets) to `path` through a temp file and a rename."""
+    """Write `data` (scrubbed of secrets) to `path` through a temp file and a rename. The file
+    gets the mode a plain `open()` would give: an existing file's own, else 0666 less the umask
+    (mkstemp alone would leave every output 0600)."""
     path = Path(path)
     data = scrub(data)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        mode = stat.S_IMODE(path.stat().st_mode) if path.is_file() else 0o666 & ~_umask()
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(data)
             fh.flush()
@@ -30,6 +35,21 @@ def write_atomic(path: Path, data: str) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         raise ExtractorError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where Linux shows it (another thread may be
+    creating files); elsewhere set briefly to the strictest value and put back."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    old = os.umask(0o077)
+    os.umask(old)
+    return old
 
 
 def check_writable(path: Path) -> None:

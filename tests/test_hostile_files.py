@@ -142,3 +142,27 @@ def test_a_damaged_row_is_one_line_naming_the_item(store_path: Path) -> None:
 def test_an_item_id_past_64_bits_is_not_found(store_path: Path) -> None:
     for args in (["review", "show"], ["review", "approve"]):
         one_line_error(cli(*args, "99999999999999999999999", "--store", str(store_path)), "no review item")
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_outputs_honour_the_umask_like_any_new_file(tmp_path: Path, umask: int) -> None:
+    from extractor.output import write_atomic
+
+    old = os.umask(umask)
+    try:
+        write_atomic(tmp_path / "out.json", "{}\n")
+        (tmp_path / "plain.json").write_text("{}\n")  # what open() gives under the same umask
+    finally:
+        os.umask(old)
+    assert (tmp_path / "out.json").stat().st_mode & 0o777 == 0o666 & ~umask
+    assert (tmp_path / "out.json").stat().st_mode == (tmp_path / "plain.json").stat().st_mode
+
+
+def test_rewriting_an_output_keeps_the_mode_it_was_given(tmp_path: Path) -> None:
+    from extractor.output import write_atomic
+
+    target = tmp_path / "out.json"
+    write_atomic(target, "{}\n")
+    target.chmod(0o640)
+    write_atomic(target, '{"again": true}\n')
+    assert target.stat().st_mode & 0o777 == 0o640 and "again" in target.read_text()
