@@ -18,6 +18,8 @@ from typing import Any
 import diskcache
 import platformdirs
 
+from pydantic import BaseModel
+
 from .errors import ExtractorError
 from .output import check_writable
 from .redaction import scrub_obj
@@ -25,6 +27,20 @@ from .redaction import scrub_obj
 log = logging.getLogger("extractor.cache")
 
 CACHE_VERSION = "1"
+# A piece's reply is a few kilobytes (it points at figure ids); a reply past this is a server
+# that ignored max_tokens or is hostile, and would become a flood of records in every output.
+MAX_REPLY_BYTES = 1 << 20
+
+
+class ReplyTooLarge(ExtractorError):
+    """The reply is bigger than any piece could need: the piece fails, nothing of it is kept."""
+
+
+def check_reply_size(reply: BaseModel) -> None:
+    size = len(reply.model_dump_json())
+    if size > MAX_REPLY_BYTES:
+        raise ReplyTooLarge(f"reply too large: {size:,} bytes of JSON (a piece's reply is at most "
+                            f"{MAX_REPLY_BYTES:,})")
 
 
 def default_cache_dir() -> Path:
