@@ -74,7 +74,7 @@ def _glued_markers(draw: st.DrawFn) -> str:
 @st.composite
 def report_bytes(draw: st.DrawFn) -> bytes:
     shape = draw(st.sampled_from(["bytes", "truncated", "huge line", "deep numbering", "repeated headings",
-                                  "markers", "shuffled", "encodings"]))
+                                  "markers", "odd characters", "shuffled", "encodings"]))
     if shape == "bytes":
         return draw(st.binary(max_size=3000))
     if shape == "truncated":  # a slice of the real report cut at any byte, mid-character too
@@ -96,6 +96,9 @@ def report_bytes(draw: st.DrawFn) -> bytes:
         return "\n".join(_glued_markers(draw) for _ in range(draw(st.integers(1, 5)))).encode()
     lines = draw(st.lists(st.sampled_from(LINES), min_size=1, max_size=60))
     text = "\n".join(lines)
+    if shape == "odd characters":  # line ends, controls, zero-width and combining marks, BOMs mid-text
+        odd = draw(st.sampled_from(["\r", "\f", "\v", "\t", "\x00", "\u200b", "\u202e", "\u0301", "\ufeff", "\u2028"]))
+        return text.replace(draw(st.sampled_from([" ", "\n", ","])), odd).encode()
     if shape == "shuffled":
         return text.encode()
     return text.encode(draw(st.sampled_from(["utf-16", "utf-16-le", "utf-8-sig"])))
