@@ -1,6 +1,7 @@
 """Write results atomically (temp file + rename) so a crash never leaves half a file."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -23,6 +24,7 @@ def write_atomic(path: Path, data: str) -> None:
     (mkstemp alone would leave every output 0600)."""
     path = Path(path)
     data = scrub(data)
+    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         mode = stat.S_IMODE(path.stat().st_mode) if path.is_file() else 0o666 & ~_umask()
@@ -34,6 +36,9 @@ def write_atomic(path: Path, data: str) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except OSError as exc:
+        if tmp is not None:  # a full disk or a failed rename leaves no stray temp file
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         raise ExtractorError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 

@@ -166,3 +166,13 @@ def test_rewriting_an_output_keeps_the_mode_it_was_given(tmp_path: Path) -> None
     target.chmod(0o640)
     write_atomic(target, '{"again": true}\n')
     assert target.stat().st_mode & 0o777 == 0o640 and "again" in target.read_text()
+
+
+def test_a_failed_write_leaves_no_temp_file_behind(tmp_path: Path) -> None:
+    from extractor.errors import ExtractorError
+    from extractor.output import write_atomic
+
+    (tmp_path / "out.json").mkdir()  # the rename onto a directory fails after the temp file is written
+    with pytest.raises(ExtractorError, match="cannot write"):
+        write_atomic(tmp_path / "out.json", "{}\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
