@@ -15,6 +15,7 @@ from rich.tree import Tree
 
 from .document import Document, load_document
 from .errors import ExtractorError, Interrupted
+from .redaction import scrub
 from .cli_review import review_app
 from .cli_corpus import corpus_app, series as series_command
 from .export import figure_dict, metadata_dict, section_dict
@@ -147,7 +148,7 @@ def extract(
     try:
         with nullcontext() if no_model else Backend(options) as backend:
             ok = run_files(files, backend=backend, cache=cache, outputs=outputs, sections=wanted,
-                           concurrency=concurrency, token_budget=token_budget, console=err, store=ReviewStore(store),
+                           concurrency=concurrency, token_budget=token_budget, console=err, store=ReviewStore(store, writable=True),
                            retry_failed=retry_failed, reader_first=reader_first)
     finally:
         if cache:
@@ -267,7 +268,7 @@ def main() -> None:
         sys.stderr.flush()
         os._exit(exc.exit_code)
     except ExtractorError as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        err.print(f"error: {scrub(str(exc))}", markup=False, highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err.print("interrupted", markup=False)

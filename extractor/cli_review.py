@@ -126,7 +126,7 @@ def review_serve(port: int = typer.Option(8700, "--port", help="Port on 127.0.0.
     from .web import create_app
 
     ReviewStore(store).close()  # a store that cannot be opened fails now, not on the first page
-    app = create_app(store, reviewer)
+    app = create_app(store, reviewer, host=host, port=port)
     try:  # bind before saying where: the address printed is one that is listening
         listener = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
     except OSError as exc:

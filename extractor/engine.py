@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
-from .cache import ResultCache, cache_key
+from .cache import ResultCache, cache_key, check_reply_size
 from .chunking import Chunk, chunk_section, split_chunk
 from .document import Document
 from .errors import ExtractorError
@@ -231,6 +231,7 @@ class Extractor:
                 self._may_send()
                 reply, outcome.usage = self.client.complete(model_cls, messages, context=context)
                 self._spend(outcome.usage)
+            check_reply_size(reply)
             outcome.records = build_records(doc, chunk, kind, reply)
             ungrounded = check_grounding(doc, outcome.records, doc.content_hash)
             if ungrounded:  # never cache what the document does not bear out

@@ -32,6 +32,7 @@ import tenacity
 from pydantic import BaseModel
 
 from .errors import ExtractorError
+from .redaction import register, scrub
 
 log = logging.getLogger("extractor.llm")
 logging.getLogger("instructor").addHandler(logging.NullHandler())
@@ -185,6 +186,7 @@ class LLMClient:
     def __init__(self, config: LLMConfig, *, sleep: Callable[[float], None] = time.sleep,
                  http_client: httpx.Client | None = None, rng: random.Random | None = None) -> None:
         self.config = config
+        register(config.api_key)  # whatever quotes the key back (an error body) is masked before it is written
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._local = threading.local()
@@ -304,5 +306,7 @@ def _literal(message: dict[str, str]) -> dict[str, str]:
 
 
 def _brief(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
+    """The server's or validator's words, short and with any key it quoted back masked: they
+    become a piece's failure reason, shown on the console and kept in every output."""
+    text = scrub(" ".join(str(exc).split()))
     return text if len(text) <= 300 else text[:297] + "..."

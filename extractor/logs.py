@@ -1,35 +1,27 @@
 """Logging for the command line: `-v` shows retries and progress, `-vv` everything (HTTP and
-library debug). Any secret registered with `redact` is masked in every record, whatever
+library debug). Every line, tracebacks included, passes through `redaction.scrub`, whatever
 logger wrote it: a key must not reach a log at any verbosity."""
 from __future__ import annotations
 
 import logging
 import sys
 
-_SECRETS: set[str] = set()
+from .redaction import register as redact  # noqa: F401  (the backend registers the key through here)
+from .redaction import scrub
 
 
-def redact(secret: str | None) -> None:
-    if secret:
-        _SECRETS.add(secret)
+class RedactingFormatter(logging.Formatter):
+    """Scrubs the whole formatted record: message, arguments and any traceback text."""
 
-
-class RedactSecrets(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        if _SECRETS:
-            message = record.getMessage()
-            for secret in _SECRETS:
-                message = message.replace(secret, "***")
-            record.msg, record.args = message, None
-        return True
+    def format(self, record: logging.LogRecord) -> str:
+        return scrub(super().format(record))
 
 
 def configure(verbosity: int) -> None:
     if verbosity <= 0:
         return
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactSecrets())
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbosity >= 2 else logging.WARNING)

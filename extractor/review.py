@@ -8,22 +8,26 @@ once cannot lose a decision, and a killed process leaves the last committed stat
 """
 from __future__ import annotations
 
+import functools
 import getpass
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import platformdirs
 
 from .errors import ExtractorError
+from .redaction import scrub
 from .result import Check, Result
 
+P = ParamSpec("P")
+R = TypeVar("R")
 STATUSES = ("open", "approved", "rejected", "corrected")
 MIGRATIONS = [
     """CREATE TABLE items (
@@ -91,29 +95,70 @@ def reviewer_name(given: str | None) -> str:
         return "unknown"
 
 
+def _guarded(method: Callable[P, R]) -> Callable[P, R]:
+    """A store method whose SQLite errors (damaged pages, a read-only file, a full disk) and
+    damaged rows become one-line errors naming the store."""
+    @functools.wraps(method)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+        store = args[0]
+        assert isinstance(store, ReviewStore)
+        try:
+            return method(*args, **kwargs)
+        except sqlite3.Error as exc:
+            raise _store_error(store.path, exc) from None
+        except ValueError as exc:  # a row whose JSON no longer parses
+            raise ExtractorError(f"{store.path}: damaged review store ({_first_line(exc)})") from None
+    return guarded
+
+
 class ReviewStore:
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, writable: bool = False) -> None:
+        """Open (or create) the store. `writable`: fail now, in one line, unless decisions and
+        flags can be written (and the store reads whole), so a run finds out before its work."""
         self.path = path or default_store_path()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
+            self._journal_in_wal()
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
-        except sqlite3.DatabaseError as exc:
-            raise ExtractorError(f"{self.path}: not a usable review store ({exc})") from None
+            if writable:
+                self._check_writable()
+        except sqlite3.Error as exc:
+            raise _store_error(self.path, exc) from None
+        except OSError as exc:
+            raise ExtractorError(f"cannot open review store {self.path}: {exc.strerror or exc}") from None
         self._db.row_factory = sqlite3.Row
+
+    def _journal_in_wal(self) -> None:
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as exc:
+            if not _read_only(exc):
+                raise  # a store that cannot be written can still be read in its own journal mode
+
+    def _check_writable(self) -> None:
+        """Write the schema version it already has, then roll back; and read every page."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute(f"PRAGMA user_version={len(MIGRATIONS)}")
+        finally:
+            self._db.execute("ROLLBACK")
+        problem = self._db.execute("PRAGMA quick_check(1)").fetchone()[0]
+        if problem != "ok":
+            raise ExtractorError(f"{self.path}: damaged review store ({' '.join(str(problem).split())})")
 
     def close(self) -> None:
         self._db.close()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One IMMEDIATE transaction: writers queue instead of interleaving."""
+    def _write(self) -> Iterator["_Scrubbing"]:
+        """One IMMEDIATE transaction: writers queue instead of interleaving. Every text written
+        in it passes through `redaction.scrub` (a failure reason may quote a key)."""
         self._db.execute("BEGIN IMMEDIATE")
         try:
-            yield self._db
+            yield _Scrubbing(self._db)
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
@@ -131,6 +176,7 @@ class ReviewStore:
                     db.execute(statement)
                 db.execute(f"PRAGMA user_version={number}")
 
+    @_guarded
     def flag(self, check: Check, *, content_hash: str, source: str | None, passage: str, passage_start: int) -> Item:
         """Add a flagged check, or refresh the one already there (its decision stays)."""
         now = _now()
@@ -144,16 +190,20 @@ class ReviewStore:
                  check.expression, check.model_dump_json(exclude={"review"}), passage, passage_start, now, now))
         return self.get_by_key(check.key)  # type: ignore[return-value]  # just inserted
 
+    @_guarded
     def get(self, item_id: int) -> Item:
+        _known_range(item_id)
         row = self._db.execute("SELECT * FROM items WHERE id = ?", (item_id,)).fetchone()
         if row is None:
             raise ReviewError(f"no review item {item_id}")
         return _item(row)
 
+    @_guarded
     def get_by_key(self, key: str) -> Item | None:
         row = self._db.execute("SELECT * FROM items WHERE key = ?", (key,)).fetchone()
         return _item(row) if row else None
 
+    @_guarded
     def items(self, status: str | None = None, content_hash: str | None = None, *, section_id: str | None = None,
               rule: str | None = None, severity: str | None = None) -> list[Item]:
         """Items oldest first; each given filter must match exactly."""
@@ -164,11 +214,13 @@ class ReviewStore:
         return [_item(r) for r in self._db.execute(f"SELECT * FROM items WHERE 1=1{where} ORDER BY id",
                                                    list(given.values()))]
 
+    @_guarded
     def counts(self) -> dict[str, int]:
         """Items per status, every status listed."""
         rows = self._db.execute("SELECT status, COUNT(*) AS n FROM items GROUP BY status")
         return {status: 0 for status in STATUSES} | {r["status"]: r["n"] for r in rows}
 
+    @_guarded
     def recent_decisions(self, limit: int = 10) -> list[dict[str, Any]]:
         """The newest audit entries, each with its item's rule, section and source."""
         rows = self._db.execute("""SELECT audit.*, items.rule, items.section_id, items.source, items.expression
@@ -176,6 +228,7 @@ class ReviewStore:
                                    ORDER BY audit.id DESC LIMIT ?""", (limit,))
         return [dict(r) for r in rows]
 
+    @_guarded
     def save_result(self, result: Result) -> None:
         """Keep a run's result for the review pages; a run of some sections replaces only those."""
         result = _merged(self.result(result.content_hash), result)
@@ -185,10 +238,12 @@ class ReviewStore:
                           result_json = excluded.result_json, saved_at = excluded.saved_at""",
                        (result.content_hash, result.source, result.model_dump_json(), _now()))
 
+    @_guarded
     def result(self, content_hash: str) -> Result | None:
         row = self._db.execute("SELECT result_json FROM results WHERE content_hash = ?", (content_hash,)).fetchone()
         return Result.model_validate_json(row["result_json"]) if row else None
 
+    @_guarded
     def documents(self) -> dict[str, str]:
         """Content hash → source path of every document with items or a saved result."""
         rows = self._db.execute("""SELECT content_hash, MAX(source) AS source FROM
@@ -196,6 +251,7 @@ class ReviewStore:
                                    GROUP BY content_hash ORDER BY source""")
         return {r["content_hash"]: r["source"] or r["content_hash"][:12] for r in rows}
 
+    @_guarded
     def decide(self, item_id: int, status: str, *, who: str, note: str | None = None,
                correction: dict[str, str] | None = None, override: bool = False) -> Item:
         """Approve, reject or correct an item; the audit log keeps what it was before."""
@@ -203,6 +259,7 @@ class ReviewStore:
             raise ReviewError(f"unknown decision {status!r}")
         if status in ("rejected", "corrected") and not (note and note.strip()):
             raise ReviewError(f"a note is required to mark item {item_id} {status}")
+        _known_range(item_id)
         with self._write() as db:
             row = db.execute("SELECT * FROM items WHERE id = ?", (item_id,)).fetchone()
             if row is None:
@@ -221,19 +278,60 @@ class ReviewStore:
                         note, json.dumps({"correction": correction, "previous_note": row["note"]}, ensure_ascii=False)))
         return self.get(item_id)
 
+    @_guarded
     def audit(self, item_id: int | None = None) -> list[dict[str, Any]]:
         query = "SELECT * FROM audit" + (" WHERE item_id = ?" if item_id is not None else "") + " ORDER BY id"
         return [dict(r) for r in self._db.execute(query, () if item_id is None else (item_id,))]
 
+    @_guarded
     def sections_to_reextract(self, content_hash: str) -> set[str]:
         rows = self._db.execute("SELECT section_id FROM items WHERE content_hash = ? AND reextract_pending = 1",
                                 (content_hash,))
         return {r["section_id"] for r in rows if r["section_id"]}
 
+    @_guarded
     def reextracted(self, content_hash: str, section_ids: set[str]) -> None:
         with self._write() as db:
             db.executemany("UPDATE items SET reextract_pending = 0 WHERE content_hash = ? AND section_id = ?",
                            [(content_hash, s) for s in section_ids])
+
+
+class _Scrubbing:
+    """The store's connection inside a write: text parameters are scrubbed of secrets."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        return self._db.execute(sql, _scrubbed(params))
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> sqlite3.Cursor:
+        return self._db.executemany(sql, (_scrubbed(r) for r in rows))
+
+
+def _scrubbed(params: Sequence[Any]) -> tuple[Any, ...]:
+    return tuple(scrub(p) if isinstance(p, str) else p for p in params)
+
+
+def _read_only(exc: sqlite3.Error) -> bool:
+    return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) == sqlite3.SQLITE_READONLY
+
+
+def _store_error(path: Path, exc: sqlite3.Error) -> ExtractorError:
+    if _read_only(exc):
+        return ExtractorError(f"cannot write review store {path}: it is read-only")
+    return ExtractorError(f"{path}: not a usable review store ({' '.join(str(exc).split())})")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _known_range(item_id: int) -> None:
+    """An id SQLite cannot hold (past 64 bits) names no item: say so instead of overflowing."""
+    if not -2**63 <= item_id < 2**63:
+        raise ReviewError(f"no review item {item_id}")
 
 
 def _merged(old: Result | None, new: Result) -> Result:
@@ -248,6 +346,13 @@ def _merged(old: Result | None, new: Result) -> Result:
 
 
 def _item(row: sqlite3.Row) -> Item:
+    try:
+        return _parsed_item(row)
+    except ValueError as exc:
+        raise ValueError(f"item {row['id']}: {_first_line(exc)}") from None
+
+
+def _parsed_item(row: sqlite3.Row) -> Item:
     return Item(id=row["id"], key=row["key"], content_hash=row["content_hash"], source=row["source"],
                 section_id=row["section_id"], rule=row["rule"], severity=row["severity"],
                 expression=row["expression"], check=Check.model_validate_json(row["check_json"]),

@@ -4,6 +4,12 @@ Server-rendered (Starlette + jinja2 with autoescape, so report text is always sh
 Decisions go through `ReviewStore.decide` and `parse_correction`, the functions the CLI uses,
 so both land in the same audit log. Every form carries a token made when the server starts;
 a POST without it, or from another origin, is refused (cross-site request forgery).
+
+`LocalGuard` stands in front of every page. A request must name this server in its Host
+(127.0.0.1, localhost, [::1] or the bound host, with the bound port): a page of another site
+whose name was made to resolve to 127.0.0.1 (DNS rebinding) gets no page and no token. A
+request that changes something must come from one of those origins (Origin, or Referer when
+there is no Origin; neither is refused). A body past `MAX_BODY` is refused before it is read.
 """
 from __future__ import annotations
 
@@ -14,14 +20,18 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import jinja2
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .document import Document, load_document
 from .errors import ExtractorError
@@ -34,6 +44,7 @@ from .review import STATUSES, Item, ReviewError, ReviewStore, reviewer_name
 FILTERS = ("document", "section", "rule", "severity", "status")
 RANK = {"fail": 3, "warn": 2, "pass": 1, "skip": 0}
 _LINE_BREAKS = re.compile(r"[ \t]*\n\s*")
+MAX_BODY = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -43,7 +54,8 @@ class Settings:
     token: str
 
 
-def create_app(store: Path | None = None, reviewer: str | None = None) -> Starlette:
+def create_app(store: Path | None = None, reviewer: str | None = None, *, host: str = "127.0.0.1",
+               port: int = 8700) -> Starlette:
     settings = Settings(store=store, reviewer=reviewer_name(reviewer), token=secrets.token_urlsafe(32))
     env = jinja2.Environment(loader=jinja2.PackageLoader("extractor", "templates"),
                              autoescape=jinja2.select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
@@ -91,7 +103,7 @@ def create_app(store: Path | None = None, reviewer: str | None = None) -> Starle
 
     async def decide(request: Request) -> Response:
         form = await request.form()
-        if not hmac.compare_digest(str(form.get("token", "")), settings.token) or not _same_origin(request):
+        if not hmac.compare_digest(str(form.get("token", "")), settings.token):
             return PlainTextResponse("refused: this form did not come from the review page", 403)
         store = ReviewStore(settings.store)
         item_id = int(request.path_params["item_id"])
@@ -135,16 +147,72 @@ def create_app(store: Path | None = None, reviewer: str | None = None) -> Starle
     routes = [Route("/", queue), Route("/items/{item_id:int}", item_page),
               Route("/items/{item_id:int}", decide, methods=["POST"]),
               Route("/documents/{content_hash}", document_page)]
-    return Starlette(routes=routes, exception_handlers={ExtractorError: _error})
+    return Starlette(routes=routes, exception_handlers={ExtractorError: _error},
+                     middleware=[Middleware(LocalGuard, authorities=local_authorities(host, port))])
 
 
 async def _error(request: Request, exc: Exception) -> Response:
     return PlainTextResponse(str(exc), 400)
 
 
-def _same_origin(request: Request) -> bool:
-    origin = request.headers.get("origin")
-    return origin is None or origin == f"{request.url.scheme}://{request.headers.get('host', '')}"
+def local_authorities(host: str, port: int) -> frozenset[str]:
+    """The `host:port` names this server answers to: the loopback names and the bound host."""
+    names = {"127.0.0.1", "localhost", "[::1]", f"[{host}]" if ":" in host else host}
+    return frozenset(f"{name.lower()}:{port}" for name in names)
+
+
+class LocalGuard:
+    """Host, Origin and body-size checks for every request (see the module docstring)."""
+
+    SAFE = ("GET", "HEAD", "OPTIONS")
+
+    def __init__(self, app: ASGIApp, authorities: frozenset[str], max_body: int = MAX_BODY) -> None:
+        self.app = app
+        self.authorities = authorities
+        self.origins = frozenset(f"http://{a}" for a in authorities)
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        refusal = self._refusal(scope["method"], headers)
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
+        await self.app(scope, self._capped(receive), send)
+
+    def _refusal(self, method: str, headers: Headers) -> Response | None:
+        if headers.get("host", "").lower() not in self.authorities:
+            return PlainTextResponse("misdirected request: this server answers only to its own address", 421)
+        length = headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_body):
+            return PlainTextResponse(f"request body over {self.max_body} bytes", 413)
+        if method not in self.SAFE and _origin(headers) not in self.origins:
+            return PlainTextResponse("refused: this form did not come from the review page", 403)
+        return None
+
+    def _capped(self, receive: Receive) -> Receive:
+        """`receive`, stopping a body (streamed without Content-Length) once it passes the cap."""
+        received = 0
+
+        async def capped() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_body:
+                raise HTTPException(413, f"request body over {self.max_body} bytes")
+            return message
+        return capped
+
+
+def _origin(headers: Headers) -> str | None:
+    """The request's origin: its Origin header, else the scheme and authority of its Referer."""
+    if "origin" in headers:
+        return headers["origin"].lower()
+    referer = urlsplit(headers.get("referer", ""))
+    return f"{referer.scheme}://{referer.netloc}".lower() if referer.scheme and referer.netloc else None
 
 
 def _filters(request: Request) -> dict[str, str]:

@@ -18,6 +18,7 @@ from typing import Any
 from .errors import ExtractorError
 from .export import document_fields
 from .output import check_writable, to_json, write_atomic
+from .redaction import scrub_obj
 from .result import Record, Result
 
 FORMATS = ("json", "jsonl", "csv", "parquet")
@@ -35,7 +36,7 @@ def figure_rows(result: Result) -> list[dict[str, Any]]:
     doc = document_fields(result)
     head = {"source": result.source, "period": doc["period"], "province": doc["province"], "issuer": doc["issuer"],
             "document_number": doc["number"]}
-    return [{**head, **row} for rec in result.records for row in _record_rows(rec)]
+    return [scrub_obj({**head, **row}) for rec in result.records for row in _record_rows(rec)]
 
 
 def _record_rows(rec: Record, prefix: str = "") -> list[dict[str, Any]]:
@@ -52,7 +53,7 @@ def _record_rows(rec: Record, prefix: str = "") -> list[dict[str, Any]]:
 
 
 def to_jsonl(results: list[Result]) -> str:
-    return "".join(json.dumps(r.model_dump(mode="json"), ensure_ascii=False) + "\n" for r in results)
+    return "".join(json.dumps(scrub_obj(r.model_dump(mode="json")), ensure_ascii=False) + "\n" for r in results)
 
 
 def to_csv(results: list[Result], bom: bool = False) -> str:

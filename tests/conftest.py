@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 REPORT_2026 = FIXTURES / "lang-son-2026-01-report.txt"
 REPORT_2024 = FIXTURES / "lang-son-2024-01-report.txt"
 NOTICE_OCR = FIXTURES / "lang-son-2026-01-conclusion-notice-ocr.txt"
+FUZZ_CASES: Counter[str] = Counter()  # filled by tests/test_fuzz_cli.py, reported at the end of the run
 
 
 @pytest.fixture(scope="session")
@@ -25,3 +27,10 @@ def report_2024() -> Document:
 @pytest.fixture(scope="session")
 def notice() -> Document:
     return load_document(NOTICE_OCR)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if FUZZ_CASES:
+        cases = sum(v for k, v in FUZZ_CASES.items() if k != "cli runs")
+        detail = ", ".join(f"{k} {v}" for k, v in sorted(FUZZ_CASES.items()) if k != "cli runs")
+        terminalreporter.write_line(f"{cases} fuzz cases ran ({detail}; {FUZZ_CASES['cli runs']} CLI runs)")

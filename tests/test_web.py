@@ -28,7 +28,8 @@ def store_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def client(store_path: Path) -> TestClient:
-    return TestClient(create_app(store_path, reviewer="lan"))
+    home = "http://127.0.0.1:8700"  # the server's own address and origin, as a browser on the page sends them
+    return TestClient(create_app(store_path, reviewer="lan", port=8700), base_url=home, headers={"Origin": home})
 
 
 def token(html: str) -> str:

@@ -37,7 +37,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(store_path, reviewer="lan"), host="127.0.0.1", port=port,
+    server = uvicorn.Server(uvicorn.Config(create_app(store_path, reviewer="lan", port=port), host="127.0.0.1", port=port,
                                            log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
