@@ -81,7 +81,7 @@ def build_sections(text: str, lines: list[Line], body: Span, excluded: list[Span
         cand = _candidate(line)
         if cand and _continues(cand, stack, counters) and (prev_was_heading or prev is None or whole_paragraphs
                                                            or _SENTENCE_END.search(prev.text)):
-            section = _open(text, cand, stack, usable[k + 1:], items_at_top, body[1])
+            section = _open(text, cand, stack, usable[k + 1:], items_at_top, body[1], sections)
             counters[(section.parent, cand.numbering)] = _ordinal(cand)
             if sections and section.heading_start < sections[-1].start:
                 sections[-1].start = section.heading_start  # title and body on one line
@@ -92,6 +92,17 @@ def build_sections(text: str, lines: list[Line], body: Span, excluded: list[Span
         prev = line
     _close(sections, body, text)
     return sections
+
+
+def _unique(sid: str, sections: list[Section]) -> str:
+    """`sid`, or `sid-2`, `sid-3`… when an earlier section already has it (two "Đánh giá
+    chung:" paragraphs under one heading): ids key chunks, records and reviews."""
+    taken = {s.id for s in sections}
+    n, unique = 1, sid
+    while unique in taken:
+        n += 1
+        unique = f"{sid}-{n}"
+    return unique
 
 
 def _candidate(line: Line) -> _Candidate | None:
@@ -147,7 +158,7 @@ def _continues(cand: _Candidate, stack: list[Section], counters: dict[tuple[str 
 
 
 def _open(text: str, cand: _Candidate, stack: list[Section], following: list[Line],
-          items_at_top: bool, body_end: int) -> Section:
+          items_at_top: bool, body_end: int, earlier: list[Section]) -> Section:
     parent = _parent_for(cand, stack)
     while stack and stack[-1] is not parent:
         stack.pop()
@@ -156,6 +167,7 @@ def _open(text: str, cand: _Candidate, stack: list[Section], following: list[Lin
         sid = f"{parent.id}.{label}" if parent else cand.label
     else:
         sid = f"{parent.id}.{cand.label}" if parent else cand.label
+    sid = _unique(sid, earlier)
     is_item = (parent is not None and _ITEM_PARENT.search(fold(parent.title)) is not None) or \
         (parent is None and items_at_top and cand.numbering == "arabic")
     title, start = _title_and_body(text, cand, following, is_item)

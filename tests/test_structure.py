@@ -140,3 +140,18 @@ def test_decomposed_input_gives_the_same_tree(report_2026: Document) -> None:
     doc = parse_text(unicodedata.normalize("NFD", report_2026.text))
     assert ids(doc) == IDS_2026
     assert [fn.section_id for fn in doc.footnotes] == [fn.section_id for fn in report_2026.footnotes]
+
+
+def test_repeated_unnumbered_heading_gets_a_distinct_stable_id(report_2024: Document) -> None:
+    from extractor.chunking import chunk_section
+    at = report_2024.text.index("III. NHIỆM VỤ TRỌNG TÂM")
+    second = ("Đánh giá chung: Bên cạnh những kết quả đạt được, một số chỉ tiêu còn thấp, "
+              "giải ngân vốn đầu tư công đạt 4,1% kế hoạch.\n\n")
+    doc = parse_text(report_2024.text[:at] + second + report_2024.text[at:])
+    got = ids(doc)
+    assert got[got.index("II.7") + 1:got.index("III")] == ["II.danh-gia-chung", "II.danh-gia-chung-2"]
+    assert len(set(got)) == len(got)
+    assert doc.section("II.danh-gia-chung-2").title == "Đánh giá chung"
+    assert "4,1% kế hoạch" in doc.section_view(doc.section("II.danh-gia-chung-2")).text
+    chunk_ids = [c.id for s in doc.sections for c in chunk_section(doc, s)]
+    assert len(set(chunk_ids)) == len(chunk_ids)
