@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +56,8 @@ def read_source(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES) -> Sou
         raise InputError(f"{p}: cannot read ({exc.strerror})") from None
     if p.is_dir():
         raise InputError(f"{p}: is a directory, not a report file")
+    if not stat.S_ISREG(st.st_mode):  # a device (/dev/zero never ends) or a pipe (blocks until written)
+        raise InputError(f"{p}: not a regular file")
     if st.st_size > max_bytes:
         raise InputError(f"{p}: {st.st_size / 2**20:.1f} MB is over the {max_bytes / 2**20:.0f} MB limit for one report")
     try:

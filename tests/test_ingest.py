@@ -136,3 +136,16 @@ def test_cli_reports_bad_input_in_one_line(tmp_path: Path) -> None:
         assert run.returncode == 2, name
         assert run.stdout == "" and run.stderr.count("\n") == 1 and message in run.stderr, (name, run.stderr)
         assert "Traceback" not in run.stderr
+
+
+def test_devices_and_pipes_are_refused_without_reading(tmp_path: Path) -> None:
+    import os
+    fifo = tmp_path / "report.txt"
+    os.mkfifo(fifo)  # reading it would block until someone writes
+    for path in (Path("/dev/zero"), fifo):
+        with pytest.raises(InputError, match="not a regular file"):
+            read_source(path)
+        run = subprocess.run([sys.executable, "-m", "extractor", "sections", str(path)],
+                             capture_output=True, text=True, timeout=60)
+        assert run.returncode == 2 and run.stdout == "", path
+        assert run.stderr == f"error: {path}: not a regular file\n"
