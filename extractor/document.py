@@ -13,8 +13,8 @@ from .layout import Footnote, Layout, analyse_layout
 from .metadata import Metadata, infer_period, read_frame
 from .normalize import NormalizedText, normalize
 from .numbers import NumberMention, find_numbers
-from .sections import Section, build_sections
-from .textutil import split_lines
+from .sections import Gap, Section, build_sections, heading_label
+from .textutil import Line, split_lines
 from .textview import TextView, build_view, subtract
 
 Span = tuple[int, int]
@@ -87,16 +87,32 @@ def parse_text(original: str, source: Source | None = None) -> Document:
     first_heading = next((ln.index for ln in lines if re.match(r"\s*I\.\s", ln.text)), None)
     frame = read_frame(text, lines, first_heading)
     body = (frame.body_start, frame.body_end)
-    layout = analyse_layout(text, lines, body)
     items_at_top = (frame.metadata.doc_type or "").startswith("thông báo")
     whole_paragraphs = source is not None and source.format == "docx"
-    sections = build_sections(text, lines, body, layout.excluded(), items_at_top, whole_paragraphs)
+    breaks: frozenset[int] = frozenset()
+    while True:
+        layout = analyse_layout(text, lines, body, breaks)
+        sections, gaps = build_sections(text, lines, body, layout.excluded(), items_at_top, whole_paragraphs)
+        found = _missing_headings(lines, layout, gaps) - breaks
+        if not found:
+            break
+        breaks |= found  # a heading taken for a footnote's tail: the footnote ended before it
+    frame.metadata.warnings = layout.warnings + [gap.warning() for gap in gaps]
     sections = _with_preamble(text, body, layout, sections)
     infer_period([s.title for s in sections if s.numbering == "roman"], frame.metadata.period)
     doc = Document(source, normalized, frame.metadata, body, layout, sections, [])
     _attach_footnotes(doc)
     doc.figures = _inventory(doc)
     return doc
+
+
+def _missing_headings(lines: list[Line], layout: Layout, gaps: list[Gap]) -> frozenset[int]:
+    """Starts of lines inside footnote zones or page furniture that hold a heading the
+    numbering skipped: the layout pass swallowed them."""
+    wanted = {m for gap in gaps for m in gap.missing}
+    excluded = layout.excluded()
+    return frozenset(ln.start for ln in lines if any(s <= ln.start < e for s, e in excluded)
+                     and heading_label(ln) in wanted)
 
 
 def _with_preamble(text: str, body: Span, layout: Layout, sections: list[Section]) -> list[Section]:

@@ -70,6 +70,16 @@ def collapse_ws(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
 
+# A word cut at the end of a line by a PDF tool: "chí-\n\nnh sách". Not "kinh tế -\nxã hội"
+# (a dash), "1.400-\n1.800" (a range) or "02/CT-\nTTg" (a code).
+_SPLIT_WORD = re.compile(r"(?<=[^\W\d_])-[ \t]*\n\s*(?=[^\W\d_])")
+
+
+def unwrap(text: str) -> str:
+    """Wrapped lines as one: hyphenated words joined, whitespace collapsed."""
+    return collapse_ws(_SPLIT_WORD.sub(lambda m: "" if text[m.end()].islower() else m.group(), text))
+
+
 def appears_in(snippet: str, text: str, min_ratio: float = 0.85) -> bool:
     """Is `snippet` copied from `text`? Compared on the folded skeleton (case, diacritics and
     spacing ignored); OCR'd text ("cac so, ban, nganh lién quan") may differ by a few garbled
