@@ -14,7 +14,7 @@ from .metadata import Metadata, infer_period, read_frame
 from .normalize import NormalizedText, normalize
 from .numbers import NumberMention, find_numbers
 from .sections import Gap, Section, build_sections, heading_label
-from .textutil import Line, split_lines
+from .textutil import Line, split_at, split_lines
 from .textview import TextView, build_view, subtract
 
 Span = tuple[int, int]
@@ -89,14 +89,19 @@ def parse_text(original: str, source: Source | None = None) -> Document:
     body = (frame.body_start, frame.body_end)
     items_at_top = (frame.metadata.doc_type or "").startswith("thông báo")
     whole_paragraphs = source is not None and source.format == "docx"
+    # A numbering gap sends us looking for the missing heading: taken for a footnote's tail
+    # (the footnote ended before it) or run onto the previous line (it starts a line).
     breaks: frozenset[int] = frozenset()
+    splits: frozenset[int] = frozenset()
     while True:
-        layout = analyse_layout(text, lines, body, breaks)
-        sections, gaps = build_sections(text, lines, body, layout.excluded(), items_at_top, whole_paragraphs)
-        found = _missing_headings(lines, layout, gaps) - breaks
-        if not found:
+        parts = split_at(lines, splits)
+        layout = analyse_layout(text, parts, body, breaks)
+        sections, gaps = build_sections(text, parts, body, layout.excluded(), items_at_top, whole_paragraphs)
+        more_breaks = _swallowed_headings(parts, layout, gaps) - breaks
+        more_splits = _run_on_headings(text, sections, gaps) - splits
+        if not more_breaks and not more_splits:
             break
-        breaks |= found  # a heading taken for a footnote's tail: the footnote ended before it
+        breaks, splits = breaks | more_breaks | more_splits, splits | more_splits
     frame.metadata.warnings = layout.warnings + [gap.warning() for gap in gaps]
     sections = _with_preamble(text, body, layout, sections)
     infer_period([s.title for s in sections if s.numbering == "roman"], frame.metadata.period)
@@ -106,13 +111,30 @@ def parse_text(original: str, source: Source | None = None) -> Document:
     return doc
 
 
-def _missing_headings(lines: list[Line], layout: Layout, gaps: list[Gap]) -> frozenset[int]:
+def _swallowed_headings(lines: list[Line], layout: Layout, gaps: list[Gap]) -> frozenset[int]:
     """Starts of lines inside footnote zones or page furniture that hold a heading the
     numbering skipped: the layout pass swallowed them."""
     wanted = {m for gap in gaps for m in gap.missing}
     excluded = layout.excluded()
     return frozenset(ln.start for ln in lines if any(s <= ln.start < e for s, e in excluded)
                      and heading_label(ln) in wanted)
+
+
+def _run_on_headings(text: str, sections: list[Section], gaps: list[Gap]) -> frozenset[int]:
+    """Offsets of missing headings that follow a sentence end inside a line, between the
+    previous heading and the one that skipped."""
+    by_id = {s.id: s for s in sections}
+    found = set()
+    for gap in gaps:
+        after = by_id[gap.section_id]
+        before = by_id.get(gap.previous_id or "")
+        lo = before.heading_start if before else 0
+        for _, label in gap.missing:
+            pattern = re.compile(r"(?<=[.:;!?…])[ \t]+(" + re.escape(label) + r"\.?[ \t]+)(?=[^\W\d_])")
+            m = next((m for m in pattern.finditer(text, lo, after.heading_start) if text[m.end()].isupper()), None)
+            if m:
+                found.add(m.start(1))
+    return frozenset(found)
 
 
 def _with_preamble(text: str, body: Span, layout: Layout, sections: list[Section]) -> list[Section]:

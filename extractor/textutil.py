@@ -63,6 +63,19 @@ def split_lines(text: str) -> list[Line]:
     return lines
 
 
+def split_at(lines: list[Line], offsets: frozenset[int]) -> list[Line]:
+    """`lines` with a break inserted at each offset inside a line (a heading a PDF tool ran
+    onto the end of the previous line: "…tăng 31,5%. 1.4. Hoạt động đầu tư…")."""
+    if not offsets:
+        return lines
+    out: list[Line] = []
+    for ln in lines:
+        cuts = sorted(o for o in offsets if ln.start < o < ln.end)
+        for a, b in zip([ln.start, *cuts], [*cuts, ln.end]):
+            out.append(Line(ln.index, a, b, ln.text[a - ln.start:b - ln.start]))
+    return out
+
+
 _WS = re.compile(r"\s+")
 
 

@@ -25,3 +25,13 @@ def report_2024() -> Document:
 @pytest.fixture(scope="session")
 def notice() -> Document:
     return load_document(NOTICE_OCR)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]
+    """One line with the pass rate of the layout metamorphic suite (perturbation × report)."""
+    def count(kind: str) -> int:
+        return sum(1 for r in terminalreporter.stats.get(kind, [])
+                   if getattr(r, "when", "call") == "call" and "test_layout_perturbation_keeps_the_tree" in r.nodeid)
+    passed, failed = count("passed"), count("failed")
+    if passed + failed:
+        terminalreporter.write_line(f"layout metamorphic: {passed}/{passed + failed} passed")

@@ -155,3 +155,46 @@ def test_repeated_unnumbered_heading_gets_a_distinct_stable_id(report_2024: Docu
     assert "4,1% kế hoạch" in doc.section_view(doc.section("II.danh-gia-chung-2")).text
     chunk_ids = [c.id for s in doc.sections for c in chunk_section(doc, s)]
     assert len(set(chunk_ids)) == len(chunk_ids)
+
+
+HEADING_1_4 = "1.4. Hoạt động đầu tư xây dựng kết cấu hạ tầng và công tác quy hoạch"
+
+
+def test_a_missing_heading_is_reported_and_the_next_ones_kept(report_2026: Document) -> None:
+    text = report_2026.text.replace(HEADING_1_4, "", 1)
+    doc = parse_text(text)
+    assert ids(doc) == [i for i in IDS_2026 if i != "II.1.4"]
+    assert doc.metadata.warnings == ["heading 1.4 not found: the numbering goes from II.1.3 to II.1.5; "
+                                     "II.1.5 is kept as its own section"]
+    # The budget stays in its own section, not merged into 1.3.
+    assert "809.338 triệu đồng" not in doc.section_view(doc.section("II.1.3"), own=False).text
+    assert "809.338 triệu đồng" in doc.section_view(doc.section("II.1.6")).text
+    assert [fn.section_id for fn in doc.footnotes] == [fn.section_id for fn in report_2026.footnotes]
+
+
+def test_a_heading_run_onto_the_previous_line_is_found(report_2026: Document) -> None:
+    at = report_2026.text.index(HEADING_1_4)
+    before = report_2026.text[:at].rstrip()
+    assert before.endswith("tăng 31,5%.")
+    doc = parse_text(before + " " + report_2026.text[at:])
+    assert ids(doc) == IDS_2026 and doc.metadata.warnings == []
+    assert doc.section("II.1.4").title == HEADING_1_4[5:]
+
+
+def test_sections_command_shows_the_warnings(report_2026: Document, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import subprocess
+    import sys
+    path = tmp_path / "report.txt"
+    path.write_text(report_2026.text.replace(HEADING_1_4, "", 1), encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "extractor", "sections", "--json", str(path)],
+                         capture_output=True, text=True, timeout=60)
+    data = json.loads(run.stdout)
+    assert run.returncode == 0 and data["warnings"][0].startswith("heading 1.4 not found")
+    assert "II.1.5" in [s["id"] for s in data["sections"]]
+    run = subprocess.run([sys.executable, "-m", "extractor", "sections", str(path)],
+                         capture_output=True, text=True, timeout=60, env={"COLUMNS": "200", "PATH": ""})
+    assert "warning: heading 1.4 not found" in run.stdout
+    run = subprocess.run([sys.executable, "-m", "extractor", "info", "--json", str(path)],
+                         capture_output=True, text=True, timeout=60)
+    assert json.loads(run.stdout)["warnings"][0].startswith("heading 1.4 not found")
