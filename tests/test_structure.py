@@ -198,3 +198,27 @@ def test_sections_command_shows_the_warnings(report_2026: Document, tmp_path) ->
     run = subprocess.run([sys.executable, "-m", "extractor", "info", "--json", str(path)],
                          capture_output=True, text=True, timeout=60)
     assert json.loads(run.stdout)["warnings"][0].startswith("heading 1.4 not found")
+
+
+# The first words of the notice's ten directives, as the OCR printed them (diacritics lost).
+NOTICE_DIRECTIVES = ["Tép trung thao g& cac diém nghén", "Tlep tuc bam sat chi dao ctia Chinh pha",
+                     "Tang cudng quan ly chat ché tai chinh", "Thuc hién dong bo, quyet liét cac nhiém vu",
+                     "Tap trung hoan thanh cong tac diéu chinh Quy hoach", "Chu trong phat trién toan dién linh vuc",
+                     "Tap trung nhiém vu bao dam qudc phong", "Thu truong cac so, ban, nganh, Chu tich UBND",
+                     "Yéu cau cic sé, nganh, UBND cac x4", "Pbi v6i mét sb kién nghi cia UBND cép x4"]
+
+
+def test_notice_keeps_its_ten_directives_apart_from_preamble_and_signature(notice: Document) -> None:
+    directives = [s for s in notice.sections if s.numbering == "arabic"]
+    assert [s.id for s in directives] == [str(i) for i in range(1, 11)]
+    for sec, words in zip(directives, NOTICE_DIRECTIVES):
+        assert notice.text[sec.start:].startswith(words), sec.id
+        assert sec.parent is None and sec.level == 1
+    preamble = notice.section("preamble")
+    assert notice.text[preamble.start:].startswith("Ngay 14 thang 01 nam 2026, UBND tinh da t6 chire Hoi nghi")
+    assert preamble.end <= directives[0].heading_start
+    header_and_tail = ["THONG BAO", "S6:26 /TB-UBND", "Noi nhdn", "TL CHU TICH", "Luu: VT", "2026-01-27T13:34"]
+    for sec in notice.sections:
+        body = notice.text[sec.start:sec.end]
+        assert not any(words in body for words in header_and_tail), sec.id
+    assert notice.metadata.warnings == []
