@@ -95,7 +95,7 @@ def parse_text(original: str, source: Source | None = None) -> Document:
     splits: frozenset[int] = frozenset()
     while True:
         parts = split_at(lines, splits)
-        layout = analyse_layout(text, parts, body, breaks)
+        layout = analyse_layout(text, parts, body, breaks, whole_paragraphs)
         sections, gaps = build_sections(text, parts, body, layout.excluded(), items_at_top, whole_paragraphs)
         more_breaks = _swallowed_headings(parts, layout, gaps) - breaks
         more_splits = _run_on_headings(text, sections, gaps) - splits

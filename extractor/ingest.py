@@ -10,6 +10,7 @@ import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import InputError
 
@@ -143,7 +144,12 @@ def _reject_binary(p: Path, text: str) -> None:
 
 
 def _docx_text(p: Path, data: bytes) -> str:
-    """Paragraphs and tables in document order; a table row is one line, cells joined by " | "."""
+    """Paragraphs and tables in document order; a table row is one line, cells joined by " | ".
+
+    A footnote reference becomes its number glued to the text, as in a PDF ("khá3."), and the
+    footnotes a paragraph cites follow it under a separator line, one line each ("3 Trong
+    đó: …"): the layout pass reads them as it reads a page foot.
+    """
     import docx
     from docx.oxml.ns import qn
 
@@ -153,15 +159,55 @@ def _docx_text(p: Path, data: bytes) -> str:
         raise InputError(f"{p}: not a valid Word .docx file ({exc.__class__.__name__})") from None
     except Exception as exc:  # python-docx raises PackageNotFoundError and lxml errors for odd zips
         raise InputError(f"{p}: not a valid Word .docx file ({exc.__class__.__name__})") from None
+    notes = _docx_footnotes(p, document)
+    cited: list[str] = []
     lines: list[str] = []
     for child in document.element.body.iterchildren():
         if child.tag == qn("w:p"):
-            lines.append("".join(t.text or "" for t in child.iter(qn("w:t"))))
+            text: list[str] = []
+            refs: list[str] = []
+            for el in child.iter(qn("w:t"), qn("w:footnoteReference")):
+                if el.tag == qn("w:t"):
+                    text.append(el.text or "")
+                elif el.get(qn("w:id")) in notes:
+                    cited.append(str(len(cited) + 1))
+                    text.append(cited[-1])
+                    refs.append(f"{cited[-1]} {notes[el.get(qn('w:id'))]}")
+            lines.append("".join(text))
+            if refs:
+                lines += [_DOCX_RULE, *refs]
         elif child.tag == qn("w:tbl"):
             for row in child.iter(qn("w:tr")):
                 cells = ["".join(t.text or "" for t in cell.iter(qn("w:t"))).strip() for cell in row.iter(qn("w:tc"))]
                 lines.append(" | ".join(cells))
     return "\n".join(lines)
+
+
+_DOCX_RULE = "_" * 20
+
+
+def _docx_footnotes(p: Path, document: Any) -> dict[str, str]:
+    """Footnote id -> its text (paragraphs joined), from word/footnotes.xml; python-docx does
+    not expose footnotes. Word's separator pseudo-footnotes are left out."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.oxml.ns import qn
+    from lxml import etree
+
+    part = next((rel.target_part for rel in document.part.rels.values()
+                 if rel.reltype == RT.FOOTNOTES and not rel.is_external), None)
+    if part is None:
+        return {}
+    try:
+        root = etree.fromstring(part.blob)
+    except etree.XMLSyntaxError:
+        raise InputError(f"{p}: not a valid Word .docx file (damaged footnotes)") from None
+    notes = {}
+    for note in root.iter(qn("w:footnote")):
+        if note.get(qn("w:type")) in ("separator", "continuationSeparator", "continuationNotice"):
+            continue
+        paragraphs = ["".join(t.text or "" for t in par.iter(qn("w:t"))) for par in note.iter(qn("w:p"))]
+        notes[note.get(qn("w:id"))] = " ".join(" ".join(paragraphs).split())
+    return notes
 
 
 def _pdf_text(p: Path, data: bytes) -> str:

@@ -109,13 +109,15 @@ def _widths(lines: list[Line]) -> _Widths:
     return _Widths(median, 2 <= wide <= 0.3 * len(sizes))
 
 
-def analyse_layout(text: str, lines: list[Line], body: Span, breaks: frozenset[int] = frozenset()) -> Layout:
+def analyse_layout(text: str, lines: list[Line], body: Span, breaks: frozenset[int] = frozenset(),
+                   whole_paragraphs: bool = False) -> Layout:
     """Find footnote zones and page furniture inside `body`, parse footnotes, locate markers.
 
     `breaks`: line starts known to be body (a heading found by its numbering), never a footnote.
+    `whole_paragraphs`: every line is a paragraph (.docx), so a footnote is one line.
     """
     body_lines = [ln for ln in lines if body[0] <= ln.start < body[1]]
-    layout = _Scan(text, body_lines, body, breaks).run()
+    layout = _Scan(text, body_lines, body, breaks, whole_paragraphs).run()
     for fn in layout.footnotes:
         fn.text = " ".join(collapse_ws(text[s:e]) for s, e in fn.spans)
     locate_markers(text, layout.footnotes, layout.zones, layout.excluded(), body)
@@ -127,9 +129,11 @@ def analyse_layout(text: str, lines: list[Line], body: Span, breaks: frozenset[i
 class _Scan:
     """One pass over the body lines, deciding for each: body, footnote, separator or furniture."""
 
-    def __init__(self, text: str, lines: list[Line], body: Span, breaks: frozenset[int]) -> None:
+    def __init__(self, text: str, lines: list[Line], body: Span, breaks: frozenset[int],
+                 whole_paragraphs: bool) -> None:
         self.text, self.lines, self.body, self.breaks = text, lines, body, breaks
-        self.widths = _widths(lines)
+        self.whole_paragraphs = whole_paragraphs
+        self.widths = _widths(lines) if not whole_paragraphs else _Widths(0.0, False)
         self.layout = Layout([], [], [])
         self.zone_start: int | None = None
         self.floor = body[0]                 # where the body text since the last zone begins
@@ -208,7 +212,7 @@ class _Scan:
     def _continue_note(self, line: Line, k: int) -> bool:
         """Does this line of a footnote zone carry on the current footnote (else the body resumes)?"""
         cur = self.current
-        if cur is None or _HEADING.match(line.text) and not self.widths.wide(width(line)):
+        if cur is None or self.whole_paragraphs or _HEADING.match(line.text) and not self.widths.wide(width(line)):
             return False
         if self.widths.wide(width(line)) or self._notes_follow(k):
             return self._grow(line)
