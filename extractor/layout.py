@@ -33,7 +33,7 @@ _RULE_MIN_SPACES = 10
 _RULE = re.compile(r"\s*[_\-–—―─━=~*]{3,}[\s_\-–—―─━=~*]*")
 _PAGE_NUMBER = re.compile(r"\s*(?:(?:trang|page)\s*)?(?:[-–—]\s*)?(\d{1,3})(?:\s*[-–—])?(?:\s*/\s*\d{1,3})?\s*")
 _NOTE_START = re.compile(r"\s*(\d{1,3})\s*(?=[^\W\d_]|[(“\"‘'\[])")
-_HEADING = re.compile(r"\s*(?:[IVX]{1,6}\.|\d{1,2}\.\d{1,2}\.?|\d{1,2}\.)\s+[^\W\d_]")
+_HEADING = re.compile(r"\s*(?:[IVX]{1,6}\.|\d{1,2}\.\d{1,2}\.?|\d{1,2}\.|[a-zđ]\))\s+[^\W\d_]")
 _SENTENCE_END = re.compile(r"[.:;!?…\"”)]\s*$")
 _FINISHED = re.compile(r"[.!?…][\"”)]*\s*$")   # a footnote's (or a paragraph's) last words
 _WIDE = 1.15    # a line this much wider than the body's median is set in a smaller font

@@ -222,3 +222,24 @@ def test_notice_keeps_its_ten_directives_apart_from_preamble_and_signature(notic
         body = notice.text[sec.start:sec.end]
         assert not any(words in body for words in header_and_tail), sec.id
     assert notice.metadata.warnings == []
+
+
+def test_a_heading_swallowed_by_a_footnote_zone_is_recovered(report_2026: Document) -> None:
+    """A heading run into its first body line is as wide as a footnote line: after footnote 4
+    the layout pass takes it for the footnote's tail, the numbering (II.1 → II.3) says it is
+    not, and the zone is cut before it."""
+    heading = " 2. Lĩnh vực văn hóa - xã hội \n\nTích cực"
+    assert report_2026.text.count(heading) == 1
+    doc = parse_text(report_2026.text.replace(heading, "2. Lĩnh vực văn hóa - xã hội Tích cực"))
+    assert ids(doc) == IDS_2026 and doc.metadata.warnings == []
+    assert doc.section("II.2").title.startswith("Lĩnh vực văn hóa - xã hội")
+    assert [fn.section_id for fn in doc.footnotes] == [fn.section_id for fn in report_2026.footnotes]
+    assert doc.footnotes[3].text == report_2026.footnotes[3].text
+
+
+def test_a_skipped_footnote_number_is_reported(report_2026: Document) -> None:
+    start = report_2026.text.index("7 Trong đó hỗ trợ dịp Tết")
+    doc = parse_text(report_2026.text[:start] + report_2026.text[start + 2:])  # its number lost
+    assert [fn.number for fn in doc.footnotes] == [1, 2, 3, 4, 5, 6, 8, 9, 10]
+    assert doc.metadata.warnings == ["footnote 7 not found: the footnotes go from 6 to 8"]
+    assert [fn.section_id for fn in doc.footnotes] == [fn.section_id for fn in report_2026.footnotes if fn.number != 7]
