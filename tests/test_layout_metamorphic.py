@@ -91,6 +91,30 @@ def page_numbers(label: str, indent: str = " ") -> Callable[[str], list[Edit]]:
     return edits
 
 
+def stripped(raw: str) -> list[Edit]:
+    """Every line without leading or trailing whitespace (a separator of spaces vanishes)."""
+    edits: list[Edit] = []
+    for s, e, t in lines(raw):
+        lead, trail = len(t) - len(t.lstrip()), len(t) - len(t.rstrip())
+        if not t.strip():
+            edits += [(s, e, "")] if t else []
+            continue
+        edits += [(s, s + lead, "")] if lead else []
+        edits += [(e - trail, e, "")] if trail else []
+    return edits
+
+
+def combined(*perturbations: Callable[[str], list[Edit]]) -> Callable[[str], list[Edit]]:
+    """Several perturbations at once; where two edit the same text, the first one wins."""
+    def edits(raw: str) -> list[Edit]:
+        taken: list[Edit] = []
+        for perturbation in perturbations:
+            taken += [ed for ed in perturbation(raw)
+                      if not any(ed[0] < e and s < ed[1] or ed[0] == s for s, e, _ in taken)]
+        return taken
+    return edits
+
+
 def doubled_blank_lines(raw: str) -> list[Edit]:
     return [(e, e, "\n" + t) for s, e, t in lines(raw) if not t.strip() and len(t) < 10]
 
@@ -174,7 +198,10 @@ PERTURBATIONS: dict[str, Callable[[str], list[Edit]]] = {
     "page number Trang 4": page_numbers("Trang {n}"),
     "page number 4/12": page_numbers("{n}/{total}"),
     "page number, page start without indent": page_numbers("{n}", indent=""),
-    "page number, no indent, no separator": lambda raw: page_numbers("- {n} -", indent="")(raw) + no_separator(raw),
+    "page number, no indent, no separator": combined(page_numbers("- {n} -", indent=""), no_separator),
+    "every line stripped": stripped,
+    "page number, every line stripped, no blank lines": combined(page_numbers("Trang {n}", indent=""), stripped,
+                                                                 no_blank_lines),
     "blank lines doubled": doubled_blank_lines,
     "blank lines removed": no_blank_lines,
     "CRLF line ends": crlf,
