@@ -243,3 +243,25 @@ def test_a_skipped_footnote_number_is_reported(report_2026: Document) -> None:
     assert [fn.number for fn in doc.footnotes] == [1, 2, 3, 4, 5, 6, 8, 9, 10]
     assert doc.metadata.warnings == ["footnote 7 not found: the footnotes go from 6 to 8"]
     assert [fn.section_id for fn in doc.footnotes] == [fn.section_id for fn in report_2026.footnotes if fn.number != 7]
+
+
+def test_extraction_output_carries_the_warnings(report_2026: Document, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import subprocess
+    import sys
+
+    from bench.replayserver import ReplayServer
+
+    from .test_faults import CASSETTE, MODEL
+    path = tmp_path / "report.txt"
+    path.write_text(report_2026.text.replace(HEADING_1_4, "", 1), encoding="utf-8")
+    with ReplayServer([CASSETTE], fallback=True) as server:
+        run = subprocess.run([sys.executable, "-m", "extractor", "extract", str(path), "--sections", "II.1.5",
+                              "--base-url", server.base_url, "--model", MODEL, "--store", str(tmp_path / "r.db"),
+                              "--cache-dir", str(tmp_path / "cache"), "-o", str(tmp_path / "out.json")],
+                             capture_output=True, text=True, timeout=120)
+    assert run.returncode in (0, 1), run.stderr[-2000:]
+    result = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+    assert result["metadata"]["warnings"] == [
+        "heading 1.4 not found: the numbering goes from II.1.3 to II.1.5; II.1.5 is kept as its own section"]
+    assert [s["id"] for s in result["sections"]] == ["II.1.5"]
