@@ -90,18 +90,19 @@ def parse_text(original: str, source: Source | None = None) -> Document:
     items_at_top = (frame.metadata.doc_type or "").startswith("thông báo")
     whole_paragraphs = source is not None and source.format == "docx"
     # A numbering gap sends us looking for the missing heading: taken for a footnote's tail
-    # (the footnote ended before it) or run onto the previous line (it starts a line).
-    breaks: frozenset[int] = frozenset()
+    # (the footnote ended before it), after a line that ended no sentence (a table row, a stray
+    # number), or run onto the previous line (it starts a line of its own).
+    found: frozenset[int] = frozenset()
     splits: frozenset[int] = frozenset()
     while True:
         parts = split_at(lines, splits)
-        layout = analyse_layout(text, parts, body, breaks, whole_paragraphs)
-        sections, gaps = build_sections(text, parts, body, layout.excluded(), items_at_top, whole_paragraphs)
-        more_breaks = _swallowed_headings(parts, layout, gaps) - breaks
+        layout = analyse_layout(text, parts, body, found, whole_paragraphs)
+        sections, gaps = build_sections(text, parts, body, layout.excluded(), items_at_top, whole_paragraphs, found)
+        more_found = _missing_heading_lines(parts, sections, gaps) - found
         more_splits = _run_on_headings(text, sections, gaps) - splits
-        if not more_breaks and not more_splits:
+        if not more_found and not more_splits:
             break
-        breaks, splits = breaks | more_breaks | more_splits, splits | more_splits
+        found, splits = found | more_found | more_splits, splits | more_splits
     frame.metadata.warnings = layout.warnings + [gap.warning() for gap in gaps]
     sections = _with_preamble(text, body, layout, sections)
     infer_period([s.title for s in sections if s.numbering == "roman"], frame.metadata.period)
@@ -111,27 +112,32 @@ def parse_text(original: str, source: Source | None = None) -> Document:
     return doc
 
 
-def _swallowed_headings(lines: list[Line], layout: Layout, gaps: list[Gap]) -> frozenset[int]:
-    """Starts of lines inside footnote zones or page furniture that hold a heading the
-    numbering skipped: the layout pass swallowed them."""
-    wanted = {m for gap in gaps for m in gap.missing}
-    excluded = layout.excluded()
-    return frozenset(ln.start for ln in lines if any(s <= ln.start < e for s, e in excluded)
-                     and heading_label(ln) in wanted)
+def _missing_heading_lines(lines: list[Line], sections: list[Section], gaps: list[Gap]) -> frozenset[int]:
+    """Starts of lines, between the heading before a gap and the one after it, that start with
+    a missing heading's number: the layout pass swallowed them, or the line before them ended
+    no sentence."""
+    found = set()
+    for gap in gaps:
+        lo, hi = _gap_window(sections, gap)
+        found.update(ln.start for ln in lines if lo < ln.start < hi and heading_label(ln) in gap.missing)
+    return frozenset(found)
+
+
+def _gap_window(sections: list[Section], gap: Gap) -> Span:
+    by_id = {s.id: s for s in sections}
+    before = by_id.get(gap.previous_id or "")
+    return (before.heading_start if before else 0), by_id[gap.section_id].heading_start
 
 
 def _run_on_headings(text: str, sections: list[Section], gaps: list[Gap]) -> frozenset[int]:
     """Offsets of missing headings that follow a sentence end inside a line, between the
     previous heading and the one that skipped."""
-    by_id = {s.id: s for s in sections}
     found = set()
     for gap in gaps:
-        after = by_id[gap.section_id]
-        before = by_id.get(gap.previous_id or "")
-        lo = before.heading_start if before else 0
+        lo, hi = _gap_window(sections, gap)
         for _, label in gap.missing:
             pattern = re.compile(r"(?<=[.:;!?…])[ \t]+(" + re.escape(label) + r"\.?[ \t]+)(?=[^\W\d_])")
-            m = next((m for m in pattern.finditer(text, lo, after.heading_start) if text[m.end()].isupper()), None)
+            m = next((m for m in pattern.finditer(text, lo, hi) if text[m.end()].isupper()), None)
             if m:
                 found.add(m.start(1))
     return frozenset(found)

@@ -109,6 +109,29 @@ def _widths(lines: list[Line]) -> _Widths:
     return _Widths(median, 2 <= wide <= 0.3 * len(sizes))
 
 
+def _page_number_lines(lines: list[Line]) -> set[int]:
+    """Starts of the lines that number the pages.
+
+    A line that reads like a page number ("4", "- 4 -", "Trang 4", "4/12") is one if it belongs
+    to the longest run of such lines whose numbers go up page by page (a step of 1 to 3: a page
+    may lack its number or its text). A lone one counts only in a form no body line takes
+    ("- 4 -", "Trang 4", "4/12") or as a bare number between blank lines.
+    """
+    found = [(k, n) for k, ln in enumerate(lines) if not ln.is_blank and (n := page_number(ln)) is not None]
+    best: list[list[int]] = []   # best[i]: the longest run ending at found[i], as indexes into found
+    for i, (_, n) in enumerate(found):
+        before = [best[j] for j in range(i) if 1 <= n - found[j][1] <= 3]
+        best.append(max(before, key=len, default=[]) + [i])
+    run = max(best, key=len, default=[])
+    if len(run) == 1:
+        k = found[run[0]][0]
+        bare = lines[k].text.strip().isdigit()
+        alone = (k == 0 or lines[k - 1].is_blank) and (k + 1 >= len(lines) or lines[k + 1].is_blank)
+        if bare and not alone:
+            return set()
+    return {lines[found[i][0]].start for i in run}
+
+
 def analyse_layout(text: str, lines: list[Line], body: Span, breaks: frozenset[int] = frozenset(),
                    whole_paragraphs: bool = False) -> Layout:
     """Find footnote zones and page furniture inside `body`, parse footnotes, locate markers.
@@ -138,7 +161,7 @@ class _Scan:
         self.zone_start: int | None = None
         self.floor = body[0]                 # where the body text since the last zone begins
         self.last_body: Line | None = None
-        self.page: int | None = None
+        self.furniture = _page_number_lines(lines)
         self.note_zone: dict[int, int] = {}  # footnote number -> index of the zone it last grew in
 
     @property
@@ -151,7 +174,7 @@ class _Scan:
                 continue
             if line.start in self.breaks:
                 self._close(line.start)
-            elif self._is_furniture(line):
+            elif line.start in self.furniture:
                 self._close(line.start)
                 self.layout.furniture.append((line.start, line.end))
                 continue
@@ -179,13 +202,6 @@ class _Scan:
         if self.zone_start is None:
             self.zone_start = line.start
 
-    def _is_furniture(self, line: Line) -> bool:
-        number = page_number(line)
-        if number is None or (self.page is not None and number <= self.page):
-            return False
-        self.page = number
-        return True
-
     def _start_note(self, line: Line, in_zone: bool) -> bool:
         m = _NOTE_START.match(line.text)
         if not m:
@@ -194,10 +210,11 @@ class _Scan:
         expected = cur.number + 1 if cur else 1
         if cur is None and number > 3 or not expected <= number <= expected + 2:
             return False
+        if line.text[m.end()].islower():   # "20 triệu viên, …": a wrapped line, footnotes open a sentence
+            return False
         window = (self.floor, line.start)
         if (number != expected or not in_zone) and (not may_cite(self.text, window, number)
-                                                     or _HEADING.match(line.text)
-                                                     or line.text[m.end()].islower()):
+                                                     or _HEADING.match(line.text)):
             return False
         if number > expected:
             missing = ", ".join(map(str, range(expected, number)))

@@ -82,11 +82,13 @@ class Gap:
 
 
 def build_sections(text: str, lines: list[Line], body: Span, excluded: list[Span],
-                   items_at_top: bool = False, whole_paragraphs: bool = False) -> tuple[list[Section], list[Gap]]:
+                   items_at_top: bool = False, whole_paragraphs: bool = False,
+                   found: frozenset[int] = frozenset()) -> tuple[list[Section], list[Gap]]:
     """Sections in document order, and the numbering gaps met on the way. `items_at_top`:
     numbered paragraphs at the top level are directives (conclusion notices), so their whole
     paragraph is body, not title. `whole_paragraphs`: every line is a paragraph (.docx), so no
-    line is a wrapped continuation."""
+    line is a wrapped continuation. `found`: starts of lines that hold a heading a gap sent us
+    looking for; the line before them need not end a sentence."""
     usable = [ln for ln in lines if body[0] <= ln.start < body[1] and not ln.is_blank
               and not any(s <= ln.start < e for s, e in excluded)]
     sections: list[Section] = []
@@ -99,7 +101,7 @@ def build_sections(text: str, lines: list[Line], body: Span, excluded: list[Span
         cand = _candidate(line)
         missing = _missing(cand, stack, counters) if cand else None
         if cand and missing is not None and (prev_was_heading or prev is None or whole_paragraphs
-                                             or _SENTENCE_END.search(prev.text)):
+                                             or line.start in found or _SENTENCE_END.search(prev.text)):
             parent = _parent_for(cand, stack)
             last = counters.get((parent.id if parent else None, cand.numbering), 0)
             previous = next((s.id for s in reversed(sections) if s.parent == (parent.id if parent else None)

@@ -259,3 +259,19 @@ def test_layout_perturbation_keeps_the_tree(report: str, perturbation: str) -> N
     assert got.titles == expected.titles
     assert got.footnotes == expected.footnotes
     assert got.warnings == expected.warnings
+
+
+def test_a_stray_number_line_does_not_hide_the_page_numbers() -> None:
+    """A lone "150" in the body (a table cell, say) is not a page number, and the real page
+    numbers after it are still page furniture. The heading after it ("II.") is found although
+    the line before it ended no sentence: the numbering (I → III) sent the pass looking."""
+    raw, expected = reference("2026")
+    numbered = apply(raw, page_numbers("{n}", indent="")(raw))
+    stray = numbered.text.index("hoàn thành còn thời hạn.")  # the end of section I, on page 2
+    text = numbered.text[:stray] + "hoàn thành còn thời hạn.\n150\n" + numbered.text[stray + 24:]
+    doc = parse_text(text)
+    assert [s.id for s in doc.sections] == expected.ids
+    assert [(fn.number, collapse_ws(fn.text), fn.section_id) for fn in doc.footnotes] == \
+        [(n, t, sid) for n, t, _, sid in expected.footnotes]
+    assert "150" in doc.section_view(doc.section("I")).text
+    assert len(doc.layout.furniture) == len(page_starts(raw))
