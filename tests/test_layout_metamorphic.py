@@ -168,7 +168,6 @@ def _footnote_lines(raw: str) -> set[int]:
 def footnote_over_the_page(raw: str) -> list[Edit]:
     """The last line of a page's last footnote moves to the top of the next page's footnotes."""
     doc = parse_text(raw)
-    assert doc.normalized.norm_at == () or True
     edits: list[Edit] = []
     for fn, nxt in zip(doc.footnotes, doc.footnotes[1:]):
         same_zone = any(zs <= fn.start < ze and zs <= nxt.start < ze for zs, ze in doc.layout.zones)
