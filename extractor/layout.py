@@ -204,7 +204,7 @@ class _Scan:
 
     def _start_note(self, line: Line, in_zone: bool) -> bool:
         m = _NOTE_START.match(line.text)
-        if not m:
+        if not m or not in_zone and self.whole_paragraphs:  # a .docx gives its footnotes under a rule
             return False
         number, cur = int(m.group(1)), self.current
         expected = cur.number + 1 if cur else 1
@@ -229,7 +229,7 @@ class _Scan:
     def _continue_note(self, line: Line, k: int) -> bool:
         """Does this line of a footnote zone carry on the current footnote (else the body resumes)?"""
         cur = self.current
-        if cur is None or self.whole_paragraphs or _HEADING.match(line.text) and not self.widths.wide(width(line)):
+        if cur is None or self.whole_paragraphs or (_HEADING.match(line.text) and not self.widths.wide(width(line))):
             return False
         if self.widths.wide(width(line)) or self._notes_follow(k):
             return self._grow(line)
@@ -247,8 +247,8 @@ class _Scan:
 
     def _notes_follow(self, k: int) -> bool:
         """Is the next line another footnote (or a footnote-wide line)? Then this one is too."""
-        nxt = next((ln for ln in self.lines[k + 1:] if not ln.is_blank), None)
-        if nxt is None or is_rule(nxt) or nxt.start in self.breaks:
+        nxt = next((ln for ln in self.lines[k + 1:] if not ln.is_blank or is_rule(ln)), None)
+        if nxt is None or is_rule(nxt) or nxt.start in self.breaks | self.furniture:
             return False
         m = _NOTE_START.match(nxt.text)
         return (m is not None and int(m.group(1)) == self.current.number + 1) or self.widths.wide(width(nxt))

@@ -3,7 +3,9 @@
 A line that merely starts with a number ("2025. Ngay từ rất sớm…", "2030.", "534.260,62 ha…")
 is not a heading: a candidate is accepted only if its number continues the numbering of its
 level (I → II → III; 1 → 2 under the same parent; 1.1 → 1.2 under 1; a → b), it starts like a
-title, and the text before it ended a sentence or a heading.
+title, and the text before it ended a sentence or a heading. A number that skips one or two
+(1.3 → 1.5) is accepted too, as a `Gap`: the document pass then looks for the missing heading
+and, if it is really absent, reports it.
 """
 from __future__ import annotations
 
