@@ -147,7 +147,7 @@ def _docx_text(p: Path, data: bytes) -> str:
     """Paragraphs and tables in document order; a table row is one line, cells joined by " | ".
 
     A footnote reference becomes its number glued to the text, as in a PDF ("khá3."), and the
-    footnotes a paragraph cites follow it under a separator line, one line each ("3 Trong
+    footnotes a paragraph (or table) cites follow it under a separator line, one line each ("3 Trong
     đó: …"): the layout pass reads them as it reads a page foot.
     """
     import docx
@@ -160,26 +160,30 @@ def _docx_text(p: Path, data: bytes) -> str:
     except Exception as exc:  # python-docx raises PackageNotFoundError and lxml errors for odd zips
         raise InputError(f"{p}: not a valid Word .docx file ({exc.__class__.__name__})") from None
     notes = _docx_footnotes(p, document)
-    cited: list[str] = []
+    cited: list[str] = []   # the footnote texts, numbered in the order they are cited
+
+    def read(element: Any) -> str:
+        """The text of a paragraph or table cell, each footnote reference as its number."""
+        text: list[str] = []
+        for el in element.iter(qn("w:t"), qn("w:footnoteReference")):
+            if el.tag == qn("w:t"):
+                text.append(el.text or "")
+            elif el.get(qn("w:id")) in notes:
+                cited.append(notes[el.get(qn("w:id"))])
+                text.append(str(len(cited)))
+        return "".join(text)
+
     lines: list[str] = []
     for child in document.element.body.iterchildren():
+        rows = []
+        before = len(cited)
         if child.tag == qn("w:p"):
-            text: list[str] = []
-            refs: list[str] = []
-            for el in child.iter(qn("w:t"), qn("w:footnoteReference")):
-                if el.tag == qn("w:t"):
-                    text.append(el.text or "")
-                elif el.get(qn("w:id")) in notes:
-                    cited.append(str(len(cited) + 1))
-                    text.append(cited[-1])
-                    refs.append(f"{cited[-1]} {notes[el.get(qn('w:id'))]}")
-            lines.append("".join(text))
-            if refs:
-                lines += [_DOCX_RULE, *refs]
+            rows = [read(child)]
         elif child.tag == qn("w:tbl"):
-            for row in child.iter(qn("w:tr")):
-                cells = ["".join(t.text or "" for t in cell.iter(qn("w:t"))).strip() for cell in row.iter(qn("w:tc"))]
-                lines.append(" | ".join(cells))
+            rows = [" | ".join(read(cell).strip() for cell in row.iter(qn("w:tc"))) for row in child.iter(qn("w:tr"))]
+        lines += rows
+        if len(cited) > before:
+            lines += [_DOCX_RULE, *(f"{n} {cited[n - 1]}" for n in range(before + 1, len(cited) + 1))]
     return "\n".join(lines)
 
 
