@@ -237,8 +237,8 @@ class _Scan:
             return False   # the footnote was finished: what follows is body
         body_done = self.last_body is None or _SENTENCE_END.search(self.last_body.text)
         first = next((ch for ch in line.text if ch.isalnum()), "")
-        if body_done:   # a new body paragraph would not start in lower case
-            return first.islower() and self._grow(line)
+        if body_done:   # a new body paragraph starts with a capital, not "186.547 con, …" or "và …"
+            return not first.isupper() and self._grow(line)
         # Both the body and the footnote are unfinished: a full body-width line that does not
         # end a sentence carries on the body; a short or finished one ends the footnote.
         if self.widths.short(width(line)) or _FINISHED.search(line.text):
