@@ -38,6 +38,7 @@ _SENTENCE_END = re.compile(r"[.:;!?…\"”)]\s*$")
 _FINISHED = re.compile(r"[.!?…][\"”)]*\s*$")   # a footnote's (or a paragraph's) last words
 _WIDE = 1.15    # a line this much wider than the body's median is set in a smaller font
 _SHORT = 0.85   # a line this much narrower is the last line of a paragraph
+_MAX_NOTE_LINES = 60  # lines (blank ones included) a page's footnotes may take
 
 
 @dataclass
@@ -231,7 +232,7 @@ class _Scan:
         cur = self.current
         if cur is None or self.whole_paragraphs or (_HEADING.match(line.text) and not self.widths.wide(width(line))):
             return False
-        if self.widths.wide(width(line)) or self._notes_follow(k):
+        if self.widths.wide(width(line)) or self._notes_follow(k) or self._page_ends(k):
             return self._grow(line)
         if _FINISHED.search(self.text[cur.start:cur.end]):
             return False   # the footnote was finished: what follows is body
@@ -252,6 +253,16 @@ class _Scan:
             return False
         m = _NOTE_START.match(nxt.text)
         return (m is not None and int(m.group(1)) == self.current.number + 1) or self.widths.wide(width(nxt))
+
+    def _page_ends(self, k: int) -> bool:
+        """Does a page number come before any other separator or heading? The footnotes fill
+        the foot of the page, so everything up to it is footnote text."""
+        for ln in self.lines[k + 1:k + 1 + _MAX_NOTE_LINES]:
+            if ln.start in self.furniture:
+                return True
+            if is_rule(ln) or ln.start in self.breaks or _HEADING.match(ln.text):
+                return False
+        return False
 
     def _resume_note(self, line: Line) -> bool:
         """A footnote-wide line in the body, after an unfinished footnote: the footnote goes on

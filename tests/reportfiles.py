@@ -87,8 +87,9 @@ def _xml(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def write_pdf(path: Path, paras: list[Paragraph], notes: dict[int, str], lines_per_page: int = 32) -> None:
-    """A text-layer PDF like the real reports: body in 13 pt, each page's footnotes in 10 pt at
+def write_pdf(path: Path, paras: list[Paragraph], notes: dict[int, str], lines_per_page: int = 32,
+              note_size: float = 9) -> None:
+    """A text-layer PDF like the real reports: body in 13 pt, each page's footnotes (9 pt) at
     its foot under a drawn rule (no text), the page number at the top from page 2."""
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(False)
@@ -117,12 +118,12 @@ def write_pdf(path: Path, paras: list[Paragraph], notes: dict[int, str], lines_p
             pdf.cell(165, 7, line, new_x="LMARGIN", new_y="NEXT")
             cited += numbers
         if cited:
-            pdf.set_font("DejaVu", size=9)
-            foot = [ln for n in cited for ln in pdf.multi_cell(170, 4.5, f"{n} {notes[n]}", dry_run=True, output="LINES")]
+            pdf.set_font("DejaVu", size=note_size)
+            foot = [ln for n in cited for ln in pdf.multi_cell(165, 4.5, f"{n} {notes[n]}", dry_run=True, output="LINES")]
             y = 285 - 4.5 * len(foot)
             pdf.line(20, y - 2, 80, y - 2)
             pdf.set_xy(20, y)
             for ln in foot:
                 pdf.set_x(20)
-                pdf.cell(170, 4.5, ln, new_x="LMARGIN", new_y="NEXT")
+                pdf.cell(165, 4.5, ln, new_x="LMARGIN", new_y="NEXT")
     pdf.output(str(path))

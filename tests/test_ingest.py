@@ -151,25 +151,29 @@ def test_devices_and_pipes_are_refused_without_reading(tmp_path: Path) -> None:
         assert run.stderr == f"error: {path}: not a regular file\n"
 
 
-@pytest.mark.parametrize("fmt", ["docx", "pdf"])
-def test_docx_and_pdf_of_a_report_give_the_tree_and_footnotes_of_its_text(tmp_path: Path, fmt: str) -> None:
+@pytest.mark.parametrize("fmt, note_size", [("docx", None), ("pdf", 9), ("pdf", 13)])
+def test_docx_and_pdf_of_a_report_give_the_tree_and_footnotes_of_its_text(tmp_path: Path, fmt: str,
+                                                                          note_size: float | None) -> None:
     """A .docx with real Word footnotes and a text-layer PDF laid out like the real reports
-    (footnotes at the page foot under a drawn rule, page numbers), made from the 2026 report's
-    opening sections, read back as the text reads."""
+    (footnotes at the page foot under a drawn rule, in a smaller font or not, page numbers at
+    the top), made from the 2026 report's sections I to II.3, read back as the text reads."""
     from .reportfiles import paragraphs, write_docx, write_pdf
 
     reference = load_document(REPORT_2026)
-    paras, notes = paragraphs(reference, "II.1.6")
-    assert sorted(notes) == [1, 2, 3, 4]
+    paras, notes = paragraphs(reference, "II.3")
+    assert sorted(notes) == list(range(1, 11))
     path = tmp_path / f"report.{fmt}"
-    (write_docx if fmt == "docx" else write_pdf)(path, paras, notes)
+    if fmt == "docx":
+        write_docx(path, paras, notes)
+    else:
+        write_pdf(path, paras, notes, note_size=note_size)
     doc = load_document(path)
-    expected = reference.sections[:9]
+    expected = reference.sections[:11]
     assert [s.id for s in doc.sections] == [s.id for s in expected] == \
-        ["I", "II", "II.1", "II.1.1", "II.1.2", "II.1.3", "II.1.4", "II.1.5", "II.1.6"]
+        ["I", "II", "II.1", "II.1.1", "II.1.2", "II.1.3", "II.1.4", "II.1.5", "II.1.6", "II.2", "II.3"]
     assert [s.title for s in doc.sections] == [s.title for s in expected]
     assert [(fn.number, fn.text, fn.section_id) for fn in doc.footnotes] == \
-        [(fn.number, fn.text, fn.section_id) for fn in reference.footnotes[:4]]
+        [(fn.number, fn.text, fn.section_id) for fn in reference.footnotes]
     for fn in doc.footnotes:
         assert doc.text[fn.marker[0]:fn.marker[1]] == str(fn.number)
     assert doc.metadata.warnings == []
