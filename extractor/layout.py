@@ -255,14 +255,16 @@ class _Scan:
         return (m is not None and int(m.group(1)) == self.current.number + 1) or self.widths.wide(width(nxt))
 
     def _page_ends(self, k: int) -> bool:
-        """Does a page number come before any other separator or heading? The footnotes fill
-        the foot of the page, so everything up to it is footnote text."""
-        for ln in self.lines[k + 1:k + 1 + _MAX_NOTE_LINES]:
+        """Does a page number (or, in a text whose pages are numbered, the end of the body)
+        come before any other separator or heading? The footnotes fill the foot of the page,
+        so everything up to it is footnote text."""
+        following = self.lines[k + 1:k + 1 + _MAX_NOTE_LINES]
+        for ln in following:
             if ln.start in self.furniture:
                 return True
             if is_rule(ln) or ln.start in self.breaks or _HEADING.match(ln.text):
                 return False
-        return False
+        return bool(self.furniture) and k + 1 + len(following) >= len(self.lines)
 
     def _resume_note(self, line: Line) -> bool:
         """A footnote-wide line in the body, after an unfinished footnote: the footnote goes on

@@ -251,11 +251,13 @@ def _title_and_body(text: str, cand: _Candidate, following: list[Line], is_item:
         if colon:
             return unwrap(first[: colon.start()]), cand.title_start + colon.end() - 1
     chain_end = cand.line.content_end
+    pieces = [text[cand.title_start:chain_end]]   # the lines only: a footnote zone may lie between
     for line in following[:2]:
-        if _SENTENCE_END.search(text[cand.title_start:chain_end]) or not line.stripped[:1].islower():
+        if _SENTENCE_END.search(pieces[-1]) or not line.stripped[:1].islower():
             break
         chain_end = line.content_end
-    chain = unwrap(text[cand.title_start:chain_end])
+        pieces.append(text[line.start:chain_end])
+    chain = unwrap("\n".join(pieces))
     if is_item or chain.endswith(".") or len(chain) > 200:
         return _opening(unwrap(text[cand.title_start:cand.title_start + 400])), cand.title_start
     return chain.rstrip(" ,;:"), chain_end

@@ -87,7 +87,7 @@ def _xml(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def write_pdf(path: Path, paras: list[Paragraph], notes: dict[int, str], lines_per_page: int = 32,
+def write_pdf(path: Path, paras: list[Paragraph], notes: dict[int, str], lines_per_page: int = 36,
               note_size: float = 9) -> None:
     """A text-layer PDF like the real reports: body in 13 pt, each page's footnotes (9 pt) at
     its foot under a drawn rule (no text), the page number at the top from page 2."""
@@ -104,7 +104,20 @@ def write_pdf(path: Path, paras: list[Paragraph], notes: dict[int, str], lines_p
             end = start + len(line.strip())
             lines.append((line, [n for s, _, n in para.markers if start <= s < end]))
             pos = end
-    for page, first in enumerate(range(0, len(lines), lines_per_page), start=1):
+    def foot(cited: list[int]) -> list[str]:
+        pdf.set_font("DejaVu", size=note_size)
+        return [ln for n in cited for ln in pdf.multi_cell(165, 4.5, f"{n} {notes[n]}", dry_run=True, output="LINES")]
+
+    page, first = 0, 0
+    while first < len(lines):
+        # As many lines as fit above the footnotes they cite (like a word processor).
+        count, cited = 0, []
+        while first + count < len(lines) and count < lines_per_page:
+            more = cited + lines[first + count][1]
+            if 20 + 7 * (count + 1) + 4.5 * len(foot(more)) + 6 > 285 and count:
+                break
+            count, cited = count + 1, more
+        page += 1
         if page > 1:
             pdf.add_page()
             pdf.set_font("DejaVu", size=12)
@@ -112,18 +125,16 @@ def write_pdf(path: Path, paras: list[Paragraph], notes: dict[int, str], lines_p
             pdf.cell(170, 6, str(page), align="C")
         pdf.set_font("DejaVu", size=13)
         pdf.set_xy(20, 20)
-        cited: list[int] = []
-        for line, numbers in lines[first:first + lines_per_page]:
+        for line, _ in lines[first:first + count]:
             pdf.set_x(20)
             pdf.cell(165, 7, line, new_x="LMARGIN", new_y="NEXT")
-            cited += numbers
+        first += count
         if cited:
-            pdf.set_font("DejaVu", size=note_size)
-            foot = [ln for n in cited for ln in pdf.multi_cell(165, 4.5, f"{n} {notes[n]}", dry_run=True, output="LINES")]
-            y = 285 - 4.5 * len(foot)
+            note_lines = foot(cited)
+            y = 285 - 4.5 * len(note_lines)
             pdf.line(20, y - 2, 80, y - 2)
             pdf.set_xy(20, y)
-            for ln in foot:
+            for ln in note_lines:
                 pdf.set_x(20)
                 pdf.cell(165, 4.5, ln, new_x="LMARGIN", new_y="NEXT")
     pdf.output(str(path))
