@@ -135,8 +135,9 @@ def _run_on_headings(text: str, sections: list[Section], gaps: list[Gap]) -> fro
     found = set()
     for gap in gaps:
         lo, hi = _gap_window(sections, gap)
-        for _, label in gap.missing:
-            pattern = re.compile(r"(?<=[.:;!?…])[ \t]+(" + re.escape(label) + r"\.?[ \t]+)(?=[^\W\d_])")
+        for numbering, label in gap.missing:
+            closer = {"decimal": r"\.?", "letter": r"\)"}.get(numbering, r"\.")   # "1.4." "b)" "II." "2."
+            pattern = re.compile(r"(?<=[.:;!?…])[ \t]+(" + re.escape(label) + closer + r"[ \t]+)(?=[^\W\d_])")
             m = next((m for m in pattern.finditer(text, lo, hi) if text[m.end()].isupper()), None)
             if m:
                 found.add(m.start(1))
