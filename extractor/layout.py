@@ -232,9 +232,12 @@ class _Scan:
         cur = self.current
         if cur is None or self.whole_paragraphs or (_HEADING.match(line.text) and not self.widths.wide(width(line))):
             return False
+        finished = _FINISHED.search(self.text[cur.start:cur.end]) is not None
+        if finished and self.note_zone.get(cur.number) != len(self.layout.zones):
+            return False   # under a new separator only an unfinished footnote goes on
         if self.widths.wide(width(line)) or self._notes_follow(k) or self._page_ends(k):
             return self._grow(line)
-        if _FINISHED.search(self.text[cur.start:cur.end]):
+        if finished:
             return False   # the footnote was finished: what follows is body
         body_done = self.last_body is None or _SENTENCE_END.search(self.last_body.text)
         first = next((ch for ch in line.text if ch.isalnum()), "")
