@@ -52,12 +52,14 @@ def _print_json(data: Any) -> None:
 
 @app.command()
 def sections(file: Path = FileArg, as_json: bool = JsonOpt) -> None:
-    """Show the report's section tree with its footnotes."""
+    """Show the report's section tree with its footnotes, and what the structure pass was unsure of."""
     doc = load_document(file)
     if as_json:
-        _print_json([section_dict(doc, s) for s in doc.sections])
+        _print_json({"sections": [section_dict(doc, s) for s in doc.sections], "warnings": doc.metadata.warnings})
         return
     out.print(_tree(doc))
+    for warning in doc.metadata.warnings:
+        out.print(f"warning: {warning}", style="yellow", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -13,8 +13,8 @@ from .layout import Footnote, Layout, analyse_layout
 from .metadata import Metadata, infer_period, read_frame
 from .normalize import NormalizedText, normalize
 from .numbers import NumberMention, find_numbers
-from .sections import Section, build_sections
-from .textutil import split_lines
+from .sections import Gap, Section, build_sections, heading_label
+from .textutil import Line, split_at, split_lines
 from .textview import TextView, build_view, subtract
 
 Span = tuple[int, int]
@@ -87,16 +87,61 @@ def parse_text(original: str, source: Source | None = None) -> Document:
     first_heading = next((ln.index for ln in lines if re.match(r"\s*I\.\s", ln.text)), None)
     frame = read_frame(text, lines, first_heading)
     body = (frame.body_start, frame.body_end)
-    layout = analyse_layout(text, lines, body)
     items_at_top = (frame.metadata.doc_type or "").startswith("thông báo")
     whole_paragraphs = source is not None and source.format == "docx"
-    sections = build_sections(text, lines, body, layout.excluded(), items_at_top, whole_paragraphs)
+    # A numbering gap sends us looking for the missing heading: taken for a footnote's tail
+    # (the footnote ended before it), after a line that ended no sentence (a table row, a stray
+    # number), or run onto the previous line (it starts a line of its own).
+    found: frozenset[int] = frozenset()
+    splits: frozenset[int] = frozenset()
+    while True:
+        parts = split_at(lines, splits)
+        layout = analyse_layout(text, parts, body, found, whole_paragraphs)
+        sections, gaps = build_sections(text, parts, body, layout.excluded(), items_at_top, whole_paragraphs, found)
+        more_found = _missing_heading_lines(parts, sections, gaps) - found
+        more_splits = _run_on_headings(text, sections, gaps) - splits
+        if not more_found and not more_splits:
+            break
+        found, splits = found | more_found | more_splits, splits | more_splits
+    frame.metadata.warnings = layout.warnings + [gap.warning() for gap in gaps]
     sections = _with_preamble(text, body, layout, sections)
     infer_period([s.title for s in sections if s.numbering == "roman"], frame.metadata.period)
     doc = Document(source, normalized, frame.metadata, body, layout, sections, [])
     _attach_footnotes(doc)
     doc.figures = _inventory(doc)
     return doc
+
+
+def _missing_heading_lines(lines: list[Line], sections: list[Section], gaps: list[Gap]) -> frozenset[int]:
+    """Starts of lines, between the heading before a gap and the one after it, that start with
+    a missing heading's number: the layout pass swallowed them, or the line before them ended
+    no sentence."""
+    found = set()
+    for gap in gaps:
+        lo, hi = _gap_window(sections, gap)
+        found.update(ln.start for ln in lines if lo < ln.start < hi and heading_label(ln) in gap.missing)
+    return frozenset(found)
+
+
+def _gap_window(sections: list[Section], gap: Gap) -> Span:
+    by_id = {s.id: s for s in sections}
+    before = by_id.get(gap.previous_id or "")
+    return (before.heading_start if before else 0), by_id[gap.section_id].heading_start
+
+
+def _run_on_headings(text: str, sections: list[Section], gaps: list[Gap]) -> frozenset[int]:
+    """Offsets of missing headings that follow a sentence end inside a line, between the
+    previous heading and the one that skipped."""
+    found = set()
+    for gap in gaps:
+        lo, hi = _gap_window(sections, gap)
+        for numbering, label in gap.missing:
+            closer = {"decimal": r"\.?", "letter": r"\)"}.get(numbering, r"\.")   # "1.4." "b)" "II." "2."
+            pattern = re.compile(r"(?<=[.:;!?…])[ \t]+(" + re.escape(label) + closer + r"[ \t]+)(?=[^\W\d_])")
+            m = next((m for m in pattern.finditer(text, lo, hi) if text[m.end()].isupper()), None)
+            if m:
+                found.add(m.start(1))
+    return frozenset(found)
 
 
 def _with_preamble(text: str, body: Span, layout: Layout, sections: list[Section]) -> list[Section]:

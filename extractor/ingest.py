@@ -7,9 +7,11 @@ from __future__ import annotations
 import glob
 import logging
 import os
+import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import InputError
 
@@ -66,6 +68,8 @@ def read_source(path: str | os.PathLike[str], max_bytes: int = MAX_BYTES) -> Sou
         raise InputError(f"{p}: cannot read ({exc.strerror})") from None
     if p.is_dir():
         raise InputError(f"{p}: is a directory, not a report file")
+    if not stat.S_ISREG(st.st_mode):  # a device (/dev/zero never ends) or a pipe (blocks until written)
+        raise InputError(f"{p}: not a regular file")
     if st.st_size > max_bytes:
         raise InputError(f"{p}: {st.st_size / 2**20:.1f} MB is over the {max_bytes / 2**20:.0f} MB limit for one report")
     try:
@@ -151,7 +155,12 @@ def _reject_binary(p: Path, text: str) -> None:
 
 
 def _docx_text(p: Path, data: bytes) -> str:
-    """Paragraphs and tables in document order; a table row is one line, cells joined by " | "."""
+    """Paragraphs and tables in document order; a table row is one line, cells joined by " | ".
+
+    A footnote reference becomes its number glued to the text, as in a PDF ("khá3."), and the
+    footnotes a paragraph (or table) cites follow it under a separator line, one line each ("3 Trong
+    đó: …"): the layout pass reads them as it reads a page foot.
+    """
     import docx
     from docx.oxml.ns import qn
 
@@ -161,15 +170,59 @@ def _docx_text(p: Path, data: bytes) -> str:
         raise InputError(f"{p}: not a valid Word .docx file ({exc.__class__.__name__})") from None
     except Exception as exc:  # python-docx raises PackageNotFoundError and lxml errors for odd zips
         raise InputError(f"{p}: not a valid Word .docx file ({exc.__class__.__name__})") from None
+    notes = _docx_footnotes(p, document)
+    cited: list[str] = []   # the footnote texts, numbered in the order they are cited
+
+    def read(element: Any) -> str:
+        """The text of a paragraph or table cell, each footnote reference as its number."""
+        text: list[str] = []
+        for el in element.iter(qn("w:t"), qn("w:footnoteReference")):
+            if el.tag == qn("w:t"):
+                text.append(el.text or "")
+            elif el.get(qn("w:id")) in notes:
+                cited.append(notes[el.get(qn("w:id"))])
+                text.append(str(len(cited)))
+        return "".join(text)
+
     lines: list[str] = []
     for child in document.element.body.iterchildren():
+        rows = []
+        before = len(cited)
         if child.tag == qn("w:p"):
-            lines.append("".join(t.text or "" for t in child.iter(qn("w:t"))))
+            rows = [read(child)]
         elif child.tag == qn("w:tbl"):
-            for row in child.iter(qn("w:tr")):
-                cells = ["".join(t.text or "" for t in cell.iter(qn("w:t"))).strip() for cell in row.iter(qn("w:tc"))]
-                lines.append(" | ".join(cells))
+            rows = [" | ".join(read(cell).strip() for cell in row.iter(qn("w:tc"))) for row in child.iter(qn("w:tr"))]
+        lines += rows
+        if len(cited) > before:
+            lines += [_DOCX_RULE, *(f"{n} {cited[n - 1]}" for n in range(before + 1, len(cited) + 1))]
     return "\n".join(lines)
+
+
+_DOCX_RULE = "_" * 20
+
+
+def _docx_footnotes(p: Path, document: Any) -> dict[str, str]:
+    """Footnote id -> its text (paragraphs joined), from word/footnotes.xml; python-docx does
+    not expose footnotes. Word's separator pseudo-footnotes are left out."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.oxml.ns import qn
+    from lxml import etree
+
+    part = next((rel.target_part for rel in document.part.rels.values()
+                 if rel.reltype == RT.FOOTNOTES and not rel.is_external), None)
+    if part is None:
+        return {}
+    try:
+        root = etree.fromstring(part.blob)
+    except etree.XMLSyntaxError:
+        raise InputError(f"{p}: not a valid Word .docx file (damaged footnotes)") from None
+    notes = {}
+    for note in root.iter(qn("w:footnote")):
+        if note.get(qn("w:type")) in ("separator", "continuationSeparator", "continuationNotice"):
+            continue
+        paragraphs = ["".join(t.text or "" for t in par.iter(qn("w:t"))) for par in note.iter(qn("w:p"))]
+        notes[note.get(qn("w:id"))] = " ".join(" ".join(paragraphs).split())
+    return notes
 
 
 def _pdf_text(p: Path, data: bytes) -> str:

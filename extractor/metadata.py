@@ -7,6 +7,7 @@ diacritics ("S6:26 /TB-UBND Lang Son, ngay 27 thang 01 nam 2026") is read too.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -42,6 +43,7 @@ class Metadata:
     period: Period = field(default_factory=Period)
     recipients: list[str] = field(default_factory=list)
     signature: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what the structure pass was unsure of
 
 
 @dataclass
@@ -115,16 +117,27 @@ def _read_header(lines: list[Line], meta: Metadata, first_heading: int | None) -
 
 
 def _ends_title(lines: list[Line], line: Line) -> bool:
-    """A title ends at a blank line in a text whose lines are not double-spaced."""
-    nxt = lines[line.index + 1] if line.index + 1 < len(lines) else None
-    after = lines[line.index + 2] if line.index + 2 < len(lines) else None
-    return nxt is not None and nxt.is_blank and (after is None or after.is_blank or not _double_spaced(lines))
+    """A title ends at a wider gap of blank lines than the text puts between its lines (text
+    extractors single-, double- or triple-space lines)."""
+    gap = 0
+    for nxt in lines[line.index + 1:]:
+        if not nxt.is_blank:
+            break
+        gap += 1
+    return gap > _usual_gap(lines) if line.index + 1 + gap < len(lines) else True
 
 
-def _double_spaced(lines: list[Line]) -> bool:
-    sample = lines[:200]
-    blanks = sum(1 for ln in sample if ln.is_blank)
-    return blanks * 2.5 > len(sample)
+def _usual_gap(lines: list[Line]) -> int:
+    """The most common number of blank lines between two lines of text."""
+    gaps: Counter[int] = Counter()
+    run = 0
+    for ln in lines[:300]:
+        if ln.is_blank:
+            run += 1
+        else:
+            gaps[run] += 1
+            run = 0
+    return gaps.most_common(1)[0][0] if gaps else 0
 
 
 def _set_place_date(raw: str, m: re.Match[str], meta: Metadata) -> None:

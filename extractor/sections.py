@@ -3,14 +3,16 @@
 A line that merely starts with a number ("2025. Ngay từ rất sớm…", "2030.", "534.260,62 ha…")
 is not a heading: a candidate is accepted only if its number continues the numbering of its
 level (I → II → III; 1 → 2 under the same parent; 1.1 → 1.2 under 1; a → b), it starts like a
-title, and the text before it ended a sentence or a heading.
+title, and the text before it ended a sentence or a heading. A number that skips one or two
+(1.3 → 1.5) is accepted too, as a `Gap`: the document pass then looks for the missing heading
+and, if it is really absent, reports it.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-from .textutil import Line, collapse_ws, fold
+from .textutil import Line, fold, unwrap
 
 Span = tuple[int, int]
 
@@ -29,6 +31,7 @@ _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10}
 _SENTENCE_END = re.compile(r"[.:;!?…\"”)]\s*$")
 _ITEM_PARENT = re.compile(r"nhiem vu|ket luan")  # numbered items here are directives, not titles
 _MAX_TITLE = 120
+_MAX_SKIP = 2  # a longer jump is a number that starts a line, not a heading
 
 
 @dataclass
@@ -65,24 +68,50 @@ class _Candidate:
     title_start: int   # offset where the heading text (after the numbering) begins
 
 
+@dataclass(frozen=True)
+class Gap:
+    """A heading accepted although its numbering skipped: `missing` were never found."""
+
+    section_id: str
+    previous_id: str | None
+    missing: list[tuple[str, str]]   # (numbering, label) of each missing heading: ("decimal", "1.4")
+
+    def warning(self) -> str:
+        labels = ", ".join(label for _, label in self.missing)
+        after = f"goes from {self.previous_id} to" if self.previous_id else "starts at"
+        return (f"heading {labels} not found: the numbering {after} {self.section_id}; "
+                f"{self.section_id} is kept as its own section")
+
+
 def build_sections(text: str, lines: list[Line], body: Span, excluded: list[Span],
-                   items_at_top: bool = False, whole_paragraphs: bool = False) -> list[Section]:
-    """Sections in document order. `items_at_top`: numbered paragraphs at the top level are
-    directives (conclusion notices), so their whole paragraph is body, not title.
-    `whole_paragraphs`: every line is a paragraph (.docx), so no line is a wrapped continuation."""
+                   items_at_top: bool = False, whole_paragraphs: bool = False,
+                   found: frozenset[int] = frozenset()) -> tuple[list[Section], list[Gap]]:
+    """Sections in document order, and the numbering gaps met on the way. `items_at_top`:
+    numbered paragraphs at the top level are directives (conclusion notices), so their whole
+    paragraph is body, not title. `whole_paragraphs`: every line is a paragraph (.docx), so no
+    line is a wrapped continuation. `found`: starts of lines that hold a heading a gap sent us
+    looking for; the line before them need not end a sentence."""
     usable = [ln for ln in lines if body[0] <= ln.start < body[1] and not ln.is_blank
               and not any(s <= ln.start < e for s, e in excluded)]
     sections: list[Section] = []
+    gaps: list[Gap] = []
     stack: list[Section] = []
     counters: dict[tuple[str | None, str], int] = {}
     prev: Line | None = None
     prev_was_heading = True
     for k, line in enumerate(usable):
         cand = _candidate(line)
-        if cand and _continues(cand, stack, counters) and (prev_was_heading or prev is None or whole_paragraphs
-                                                           or _SENTENCE_END.search(prev.text)):
-            section = _open(text, cand, stack, usable[k + 1:], items_at_top, body[1])
+        missing = _missing(cand, stack, counters) if cand else None
+        if cand and missing is not None and (prev_was_heading or prev is None or whole_paragraphs
+                                             or line.start in found or _SENTENCE_END.search(prev.text)):
+            parent = _parent_for(cand, stack)
+            last = counters.get((parent.id if parent else None, cand.numbering), 0)
+            previous = next((s.id for s in reversed(sections) if s.parent == (parent.id if parent else None)
+                             and s.numbering == cand.numbering), parent.id if parent else None)
+            section = _open(text, cand, stack, usable[k + 1:], items_at_top, body[1], sections)
             counters[(section.parent, cand.numbering)] = _ordinal(cand)
+            if missing:
+                gaps.append(Gap(section.id, previous, [_label(cand, n) for n in range(last + 1, last + 1 + missing)]))
             if sections and section.heading_start < sections[-1].start:
                 sections[-1].start = section.heading_start  # title and body on one line
             sections.append(section)
@@ -91,7 +120,42 @@ def build_sections(text: str, lines: list[Line], body: Span, excluded: list[Span
             prev_was_heading = False
         prev = line
     _close(sections, body, text)
-    return sections
+    return sections, gaps
+
+
+def heading_label(line: Line) -> tuple[str, str] | None:
+    """(numbering, label) if the line starts like a numbered heading: ("decimal", "1.4")."""
+    cand = _candidate(line)
+    return (cand.numbering, cand.label) if cand and cand.numbering != "unnumbered" else None
+
+
+def _label(cand: _Candidate, ordinal: int) -> tuple[str, str]:
+    if cand.numbering == "decimal":
+        return "decimal", f"{cand.number[0]}.{ordinal}"  # type: ignore[index]
+    if cand.numbering == "letter":
+        return "letter", _LETTERS[ordinal - 1]
+    if cand.numbering == "roman":
+        return "roman", _roman(ordinal)
+    return cand.numbering, str(ordinal)
+
+
+def _roman(value: int) -> str:
+    out = ""
+    for numeral, v in (("X", 10), ("IX", 9), ("V", 5), ("IV", 4), ("I", 1)):
+        while value >= v:
+            out, value = out + numeral, value - v
+    return out
+
+
+def _unique(sid: str, sections: list[Section]) -> str:
+    """`sid`, or `sid-2`, `sid-3`… when an earlier section already has it (two "Đánh giá
+    chung:" paragraphs under one heading): ids key chunks, records and reviews."""
+    taken = {s.id for s in sections}
+    n, unique = 1, sid
+    while unique in taken:
+        n += 1
+        unique = f"{sid}-{n}"
+    return unique
 
 
 def _candidate(line: Line) -> _Candidate | None:
@@ -131,23 +195,27 @@ def _parent_for(cand: _Candidate, stack: list[Section]) -> Section | None:
     return None
 
 
-def _continues(cand: _Candidate, stack: list[Section], counters: dict[tuple[str | None, str], int]) -> bool:
+def _missing(cand: _Candidate, stack: list[Section], counters: dict[tuple[str | None, str], int]) -> int | None:
+    """How many headings the candidate's number skips (0: it continues the numbering), or None
+    if it cannot be a heading here. A short skip (1.3 → 1.5, II → IV) is a signal, not a
+    verdict: the heading is kept and the gap reported."""
     parent = _parent_for(cand, stack)
     if cand.numbering == "unnumbered":
-        return True
+        return 0
     if cand.numbering == "decimal":
         if parent is None or parent.id.split(".")[-1] != str(cand.number[0]):  # type: ignore[index]
-            return False
+            return None
     if cand.numbering == "letter" and parent is None:
-        return False
+        return None
     if cand.numbering == "arabic" and parent is None and any(s.numbering == "roman" for s in stack):
-        return False
+        return None
     last = counters.get((parent.id if parent else None, cand.numbering), 0)
-    return _ordinal(cand) == last + 1
+    skipped = _ordinal(cand) - last - 1
+    return skipped if 0 <= skipped <= _MAX_SKIP else None
 
 
 def _open(text: str, cand: _Candidate, stack: list[Section], following: list[Line],
-          items_at_top: bool, body_end: int) -> Section:
+          items_at_top: bool, body_end: int, earlier: list[Section]) -> Section:
     parent = _parent_for(cand, stack)
     while stack and stack[-1] is not parent:
         stack.pop()
@@ -156,6 +224,7 @@ def _open(text: str, cand: _Candidate, stack: list[Section], following: list[Lin
         sid = f"{parent.id}.{label}" if parent else cand.label
     else:
         sid = f"{parent.id}.{cand.label}" if parent else cand.label
+    sid = _unique(sid, earlier)
     is_item = (parent is not None and _ITEM_PARENT.search(fold(parent.title)) is not None) or \
         (parent is None and items_at_top and cand.numbering == "arabic")
     title, start = _title_and_body(text, cand, following, is_item)
@@ -180,15 +249,17 @@ def _title_and_body(text: str, cand: _Candidate, following: list[Line], is_item:
     colon = re.search(r":\s+\S", first)
     if cand.numbering == "unnumbered" or (colon and not is_item and colon.start() < 60):
         if colon:
-            return collapse_ws(first[: colon.start()]), cand.title_start + colon.end() - 1
+            return unwrap(first[: colon.start()]), cand.title_start + colon.end() - 1
     chain_end = cand.line.content_end
+    pieces = [text[cand.title_start:chain_end]]   # the lines only: a footnote zone may lie between
     for line in following[:2]:
-        if _SENTENCE_END.search(text[cand.title_start:chain_end]) or not line.stripped[:1].islower():
+        if _SENTENCE_END.search(pieces[-1]) or not line.stripped[:1].islower():
             break
         chain_end = line.content_end
-    chain = collapse_ws(text[cand.title_start:chain_end])
+        pieces.append(text[line.start:chain_end])
+    chain = unwrap("\n".join(pieces))
     if is_item or chain.endswith(".") or len(chain) > 200:
-        return _opening(collapse_ws(text[cand.title_start:cand.title_start + 400])), cand.title_start
+        return _opening(unwrap(text[cand.title_start:cand.title_start + 400])), cand.title_start
     return chain.rstrip(" ,;:"), chain_end
 
 

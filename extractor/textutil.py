@@ -63,11 +63,34 @@ def split_lines(text: str) -> list[Line]:
     return lines
 
 
+def split_at(lines: list[Line], offsets: frozenset[int]) -> list[Line]:
+    """`lines` with a break inserted at each offset inside a line (a heading a PDF tool ran
+    onto the end of the previous line: "…tăng 31,5%. 1.4. Hoạt động đầu tư…")."""
+    if not offsets:
+        return lines
+    out: list[Line] = []
+    for ln in lines:
+        cuts = sorted(o for o in offsets if ln.start < o < ln.end)
+        for a, b in zip([ln.start, *cuts], [*cuts, ln.end]):
+            out.append(Line(ln.index, a, b, ln.text[a - ln.start:b - ln.start]))
+    return out
+
+
 _WS = re.compile(r"\s+")
 
 
 def collapse_ws(text: str) -> str:
     return _WS.sub(" ", text).strip()
+
+
+# A word cut at the end of a line by a PDF tool: "chí-\n\nnh sách". Not "kinh tế -\nxã hội"
+# (a dash), "1.400-\n1.800" (a range) or "02/CT-\nTTg" (a code).
+_SPLIT_WORD = re.compile(r"(?<=[^\W\d_])-[ \t]*\n\s*(?=[^\W\d_])")
+
+
+def unwrap(text: str) -> str:
+    """Wrapped lines as one: hyphenated words joined, whitespace collapsed."""
+    return collapse_ws(_SPLIT_WORD.sub(lambda m: "" if text[m.end()].islower() else m.group(), text))
 
 
 def appears_in(snippet: str, text: str, min_ratio: float = 0.85) -> bool:

@@ -30,7 +30,16 @@ def notice() -> Document:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line each for the suites whose size is a figure: the fuzz cases run, and the pass
+    rate of the layout metamorphic suite (perturbation × report)."""
     if FUZZ_CASES:
         cases = sum(v for k, v in FUZZ_CASES.items() if k != "cli runs")
         detail = ", ".join(f"{k} {v}" for k, v in sorted(FUZZ_CASES.items()) if k != "cli runs")
         terminalreporter.write_line(f"{cases} fuzz cases ran ({detail}; {FUZZ_CASES['cli runs']} CLI runs)")
+
+    def count(kind: str) -> int:
+        return sum(1 for r in terminalreporter.stats.get(kind, [])
+                   if getattr(r, "when", "call") == "call" and "test_layout_perturbation_keeps_the_tree" in r.nodeid)
+    passed, failed = count("passed"), count("failed")
+    if passed + failed:
+        terminalreporter.write_line(f"layout metamorphic: {passed}/{passed + failed} passed")

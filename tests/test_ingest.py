@@ -15,7 +15,7 @@ from extractor.document import load_document
 from extractor.errors import InputError
 from extractor.ingest import read_source
 
-from .conftest import FIXTURES, REPORT_2026
+from .conftest import FIXTURES, REPORT_2024, REPORT_2026
 
 FONT = FIXTURES / "fonts" / "DejaVuSans.ttf"
 PARAGRAPH = ("I. CẢI CÁCH HÀNH CHÍNH\n"
@@ -136,3 +136,49 @@ def test_cli_reports_bad_input_in_one_line(tmp_path: Path) -> None:
         assert run.returncode == 2, name
         assert run.stdout == "" and run.stderr.count("\n") == 1 and message in run.stderr, (name, run.stderr)
         assert "Traceback" not in run.stderr
+
+
+def test_devices_and_pipes_are_refused_without_reading(tmp_path: Path) -> None:
+    import os
+    fifo = tmp_path / "report.txt"
+    os.mkfifo(fifo)  # reading it would block until someone writes
+    for path in (Path("/dev/zero"), fifo):
+        with pytest.raises(InputError, match="not a regular file"):
+            read_source(path)
+        run = subprocess.run([sys.executable, "-m", "extractor", "sections", str(path)],
+                             capture_output=True, text=True, timeout=60)
+        assert run.returncode == 2 and run.stdout == "", path
+        assert run.stderr == f"error: {path}: not a regular file\n"
+
+
+@pytest.mark.parametrize("report, fmt, note_size, lines_per_page", [
+    (REPORT_2026, "docx", None, None), (REPORT_2026, "pdf", 9, 36), (REPORT_2026, "pdf", 13, 29),
+    (REPORT_2024, "docx", None, None), (REPORT_2024, "pdf", 9, 32), (REPORT_2024, "pdf", 13, 24)])
+def test_docx_and_pdf_of_a_report_give_the_tree_and_footnotes_of_its_text(
+        tmp_path: Path, report: Path, fmt: str, note_size: float | None, lines_per_page: int | None) -> None:
+    """A .docx with real Word footnotes and a text-layer PDF laid out like the real reports
+    (footnotes at the page foot under a drawn rule, in a smaller font or not, page numbers at
+    the top), made from a report's sections I to II.7, read back as the text reads."""
+    from .reportfiles import paragraphs, write_docx, write_pdf
+
+    reference = load_document(report)
+    paras, notes = paragraphs(reference, "II.7")
+    expected = reference.sections[:[s.id for s in reference.sections].index("II.7") + 1]
+    assert [s.id for s in expected][-7:] == ["II.1.6", "II.2", "II.3", "II.4", "II.5", "II.6", "II.7"]
+    assert sorted(notes) == [fn.number for fn in reference.footnotes] and len(notes) >= 10
+    path = tmp_path / f"report.{fmt}"
+    if fmt == "docx":
+        write_docx(path, paras, notes)
+    else:
+        write_pdf(path, paras, notes, lines_per_page=lines_per_page, note_size=note_size)
+    doc = load_document(path)
+    assert [s.id for s in doc.sections] == [s.id for s in expected]
+    assert [s.title for s in doc.sections] == [s.title for s in expected]
+    assert [(fn.number, fn.text, fn.section_id) for fn in doc.footnotes] == \
+        [(fn.number, fn.text, fn.section_id) for fn in reference.footnotes]
+    for fn in doc.footnotes:
+        assert doc.text[fn.marker[0]:fn.marker[1]] == str(fn.number)
+    assert doc.metadata.warnings == []
+    # Every section reads the same: page numbers and footnotes out, paragraphs joined again.
+    for got, ref in zip(doc.sections, expected):
+        assert doc.section_view(got).text == reference.section_view(ref).text, got.id

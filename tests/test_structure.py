@@ -140,3 +140,128 @@ def test_decomposed_input_gives_the_same_tree(report_2026: Document) -> None:
     doc = parse_text(unicodedata.normalize("NFD", report_2026.text))
     assert ids(doc) == IDS_2026
     assert [fn.section_id for fn in doc.footnotes] == [fn.section_id for fn in report_2026.footnotes]
+
+
+def test_repeated_unnumbered_heading_gets_a_distinct_stable_id(report_2024: Document) -> None:
+    from extractor.chunking import chunk_section
+    at = report_2024.text.index("III. NHIỆM VỤ TRỌNG TÂM")
+    second = ("Đánh giá chung: Bên cạnh những kết quả đạt được, một số chỉ tiêu còn thấp, "
+              "giải ngân vốn đầu tư công đạt 4,1% kế hoạch.\n\n")
+    doc = parse_text(report_2024.text[:at] + second + report_2024.text[at:])
+    got = ids(doc)
+    assert got[got.index("II.7") + 1:got.index("III")] == ["II.danh-gia-chung", "II.danh-gia-chung-2"]
+    assert len(set(got)) == len(got)
+    assert doc.section("II.danh-gia-chung-2").title == "Đánh giá chung"
+    assert "4,1% kế hoạch" in doc.section_view(doc.section("II.danh-gia-chung-2")).text
+    chunk_ids = [c.id for s in doc.sections for c in chunk_section(doc, s)]
+    assert len(set(chunk_ids)) == len(chunk_ids)
+
+
+HEADING_1_4 = "1.4. Hoạt động đầu tư xây dựng kết cấu hạ tầng và công tác quy hoạch"
+
+
+def test_a_missing_heading_is_reported_and_the_next_ones_kept(report_2026: Document) -> None:
+    text = report_2026.text.replace(HEADING_1_4, "", 1)
+    doc = parse_text(text)
+    assert ids(doc) == [i for i in IDS_2026 if i != "II.1.4"]
+    assert doc.metadata.warnings == ["heading 1.4 not found: the numbering goes from II.1.3 to II.1.5; "
+                                     "II.1.5 is kept as its own section"]
+    # The budget stays in its own section, not merged into 1.3.
+    assert "809.338 triệu đồng" not in doc.section_view(doc.section("II.1.3"), own=False).text
+    assert "809.338 triệu đồng" in doc.section_view(doc.section("II.1.6")).text
+    assert [fn.section_id for fn in doc.footnotes] == [fn.section_id for fn in report_2026.footnotes]
+
+
+def test_a_heading_run_onto_the_previous_line_is_found(report_2026: Document) -> None:
+    at = report_2026.text.index(HEADING_1_4)
+    before = report_2026.text[:at].rstrip()
+    assert before.endswith("tăng 31,5%.")
+    doc = parse_text(before + " " + report_2026.text[at:])
+    assert ids(doc) == IDS_2026 and doc.metadata.warnings == []
+    assert doc.section("II.1.4").title == HEADING_1_4[5:]
+
+
+def test_sections_command_shows_the_warnings(report_2026: Document, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import subprocess
+    import sys
+    path = tmp_path / "report.txt"
+    path.write_text(report_2026.text.replace(HEADING_1_4, "", 1), encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "extractor", "sections", "--json", str(path)],
+                         capture_output=True, text=True, timeout=60)
+    data = json.loads(run.stdout)
+    assert run.returncode == 0 and data["warnings"][0].startswith("heading 1.4 not found")
+    assert "II.1.5" in [s["id"] for s in data["sections"]]
+    run = subprocess.run([sys.executable, "-m", "extractor", "sections", str(path)],
+                         capture_output=True, text=True, timeout=60, env={"COLUMNS": "200", "PATH": ""})
+    assert "warning: heading 1.4 not found" in run.stdout
+    run = subprocess.run([sys.executable, "-m", "extractor", "info", "--json", str(path)],
+                         capture_output=True, text=True, timeout=60)
+    assert json.loads(run.stdout)["warnings"][0].startswith("heading 1.4 not found")
+
+
+# The first words of the notice's ten directives, as the OCR printed them (diacritics lost).
+NOTICE_DIRECTIVES = ["Tép trung thao g& cac diém nghén", "Tlep tuc bam sat chi dao ctia Chinh pha",
+                     "Tang cudng quan ly chat ché tai chinh", "Thuc hién dong bo, quyet liét cac nhiém vu",
+                     "Tap trung hoan thanh cong tac diéu chinh Quy hoach", "Chu trong phat trién toan dién linh vuc",
+                     "Tap trung nhiém vu bao dam qudc phong", "Thu truong cac so, ban, nganh, Chu tich UBND",
+                     "Yéu cau cic sé, nganh, UBND cac x4", "Pbi v6i mét sb kién nghi cia UBND cép x4"]
+
+
+def test_notice_keeps_its_ten_directives_apart_from_preamble_and_signature(notice: Document) -> None:
+    directives = [s for s in notice.sections if s.numbering == "arabic"]
+    assert [s.id for s in directives] == [str(i) for i in range(1, 11)]
+    for sec, words in zip(directives, NOTICE_DIRECTIVES):
+        assert notice.text[sec.start:].startswith(words), sec.id
+        assert sec.parent is None and sec.level == 1
+    preamble = notice.section("preamble")
+    assert notice.text[preamble.start:].startswith("Ngay 14 thang 01 nam 2026, UBND tinh da t6 chire Hoi nghi")
+    assert preamble.end <= directives[0].heading_start
+    header_and_tail = ["THONG BAO", "S6:26 /TB-UBND", "Noi nhdn", "TL CHU TICH", "Luu: VT", "2026-01-27T13:34"]
+    for sec in notice.sections:
+        body = notice.text[sec.start:sec.end]
+        assert not any(words in body for words in header_and_tail), sec.id
+    assert notice.metadata.warnings == []
+
+
+def test_a_heading_swallowed_by_a_footnote_zone_is_recovered(report_2026: Document) -> None:
+    """A heading run into its first body line is as wide as a footnote line: after footnote 4
+    the layout pass takes it for the footnote's tail, the numbering (II.1 → II.3) says it is
+    not, and the zone is cut before it."""
+    heading = " 2. Lĩnh vực văn hóa - xã hội \n\nTích cực"
+    assert report_2026.text.count(heading) == 1
+    doc = parse_text(report_2026.text.replace(heading, "2. Lĩnh vực văn hóa - xã hội Tích cực"))
+    assert ids(doc) == IDS_2026 and doc.metadata.warnings == []
+    assert doc.section("II.2").title.startswith("Lĩnh vực văn hóa - xã hội")
+    assert [fn.section_id for fn in doc.footnotes] == [fn.section_id for fn in report_2026.footnotes]
+    assert doc.footnotes[3].text == report_2026.footnotes[3].text
+
+
+def test_a_skipped_footnote_number_is_reported(report_2026: Document) -> None:
+    start = report_2026.text.index("7 Trong đó hỗ trợ dịp Tết")
+    doc = parse_text(report_2026.text[:start] + report_2026.text[start + 2:])  # its number lost
+    assert [fn.number for fn in doc.footnotes] == [1, 2, 3, 4, 5, 6, 8, 9, 10]
+    assert doc.metadata.warnings == ["footnote 7 not found: the footnotes go from 6 to 8"]
+    assert [fn.section_id for fn in doc.footnotes] == [fn.section_id for fn in report_2026.footnotes if fn.number != 7]
+
+
+def test_extraction_output_carries_the_warnings(report_2026: Document, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import subprocess
+    import sys
+
+    from bench.replayserver import ReplayServer
+
+    from .test_faults import CASSETTE, MODEL
+    path = tmp_path / "report.txt"
+    path.write_text(report_2026.text.replace(HEADING_1_4, "", 1), encoding="utf-8")
+    with ReplayServer([CASSETTE], fallback=True) as server:
+        run = subprocess.run([sys.executable, "-m", "extractor", "extract", str(path), "--sections", "II.1.5",
+                              "--base-url", server.base_url, "--model", MODEL, "--store", str(tmp_path / "r.db"),
+                              "--cache-dir", str(tmp_path / "cache"), "-o", str(tmp_path / "out.json")],
+                             capture_output=True, text=True, timeout=120)
+    assert run.returncode in (0, 1), run.stderr[-2000:]
+    result = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+    assert result["metadata"]["warnings"] == [
+        "heading 1.4 not found: the numbering goes from II.1.3 to II.1.5; II.1.5 is kept as its own section"]
+    assert [s["id"] for s in result["sections"]] == ["II.1.5"]
