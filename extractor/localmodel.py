@@ -12,6 +12,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -124,40 +125,76 @@ def _digest(path: Path, show: bool) -> str:
 
 
 class LocalServer:
-    """`python -m llama_cpp.server` on a free loopback port, for the life of the context."""
+    """The embedded model server (`extractor.llamaserver`) on a free loopback port, for the life
+    of the context. `launcher` replaces the command that precedes the server's flags (tests
+    run a stand-in with it)."""
 
     def __init__(self, model_path: Path, *, n_ctx: int = 4096, threads: int | None = None,
-                 startup_timeout: float = 180.0) -> None:
+                 n_batch: int = 512, flash_attn: bool = False, startup_timeout: float = 180.0,
+                 launcher: list[str] | None = None, log_path: Path | None = None) -> None:
         self.model_path = Path(model_path)
         self.n_ctx = n_ctx
         self.threads = threads or os.cpu_count() or 2
+        self.n_batch = n_batch
+        self.flash_attn = flash_attn
         self.startup_timeout = startup_timeout
+        self._needs_bindings = launcher is None
+        self.launcher = launcher or [sys.executable, "-m", "extractor.llamaserver"]
+        self.log_path = log_path or Path(platformdirs.user_cache_dir("extractor")) / "llama-server.log"
         self.base_url = ""
         self.model = MODEL_ID
         self._process: subprocess.Popen[bytes] | None = None
+        self._log_start = 0
+
+    def command(self, port: int) -> list[str]:
+        """The server's command line: loopback only, every core, the model under our id."""
+        return [*self.launcher, "--model", str(self.model_path), "--model_alias", self.model,
+                "--host", "127.0.0.1", "--port", str(port), "--n_ctx", str(self.n_ctx),
+                "--n_threads", str(self.threads), "--n_threads_batch", str(self.threads),
+                "--n_batch", str(self.n_batch), "--n_ubatch", str(self.n_batch),
+                "--flash_attn", str(self.flash_attn).lower()]
 
     def __enter__(self) -> "LocalServer":
-        if importlib.util.find_spec("llama_cpp") is None:
+        if self._needs_bindings and importlib.util.find_spec("llama_cpp") is None:
             raise ExtractorError("the embedded model needs llama-cpp-python: run `pip install 'extractor[local]'`")
         if not self.model_path.is_file():
             raise ExtractorError(f"{self.model_path}: no such model file")
         port = _free_port()
-        log_path = Path(platformdirs.user_cache_dir("extractor")) / "llama-server.log"
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model_path), "--model_alias", self.model,
-               "--host", "127.0.0.1", "--port", str(port), "--n_ctx", str(self.n_ctx),
-               "--n_threads", str(self.threads)]
-        with open(log_path, "ab") as log:
-            self._process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "ab") as log:
+            self._log_start = log.tell()
+            self._process = subprocess.Popen(self.command(port), stdout=log, stderr=subprocess.STDOUT,
+                                             stdin=subprocess.DEVNULL)
         self.base_url = f"http://127.0.0.1:{port}/v1"
-        self._wait_ready(log_path)
+        self._wait_ready()
         return self
 
-    def _wait_ready(self, log_path: Path) -> None:
+    def failure(self) -> str | None:
+        """None while the server runs (or was never started); once it has exited, one line: how
+        it ended (exit code or signal) and the last lines of its log."""
+        code = self._process.poll() if self._process else None
+        if code is None:
+            return None
+        how = f"signal {_signal_name(-code)}" if code < 0 else f"exit code {code}"
+        return f"the embedded model server died ({how}); log {self.log_path}: {self._log_tail()}"
+
+    def _log_tail(self, lines: int = 4, width: int = 400) -> str:
+        try:
+            with open(self.log_path, "rb") as log:
+                log.seek(max(self._log_start, log.seek(0, os.SEEK_END) - 64 * 1024))
+                text = log.read().decode("utf-8", "replace")
+        except OSError as exc:
+            return f"(log unreadable: {exc.strerror})"
+        tail = [" ".join(line.split()) for line in text.splitlines() if line.strip()][-lines:]
+        compact = " | ".join(tail) or "(empty)"
+        return compact if len(compact) <= width else "…" + compact[-width:]
+
+    def _wait_ready(self) -> None:
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
-            if self._process and self._process.poll() is not None:
-                raise ExtractorError(f"the local model server exited at start; see {log_path}")
+            if failure := self.failure():
+                self.__exit__(None, None, None)
+                raise ExtractorError(f"at start, {failure}")
             try:
                 with urllib.request.urlopen(f"{self.base_url}/models", timeout=2) as resp:
                     json.load(resp)
@@ -165,7 +202,8 @@ class LocalServer:
             except (urllib.error.URLError, OSError, ValueError):
                 time.sleep(0.5)
         self.__exit__(None, None, None)
-        raise ExtractorError(f"the local model server did not start within {self.startup_timeout:.0f}s; see {log_path}")
+        raise ExtractorError(f"the embedded model server did not start within {self.startup_timeout:.0f}s; "
+                             f"see {self.log_path}")
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
@@ -175,7 +213,15 @@ class LocalServer:
                 self._process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self._process.kill()
+                self._process.wait()
         self._process = None
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return str(number)
 
 
 def _free_port() -> int:
