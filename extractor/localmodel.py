@@ -228,3 +228,64 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _cpu_flags() -> str:
+    """The x86 features llama.cpp builds care about, as /proc/cpuinfo lists them."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            flags = next((line.split(":", 1)[1].split() for line in info if line.startswith("flags")), [])
+    except OSError:
+        return "unknown"
+    wanted = ("avx", "avx2", "fma", "f16c", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_int8")
+    return " ".join(flag for flag in wanted if flag in flags) or "none of avx/avx2/avx512/amx"
+
+
+def smoke(max_tokens: int = 8) -> int:
+    """Check the installed runtime end to end: the build's CPU features, the model assembled and
+    verified, the server started through the same launcher as `extract`, one tiny completion.
+    Returns the exit code (0 when the model answered)."""
+    try:
+        import llama_cpp
+    except ImportError as exc:
+        print(f"llama-cpp-python cannot be imported ({exc}): run `pip install 'extractor[local]'`")
+        return 1
+    print(f"llama-cpp-python {llama_cpp.__version__}; build: {llama_cpp.llama_print_system_info().decode().strip()}")
+    print(f"this CPU: {os.cpu_count()} cores; {_cpu_flags()}")
+    try:
+        start = time.monotonic()
+        path = ensure_model()
+        print(f"model: {path} ({time.monotonic() - start:.1f}s to assemble/verify)")
+        start = time.monotonic()
+        with LocalServer(path) as server:
+            print(f"server ready in {time.monotonic() - start:.1f}s at {server.base_url}; log {server.log_path}")
+            body = {"model": server.model, "max_tokens": max_tokens, "temperature": 0,
+                    "messages": [{"role": "user", "content": "Reply with one word: ready"}]}
+            request = urllib.request.Request(f"{server.base_url}/chat/completions", data=json.dumps(body).encode(),
+                                             headers={"Content-Type": "application/json"})
+            start = time.monotonic()
+            try:
+                with urllib.request.urlopen(request, timeout=300) as resp:
+                    reply = json.load(resp)
+            except (urllib.error.URLError, OSError) as exc:
+                time.sleep(0.5)
+                print(server.failure() or f"the completion failed: {exc}")
+                return 1
+            usage = reply.get("usage", {})
+            print(f"completion in {time.monotonic() - start:.1f}s: {reply['choices'][0]['message']['content']!r} "
+                  f"({usage.get('prompt_tokens')} prompt + {usage.get('completion_tokens')} generated tokens)")
+    except ExtractorError as exc:
+        print(exc)
+        return 1
+    print("ok: the embedded model works on this machine")
+    return 0
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m extractor.localmodel", description="The embedded model.")
+    parser.add_argument("--smoke", action="store_true", required=True,
+                        help="check that the installed runtime loads the model and answers one tiny completion")
+    parser.parse_args()
+    sys.exit(smoke())
