@@ -27,6 +27,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
 from .errors import ExtractorError
+from .llamaserver import PARENT_ENV
 
 MODEL_ID = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 MODEL_FILE = f"{MODEL_ID}.gguf"
@@ -127,14 +128,18 @@ def _digest(path: Path, show: bool) -> str:
 class LocalServer:
     """The embedded model server (`extractor.llamaserver`) on a free loopback port, for the life
     of the context. `launcher` replaces the command that precedes the server's flags (tests
-    run a stand-in with it)."""
+    run a stand-in with it).
+
+    Threads default to every core (EXTRACTOR_THREADS overrides): llama.cpp's threads spin while
+    they wait for each other, so on cores shared with other busy processes fewer threads can be
+    faster (bench/README.md has the figures)."""
 
     def __init__(self, model_path: Path, *, n_ctx: int = 4096, threads: int | None = None,
                  n_batch: int = 512, flash_attn: bool = False, startup_timeout: float = 180.0,
                  launcher: list[str] | None = None, log_path: Path | None = None) -> None:
         self.model_path = Path(model_path)
         self.n_ctx = n_ctx
-        self.threads = threads or os.cpu_count() or 2
+        self.threads = threads or _threads()
         self.n_batch = n_batch
         self.flash_attn = flash_attn
         self.startup_timeout = startup_timeout
@@ -164,7 +169,8 @@ class LocalServer:
         with open(self.log_path, "ab") as log:
             self._log_start = log.tell()
             self._process = subprocess.Popen(self.command(port), stdout=log, stderr=subprocess.STDOUT,
-                                             stdin=subprocess.DEVNULL)
+                                             stdin=subprocess.DEVNULL,
+                                             env={**os.environ, PARENT_ENV: str(os.getpid())})
         self.base_url = f"http://127.0.0.1:{port}/v1"
         self._wait_ready()
         return self
@@ -215,6 +221,15 @@ class LocalServer:
                 self._process.kill()
                 self._process.wait()
         self._process = None
+
+
+def _threads() -> int:
+    value = os.environ.get("EXTRACTOR_THREADS", "").strip()
+    if not value:
+        return os.cpu_count() or 2
+    if not value.isdigit() or int(value) < 1:
+        raise ExtractorError(f"EXTRACTOR_THREADS={value!r}: expected a whole number of threads, 1 or more")
+    return int(value)
 
 
 def _signal_name(number: int) -> str:

@@ -10,6 +10,8 @@ import argparse
 import functools
 import importlib.util
 import inspect
+import os
+import subprocess
 import sys
 import time
 import urllib.error
@@ -105,6 +107,17 @@ def test_command_serves_on_loopback_with_every_core_and_our_model_id(model_file:
     assert args.n_ctx == "4096" and args.n_batch == args.n_ubatch == "256"
 
 
+def test_threads_default_to_every_core_and_can_be_lowered(model_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EXTRACTOR_THREADS", raising=False)
+    assert LocalServer(model_file).threads == (os.cpu_count() or 2)
+    monkeypatch.setenv("EXTRACTOR_THREADS", "1")
+    command = LocalServer(model_file).command(8123)
+    assert command[command.index("--n_threads") + 1] == command[command.index("--n_threads_batch") + 1] == "1"
+    monkeypatch.setenv("EXTRACTOR_THREADS", "two")
+    with pytest.raises(ExtractorError, match="EXTRACTOR_THREADS"):
+        LocalServer(model_file)
+
+
 @pytest.mark.skipif(not HAS_LLAMA_CPP, reason="llama-cpp-python (the `local` extra) is not installed")
 def test_command_is_what_llama_cpp_server_reads(model_file: Path) -> None:
     from llama_cpp.server.cli import add_args_from_model, parse_model_from_args
@@ -139,6 +152,31 @@ def test_plain_cpu_buffers_reaches_the_params_llama_builds(monkeypatch: pytest.M
     # The seam: Llama.__init__ starts its model params from the bindings' defaults, looked up
     # at call time. If a new llama-cpp-python builds them otherwise, the launcher must change.
     assert "llama_cpp.llama_model_default_params()" in inspect.getsource(llama_cpp.Llama.__init__)
+
+
+def test_the_server_exits_when_the_process_that_started_it_is_gone(tmp_path: Path) -> None:
+    child = tmp_path / "child.py"
+    child.write_text("import os, time\nfrom extractor.llamaserver import PARENT_ENV, exit_with_parent\n"
+                     "exit_with_parent(int(os.environ[PARENT_ENV]), 0.05)\n"
+                     f"open({str(tmp_path / 'watching')!r}, 'w').close()\ntime.sleep(60)\n")
+    parent = ("import os, subprocess, sys\n"
+              f"p = subprocess.Popen([sys.executable, {str(child)!r}], stdout=subprocess.DEVNULL,\n"
+              "                     env={**os.environ, 'EXTRACTOR_PARENT_PID': str(os.getpid())})\n"
+              "print(p.pid, flush=True)\n")
+    out = subprocess.run([sys.executable, "-c", parent], capture_output=True, text=True, timeout=30)
+    pid = int(out.stdout)
+    deadline = time.monotonic() + 15
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert (tmp_path / "watching").exists()  # it ran, and did not die of something else first
+    assert not _alive(pid)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
 
 
 def test_a_running_server_has_no_failure_and_a_crash_is_named(tmp_path: Path, model_file: Path) -> None:
