@@ -162,6 +162,8 @@ def test_the_server_exits_when_the_process_that_started_it_is_gone(tmp_path: Pat
     parent = ("import os, subprocess, sys\n"
               f"p = subprocess.Popen([sys.executable, {str(child)!r}], stdout=subprocess.DEVNULL,\n"
               "                     env={**os.environ, 'EXTRACTOR_PARENT_PID': str(os.getpid())})\n"
+              f"while not os.path.exists({str(tmp_path / 'watching')!r}) and p.poll() is None:\n"
+              "    pass\n"
               "print(p.pid, flush=True)\n")
     out = subprocess.run([sys.executable, "-c", parent], capture_output=True, text=True, timeout=30)
     pid = int(out.stdout)
