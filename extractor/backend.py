@@ -9,7 +9,7 @@ import tomllib
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import platformdirs
@@ -17,6 +17,9 @@ import platformdirs
 from .errors import ExtractorError
 from .logs import redact
 from .llm import DEFAULT_TIMEOUT, EndpointDown, LLMClient, LLMConfig, public_url
+
+if TYPE_CHECKING:
+    from .localmodel import LocalServer
 
 OPENAI_URL = "https://api.openai.com/v1"
 OPENAI_DEFAULT_MODEL = "gpt-4o-mini"
@@ -83,6 +86,7 @@ class Backend:
             self.model = MODEL_ID if self.options.model_path is None else self.options.model_path.stem
         self._stack = ExitStack()
         self._client: LLMClient | None = None
+        self._server: LocalServer | None = None
         self._lock = threading.Lock()
 
     @functools.cached_property
@@ -127,7 +131,13 @@ class Backend:
         from .localmodel import LocalServer, ensure_model
 
         server = self._stack.enter_context(LocalServer(opts.model_path or ensure_model()))
+        self._server = server
         return _client(opts, server.base_url, server.model)
+
+    def failure(self) -> str | None:
+        """Why the embedded model server died (one line), or None: it runs, none was started,
+        or the endpoint is remote."""
+        return self._server.failure() if self._server is not None else None
 
     def close(self) -> None:
         self._stack.close()
