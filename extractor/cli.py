@@ -16,6 +16,7 @@ from .document import Document, load_document
 from .errors import ExtractorError
 from .cli_review import review_app
 from .export import figure_dict, metadata_dict, section_dict
+from .htmlexport import export_html
 from .logs import configure as configure_logging
 
 app = typer.Typer(help="Turn Vietnamese government reports into typed, checked, reviewable data.",
@@ -147,6 +148,7 @@ def validate(result_file: Path = typer.Argument(..., help="A JSON result written
 
 
 app.add_typer(review_app, name="review")
+app.command("export-html")(export_html)
 cache_app = typer.Typer(help="Inspect or clear the result cache.", no_args_is_help=True)
 app.add_typer(cache_app, name="cache")
 
