@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .flagging import parse_correction
+from .passages import Mark, kept_passage
 from .result import Check
 from .errors import ExtractorError
 from .review import STATUSES, Item, ReviewError, ReviewStore, default_store_path, reviewer_name
@@ -37,7 +38,7 @@ def existing_store(path: Path | None, create: bool = False) -> ReviewStore:
     unless `create`: a mistyped path must not silently give an empty store."""
     where = path or default_store_path()
     if not create and not where.exists():
-        raise ExtractorError(f"{where}: no review store there (check --store; --create starts an empty one)")
+        raise ExtractorError(f"{where}: no review store there (check --store; `extract` or `review serve --create` makes one)")
     return ReviewStore(where)
 
 
@@ -75,10 +76,11 @@ def review_list(status: Optional[str] = typer.Option(None, "--status", help="ope
     if as_json:
         _print_json([item_dict(i) for i in items])
         return
-    table = Table("id", "status", "rule", "section", "expression", "report", title=f"{len(items)} review items")
+    table = Table("id", "status", "rule", "severity", "section", "expression", "report",
+                  title=f"{len(items)} review items")
     for i in items:
-        table.add_row(str(i.id), i.status, i.rule, i.section_id or "-", Text(i.expression, STYLE[i.check.status]),
-                      Path(i.source or "-").name)
+        table.add_row(str(i.id), i.status, i.rule, i.severity, i.section_id or "-",
+                      Text(i.expression, STYLE[i.check.status]), Path(i.source or "-").name)
     out.print(table)
 
 
@@ -106,11 +108,15 @@ def review_show(item_id: int = typer.Argument(..., help="Item id from `review li
 
 
 def highlighted(item: Item) -> Text:
-    text = Text(item.passage.replace("\n", " "))
-    for f in item.check.figures:
-        a, b = f.start - item.passage_start, f.end - item.passage_start
-        if 0 <= a < b <= len(item.passage):
-            text.stylize("bold reverse " + STYLE[item.check.status].split()[-1], a, b)
+    """The item's passage reflowed as on the review page, its figures in reverse video."""
+    style = "bold reverse " + STYLE[item.check.status].split()[-1]
+    marks = [Mark(f.start, f.end, style) for f in item.check.figures]
+    text = Text()
+    for paragraph in kept_passage(item.passage, item.passage_start, marks):
+        for piece in paragraph:
+            text.append(piece.text, piece.mark.css if piece.mark else None)
+        text.append("\n")
+    text.rstrip()
     return text
 
 

@@ -121,6 +121,12 @@ def _trimmed(par: Paragraph) -> Paragraph:
     return [p for p in par if p.text]
 
 
+def kept_passage(passage: str, passage_start: int, marks: list[Mark]) -> list[Paragraph]:
+    """A passage kept apart from its report (a review item's), marked at the report's offsets."""
+    padded = " " * passage_start + passage  # so that offsets stay the report's
+    return paragraphs(pieces(padded, [(passage_start, len(padded))], marks))
+
+
 def section_block(doc: Document, sec: Section, marks: list[Mark]) -> Block:
     """The section's own text without the footnote zones, page numbers and markers cut from
     the body, as paragraphs, and the footnotes it cites (one paragraph each)."""

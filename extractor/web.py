@@ -29,7 +29,7 @@ from .document import Document, load_document
 from .errors import ExtractorError
 from .flagging import parse_correction
 from .pages import Flag, document_context, environment, marker_marks
-from .passages import Block, Mark, Paragraph, paragraphs, pieces, section_blocks, sentence
+from .passages import Block, Mark, Paragraph, kept_passage, section_blocks, sentence
 from .records import all_figures
 from .result import Check, Record, Result
 from .review import STATUSES, Item, ReviewError, ReviewStore, reviewer_name
@@ -89,7 +89,7 @@ def create_app(store: Path | None = None, reviewer: str | None = None, lang: str
         marks += marker_marks(doc, t) if doc else []
         return page(request, "item.html", {
             "item": item, "check": item.check, "blocks": _item_blocks(doc, item, marks),
-            "kept": [] if doc else _kept_passage(item, marks),
+            "kept": [] if doc else kept_passage(item.passage, item.passage_start, marks),
             "context": _sentences(doc, item, marks),
             "records": _records_of(store.result(item.content_hash), item.check), "audit": store.audit(item.id),
             "error": error, "reviewer": request.cookies.get("reviewer") or settings.reviewer,
@@ -205,12 +205,6 @@ def _item_blocks(doc: Document | None, item: Item, marks: list[Mark]) -> list[Bl
     except KeyError:
         return []
     return section_blocks(doc, sec, marks)
-
-
-def _kept_passage(item: Item, marks: list[Mark]) -> list[Paragraph]:
-    """The passage stored with the item, its figures marked at their report offsets."""
-    padded = " " * item.passage_start + item.passage  # offsets stay the report's
-    return paragraphs(pieces(padded, [(item.passage_start, len(padded))], marks))
 
 
 def _sentences(doc: Document | None, item: Item, marks: list[Mark]) -> list[Paragraph]:
