@@ -6,7 +6,8 @@ PDF text keeps every printed line (and often a blank line after each): shown as 
 a narrow column with figures broken over blank lines ("hơn 2.530⏎⏎văn bản"). So whitespace is
 collapsed and a line break is kept only where a paragraph plausibly ends: after a sentence
 end, on a line shorter than the text's full width, before a capital, digit or bullet. A .docx
-has one paragraph per line, so there every line break is a paragraph.
+(or a text whose lines are longer than any printed line) has one paragraph per line, so there
+every line break is a paragraph.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ _WS = re.compile(r"\s+")
 _ENDS_SENTENCE = re.compile(r"[.:;!?…][\"”’)\]]*$")
 _STARTS_PARAGRAPH = re.compile(r"[^\W\d_]|\d|[-+•*–(“\"]")
 _FULL_WIDTH = 0.85  # a paragraph's last line is shorter than this share of the widest lines
+_WRAPPED_MAX = 160  # a printed line holds fewer characters than this
 _SENTENCE_START = re.compile(r"(?<=[.;!?…])\s+(?=[^\W\d_]|\d)|\n\s*\n\s*(?=[-+•–])")
 
 
@@ -84,6 +86,7 @@ def paragraphs(run: list[Piece], every_line: bool = False) -> list[Paragraph]:
     lengths = sorted(len(line.strip()) for line in joined.split("\n") if line.strip())
     # Too few lines to know the width: any sentence end at a line break ends a paragraph.
     width = lengths[int(len(lengths) * 0.9)] if len(lengths) >= 4 else 0
+    every_line = every_line or width > _WRAPPED_MAX  # lines that long are paragraphs, not wrapped text
     out: list[Paragraph] = [[]]
     offset = 0
     for piece in run:

@@ -248,3 +248,18 @@ def test_the_document_page_opens_on_the_text_with_a_compact_outline(client: Test
     ii = page[page.index('<section id="sec-II"'):page.index('<section id="sec-II.1"')]
     assert 'class="heading-only"' in ii and 'class="passage"' not in ii
     assert page.index('id="text"') < page.index("Năm 2026 là năm đầu thực hiện")
+
+
+def test_a_text_with_one_paragraph_per_line_keeps_every_line(tmp_path: Path) -> None:
+    from extractor.document import load_document
+    from extractor.passages import section_block
+
+    # The 2026 report's section I paragraphs, each written on one line as a hand-typed .txt has them.
+    report = load_document(Path(__file__).parent / "fixtures" / "lang-son-2026-01-report.txt")
+    sec = report.section("I")
+    block = section_block(report, sec, [])
+    typed = tmp_path / "typed.txt"
+    lines = ["".join(p.text for p in par) for par in block.body]
+    typed.write_text("I. CÔNG TÁC CHỈ ĐẠO, ĐIỀU HÀNH\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    again = load_document(typed)
+    assert ["".join(p.text for p in par) for par in section_block(again, again.section("I"), []).body] == lines
