@@ -19,6 +19,7 @@ from .redaction import scrub
 from .cli_review import review_app
 from .cli_corpus import corpus_app, series as series_command
 from .export import figure_dict, metadata_dict, section_dict
+from .htmlexport import export_html
 from .logs import configure as configure_logging
 
 app = typer.Typer(help="Turn Vietnamese government reports into typed, checked, reviewable data.",
@@ -209,6 +210,7 @@ def eval_command(results: Optional[list[Path]] = typer.Argument(None, help="JSON
 app.add_typer(review_app, name="review")
 app.add_typer(corpus_app, name="corpus")
 app.command("series")(series_command)
+app.command("export-html")(export_html)
 cache_app = typer.Typer(help="Inspect or clear the result cache.", no_args_is_help=True)
 app.add_typer(cache_app, name="cache")
 

@@ -5,6 +5,9 @@ Decisions go through `ReviewStore.decide` and `parse_correction`, the functions 
 so both land in the same audit log. Every form carries a token made when the server starts;
 a POST without it, or from another origin, is refused (cross-site request forgery).
 
+A decision leads on to the next open item of the same filters (or to the queue, which then
+says it is clear), so a reviewer works through a report with the keyboard alone.
+
 `LocalGuard` stands in front of every page. A request must name this server in its Host
 (127.0.0.1, localhost, [::1] or the bound host, with the bound port): a page of another site
 whose name was made to resolve to 127.0.0.1 (DNS rebinding) gets no page and no token. A
@@ -15,14 +18,12 @@ from __future__ import annotations
 
 import functools
 import hmac
-import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-import jinja2
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
@@ -36,14 +37,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .document import Document, load_document
 from .errors import ExtractorError
 from .flagging import parse_correction
-from .passages import Block, Mark, section_block
-from .records import all_figures, named_figures, referenced_starts
+from .pages import Flag, document_context, environment, marker_marks
+from .passages import Block, Mark, Paragraph, kept_passage, section_blocks, sentence
+from .records import all_figures
 from .result import Check, Record, Result
 from .review import STATUSES, Item, ReviewError, ReviewStore, reviewer_name
 
 FILTERS = ("document", "section", "rule", "severity", "status")
-RANK = {"fail": 3, "warn": 2, "pass": 1, "skip": 0}
-_LINE_BREAKS = re.compile(r"[ \t]*\n\s*")
+DECISIONS = {"approve": "approved", "reject": "rejected", "correct": "corrected"}
 MAX_BODY = 64 * 1024
 
 
@@ -54,17 +55,19 @@ class Settings:
     token: str
 
 
-def create_app(store: Path | None = None, reviewer: str | None = None, *, host: str = "127.0.0.1",
+def create_app(store: Path | None = None, reviewer: str | None = None, lang: str = "vi", *, host: str = "127.0.0.1",
                port: int = 8700) -> Starlette:
     settings = Settings(store=store, reviewer=reviewer_name(reviewer), token=secrets.token_urlsafe(32))
-    env = jinja2.Environment(loader=jinja2.PackageLoader("extractor", "templates"),
-                             autoescape=jinja2.select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
-    # PDF text keeps a blank line between printed lines: show each line once, offsets untouched.
-    env.filters["lines"] = lambda text: _LINE_BREAKS.sub("\n", text)
+    env = environment(lang)
+    t = env.globals["t"]
     templates = Jinja2Templates(env=env)
 
     def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
         return templates.TemplateResponse(request, name, {"token": settings.token, **context}, status_code=status)
+
+    def error_page(request: Request, status: int, message: str) -> Response:
+        title = {404: "not_found", 403: "refused"}.get(status, "bad_request")
+        return page(request, "error.html", {"title": t(title), "message": message, "status": status}, status)
 
     async def queue(request: Request) -> Response:
         store = ReviewStore(settings.store)
@@ -85,26 +88,30 @@ def create_app(store: Path | None = None, reviewer: str | None = None, *, host: 
                    status: int = 200) -> Response:
         try:
             item = store.get(item_id)
-        except ReviewError as exc:
-            return PlainTextResponse(str(exc), 404)
+        except ReviewError:
+            return error_page(request, 404, t("no_item", id=item_id))
         chosen = _filters(request)
         ids = [i.id for i in _filtered(store, chosen)]  # by id: neighbours even once this one left the filter
         earlier, later = [i for i in ids if i < item.id], [i for i in ids if i > item.id]
         doc = _document(item.source, item.content_hash)
-        result = store.result(item.content_hash)
-        marks = [Mark(f.start, f.end, f"fig-{item.check.status}", f"{f.role} = {f.value}") for f in item.check.figures]
-        block = _item_block(doc, item, marks)
+        first = min(item.check.figures, key=lambda f: f.start, default=None)
+        marks = [Mark(f.start, f.end, f"fig-{item.check.status}", f"{f.role} = {f.value}",
+                      target=f is first) for f in item.check.figures]
+        marks += marker_marks(doc, t) if doc else []
         return page(request, "item.html", {
-            "item": item, "check": item.check, "block": block,
-            "records": _records_of(result, item.check), "audit": store.audit(item.id), "error": error,
-            "reviewer": request.cookies.get("reviewer") or settings.reviewer, "query": _query(chosen),
-            "previous": earlier[-1] if earlier else None, "next": later[0] if later else None,
+            "item": item, "check": item.check, "blocks": _item_blocks(doc, item, marks),
+            "kept": [] if doc else kept_passage(item.passage, item.passage_start, marks),
+            "context": _sentences(doc, item, marks),
+            "records": _records_of(store.result(item.content_hash), item.check), "audit": store.audit(item.id),
+            "error": error, "reviewer": request.cookies.get("reviewer") or settings.reviewer,
+            "query": _query(chosen), "previous": earlier[-1] if earlier else None,
+            "next": later[0] if later else None,
             "document_name": Path(item.source or item.content_hash[:12]).name}, status)
 
     async def decide(request: Request) -> Response:
         form = await request.form()
-        if not hmac.compare_digest(str(form.get("token", "")), settings.token):
-            return PlainTextResponse("refused: this form did not come from the review page", 403)
+        if not hmac.compare_digest(str(form.get("token", "")), settings.token):  # the origin: LocalGuard
+            return error_page(request, 403, t("forged"))
         store = ReviewStore(settings.store)
         item_id = int(request.path_params["item_id"])
         action = str(form.get("action", ""))
@@ -115,14 +122,16 @@ def create_app(store: Path | None = None, reviewer: str | None = None, *, host: 
             correction = None
             if action == "correct":
                 correction = parse_correction(item.check, [f"{form.get('field', '')}={form.get('value', '')}"])
-            status = {"approve": "approved", "reject": "rejected", "correct": "corrected"}.get(action)
-            if status is None:
+            if action not in DECISIONS:
                 raise ReviewError(f"unknown action {action!r}")
-            store.decide(item_id, status, who=who, note=note, correction=correction,
+            store.decide(item_id, DECISIONS[action], who=who, note=note, correction=correction,
                          override=form.get("override") == "on")
         except ReviewError as exc:
             return _item_view(request, store, item_id, error=str(exc), status=400)
-        target = f"/items/{item_id}" + (f"?{request.url.query}" if request.url.query else "")
+        chosen = {**_filters(request), "status": "open"}
+        following = _next_open(store, chosen, item_id)
+        query = _query(chosen)
+        target = f"/items/{following}?{query}" if following else f"/?{query}"
         response = RedirectResponse(target, status_code=303)
         response.set_cookie("reviewer", who, httponly=True, samesite="strict")
         return response
@@ -133,26 +142,26 @@ def create_app(store: Path | None = None, reviewer: str | None = None, *, host: 
         source = store.documents().get(content_hash)
         doc = _document(source, content_hash)
         if source is None or doc is None:
-            return PlainTextResponse(f"report {source or content_hash} is not readable here, or has changed "
-                                     "since it was extracted", 404)
-        result = store.result(content_hash)
+            return error_page(request, 404, t("no_report", name=Path(source or content_hash).name))
         items = store.items(content_hash=content_hash)
-        marks = _document_marks(doc, result, items)
-        blocks = [section_block(doc, sec, marks) for sec in doc.sections]
-        extracted = {s.id for s in result.sections} if result else set()
+        flags = {f.start: Flag(i.check, f"/items/{i.id}") for i in items for f in i.check.figures}
         return page(request, "document.html", {
-            "doc": doc, "blocks": blocks, "extracted": extracted, "name": Path(source).name,
-            "sections": {sec.id: sec for sec in doc.sections}, "counts": _mark_counts(marks), "items": items})
+            **document_context(doc, store.result(content_hash), flags, t), "name": Path(source).name,
+            "items": items})
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, HTTPException) and exc.status_code != 404:
+            return error_page(request, exc.status_code, exc.detail)
+        return error_page(request, 404, t("no_page"))
+
+    async def bad_input(request: Request, exc: Exception) -> Response:
+        return error_page(request, 400, str(exc))
 
     routes = [Route("/", queue), Route("/items/{item_id:int}", item_page),
               Route("/items/{item_id:int}", decide, methods=["POST"]),
               Route("/documents/{content_hash}", document_page)]
-    return Starlette(routes=routes, exception_handlers={ExtractorError: _error},
+    return Starlette(routes=routes, exception_handlers={ExtractorError: bad_input, HTTPException: not_found},
                      middleware=[Middleware(LocalGuard, authorities=local_authorities(host, port))])
-
-
-async def _error(request: Request, exc: Exception) -> Response:
-    return PlainTextResponse(str(exc), 400)
 
 
 def local_authorities(host: str, port: int) -> frozenset[str]:
@@ -231,6 +240,12 @@ def _filtered(store: ReviewStore, chosen: dict[str, str]) -> list[Item]:
                        rule=chosen["rule"] or None, severity=chosen["severity"] or None)
 
 
+def _next_open(store: ReviewStore, chosen: dict[str, str], after: int) -> int | None:
+    """The next open item under these filters after `after`, going round to the start."""
+    ids = [i.id for i in _filtered(store, chosen) if i.id != after]
+    return next((i for i in ids if i > after), ids[0] if ids else None)
+
+
 @functools.lru_cache(maxsize=8)
 def _load(path: str, mtime: float) -> Document:
     return load_document(path)
@@ -247,15 +262,28 @@ def _document(source: str | None, content_hash: str) -> Document | None:
     return doc if doc.content_hash == content_hash else None
 
 
-def _item_block(doc: Document | None, item: Item, marks: list[Mark]) -> Block | None:
-    """The item's whole section with its footnotes; None when only the stored passage is left."""
+def _item_blocks(doc: Document | None, item: Item, marks: list[Mark]) -> list[Block]:
+    """The item's section and those under it, footnotes beneath each; empty when only the
+    stored passage is left."""
     if doc is None or item.section_id is None:
-        return None
+        return []
     try:
         sec = doc.section(item.section_id)
     except KeyError:
-        return None
-    return section_block(doc, sec, marks, whole=True)
+        return []
+    return section_blocks(doc, sec, marks)
+
+
+def _sentences(doc: Document | None, item: Item, marks: list[Mark]) -> list[Paragraph]:
+    """The sentence around each of the check's figures, in text order, each once."""
+    if doc is None:
+        return []
+    out: list[Paragraph] = []
+    for f in sorted(item.check.figures, key=lambda f: f.start):
+        found = sentence(doc, f.start, f.end, [Mark(m.start, m.end, m.css, m.title) for m in marks])  # no target
+        if found and found not in out:
+            out.append(found)
+    return out
 
 
 def _records_of(result: Result | None, check: Check) -> list[Record]:
@@ -265,42 +293,3 @@ def _records_of(result: Result | None, check: Check) -> list[Record]:
     starts = {f.start for f in check.figures}
     return [r for r in result.records
             if r.id == check.record_id or any(f.start in starts for f in all_figures(r))]
-
-
-def _document_marks(doc: Document, result: Result | None, items: list[Item]) -> list[Mark]:
-    """Every figure of an extracted section, coloured by its worst check; figures no record
-    took are marked as missed; a flagged figure links to its review item."""
-    if result is None:
-        return []
-    extracted = {s.id for s in result.sections}
-    used = referenced_starts(result.records)
-    read_as: dict[int, str] = {}
-    for rec in result.records:
-        for name, fig in named_figures(rec):
-            read_as.setdefault(fig.start, f"{rec.type} {rec.name or ''} · {name}".strip())
-    checks_at: dict[int, list[Check]] = {}
-    for check in result.checks:
-        for f in check.figures:
-            checks_at.setdefault(f.start, []).append(check)
-    item_at = {f.start: i.id for i in items for f in i.check.figures}
-    marks = [Mark(start, end, "fn-ref", "footnote marker") for start, end in doc.layout.marker_spans()]
-    for fig in doc.figures:
-        m = fig.mention
-        if fig.section_id not in extracted:
-            continue
-        checks = checks_at.get(m.start, [])
-        worst = max(checks, key=lambda c: RANK[c.status], default=None)
-        css = f"fig-{worst.status}" if worst else "fig-read" if m.start in used else "fig-missed"
-        title = "\n".join([read_as.get(m.start, "no record took this figure"),
-                           *(f"{c.rule}: {c.expression}" for c in checks)])
-        href = f"/items/{item_at[m.start]}" if m.start in item_at else None
-        marks.append(Mark(m.start, m.end, css, title, href))
-    return marks
-
-
-def _mark_counts(marks: list[Mark]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for m in marks:
-        if m.css.startswith("fig-"):
-            counts[m.css[4:]] = counts.get(m.css[4:], 0) + 1
-    return counts

@@ -4,6 +4,9 @@
   model's records and the real inconsistency of footnote 6 (402 people "giảm 3,34%" from 389).
 - A short report whose text carries markup, run with no model at all: its section fails, but
   the text-level check still flags the change it prints (52 vs 50 "giảm 3,5%").
+
+`build_queue` makes a longer queue for the keyboard: a short report printing eleven changes
+from last year, each 1,5 points off its own two figures, run with no model.
 """
 from __future__ import annotations
 
@@ -50,3 +53,24 @@ def build_store(directory: Path) -> tuple[Path, Document, Document]:
     _keep(store, markup, offline.run(markup, offline.plan(markup)))
     store.close()
     return path, report, markup
+
+
+def build_queue(directory: Path, count: int = 11) -> Path:
+    """A store holding `count` open items, one per printed change that does not add up."""
+    units = ["vụ", "người", "hộ", "xe", "lượt", "doanh nghiệp", "hợp tác xã", "hồ sơ", "căn", "trường hợp", "tấn"]
+    lines = ["I. TÌNH HÌNH AN NINH, TRẬT TỰ"]
+    for n, unit in enumerate(units[:count]):
+        now, before = 40 + 7 * n, 50 + 5 * n
+        printed = f"{abs(now - before) / before * 100 + 1.5:.1f}".replace(".", ",")
+        lines.append(f"Trong tháng có {now} {unit}, {'giảm' if now < before else 'tăng'} {printed}% so với cùng kỳ "
+                     f"({before} {unit}).")
+    source = directory / "changes.txt"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path = directory / "queue.sqlite3"
+    store = ReviewStore(path)
+    doc = load_document(source)
+    offline = Extractor(None, model=MODEL, mode="json")
+    _keep(store, doc, offline.run(doc, offline.plan(doc)))
+    assert len(store.items(status="open")) == count
+    store.close()
+    return path

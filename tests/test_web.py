@@ -44,11 +44,11 @@ def item_id(store_path: Path, expression_part: str) -> int:
 def test_the_queue_lists_open_items_with_filters_and_counts(client: TestClient, store_path: Path) -> None:
     items = ReviewStore(store_path).items()
     page = client.get("/").text
-    assert f"open: {len(items)}" in page and "approved: 0" in page
+    assert f'data-status="open">chưa xử lý: {len(items)}<' in page and 'data-status="approved">đã duyệt: 0<' in page
     assert "402 vs 389: 3,3419%, printed giảm 3,34% ✗" in page and "52 vs 50" in page
     only_ii2 = client.get("/", params={"section": "II.2"}).text
     assert "402 vs 389" in only_ii2 and "52 vs 50" not in only_ii2
-    assert "Nothing to review" in client.get("/", params={"status": "approved"}).text
+    assert "Không có phiếu nào với bộ lọc này" in client.get("/", params={"status": "approved"}).text
 
 
 def test_an_item_shows_its_passage_with_the_figures_at_their_offsets(client: TestClient, store_path: Path,
@@ -62,6 +62,15 @@ def test_an_item_shows_its_passage_with_the_figures_at_their_offsets(client: Tes
     footnote = next(fn for fn in report_2026.footnotes if fn.number == 6)
     assert footnote.section_id == "II.2" and 'id="fn-6"' in page
     assert item.check.expression in page and 'id="approve"' in page and 'id="reject"' in page
+    # The first figure in the text is the one the page scrolls to and focuses.
+    first = min(item.check.figures, key=lambda f: f.start)
+    assert len(re.findall(r'id="target"', page)) == 1
+    assert re.search(rf'<mark class="fig-fail target" id="target" tabindex="-1" [^>]*data-start="{first.start}">', page)
+    # Above the long passage, the sentence that holds the figures, cut at its own ends.
+    [context] = re.findall(r'<div class="context" id="context"><p>(.*?)</p></div>', page)
+    plain = re.sub(r"<[^>]+>", "", context)
+    assert plain == "số người có quyết định hưởng TCTN là 402 người giảm 3,34% so với cùng kỳ (389 người);"
+    assert all(f'data-start="{f.start}">{f.text}</mark>' in context for f in item.check.figures)
 
 
 def test_a_decision_needs_the_page_token_and_lands_in_the_audit_log(client: TestClient, store_path: Path) -> None:
@@ -75,7 +84,8 @@ def test_a_decision_needs_the_page_token_and_lands_in_the_audit_log(client: Test
 
     done = client.post(f"/items/{target}", data={"action": "approve", "token": form, "reviewer": "minh",
                                                   "note": "báo cáo in như vậy"}, follow_redirects=False)
-    assert done.status_code == 303 and done.headers["location"] == f"/items/{target}"
+    other = item_id(store_path, "52 vs 50")  # the decision leads on to the next open item
+    assert done.status_code == 303 and done.headers["location"] == f"/items/{other}?status=open"
     item = ReviewStore(store_path).get(target)
     assert (item.status, item.decided_by, item.note) == ("approved", "minh", "báo cáo in như vậy")
     [entry] = ReviewStore(store_path).audit(target)
@@ -124,7 +134,7 @@ def test_the_document_page_marks_every_figure_of_the_extracted_sections(client: 
     assert f'href="/items/{flagged}"' in page and 'href="#sec-II.2"' in page
     # Hovering a figure tells what read it and every check it takes part in.
     [value] = [f for f in store.get(flagged).check.figures if f.role == "value"]
-    [title] = re.findall(rf'<mark class="fig-fail" title="([^"]*)" data-start="{value.start}">402 người</mark>', page)
+    [title] = re.findall(rf'<mark class="fig-fail" title="([^"]*)" data-start="{value.start}" [^>]*>402 người</mark>', page)
     assert "change: 402 vs 389: 3,3419%, printed giảm 3,34% ✗" in title
 
 
@@ -169,5 +179,89 @@ def test_an_item_whose_report_is_gone_shows_the_passage_kept_with_it(client: Tes
     item = ReviewStore(store_path).get(item_id(store_path, "52 vs 50"))
     Path(item.source).unlink()  # type: ignore[arg-type]
     page = client.get(f"/items/{item.id}").text
-    assert "not readable here" in page and "52 vụ, giảm 3,5% so với cùng kỳ (50 vụ) &lt;script&gt;" in page
+    assert "Không đọc được báo cáo ở đây" in page and "so với cùng kỳ (" in page and "&lt;script&gt;" in page
+    for fig in item.check.figures:  # still marked, and still the page's target
+        assert re.search(rf'<mark class="fig-fail( target" id="target" tabindex="-1")?[^>]*data-start="{fig.start}">'
+                         rf'{re.escape(fig.text)}</mark>', page)
+    assert 'id="target"' in page
     assert client.get(f"/documents/{item.content_hash}").status_code == 404
+
+
+def test_after_the_last_open_item_the_queue_says_it_is_clear(client: TestClient, store_path: Path) -> None:
+    ids = [i.id for i in ReviewStore(store_path).items(section_id="II.2")]
+    form = token(client.get(f"/items/{ids[0]}").text)
+    for n, target in enumerate(ids):
+        done = client.post(f"/items/{target}?section=II.2", data={"action": "approve", "token": form},
+                           follow_redirects=False)
+        following = f"/items/{ids[n + 1]}?section=II.2&status=open" if n + 1 < len(ids) else "/?section=II.2&status=open"
+        assert done.headers["location"] == following
+    queue = client.get(done.headers["location"]).text
+    assert 'id="queue-clear"' in queue and "Không có phiếu nào" in queue
+    assert 'id="queue-clear"' not in client.get("/").text  # the other report still has an open item
+
+
+def test_the_pages_speak_vietnamese_by_default_and_english_when_asked(store_path: Path) -> None:
+    from extractor.labels import LABELS
+
+    assert LABELS["vi"].keys() == LABELS["en"].keys()  # no word missing in either language
+    target = item_id(store_path, "402 vs 389")
+    home = "http://127.0.0.1:8700"
+    vi = TestClient(create_app(store_path), base_url=home).get(f"/items/{target}").text
+    en = TestClient(create_app(store_path, lang="en"), base_url=home).get(f"/items/{target}").text
+    assert '<html lang="vi">' in vi and ">Duyệt</button>" in vi and "Câu chứa số liệu" in vi and "Approve" not in vi
+    assert '<html lang="en">' in en and ">Approve</button>" in en and "Duyệt" not in en
+
+
+def test_error_pages_say_what_is_wrong_and_lead_back(client: TestClient) -> None:
+    for path, message in (("/items/999", "Không có phiếu số 999."), ("/nowhere", "Không có trang này."),
+                          ("/documents/abc", "Không đọc được báo cáo abc")):
+        page = client.get(path)
+        assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+        assert message in page.text and '<a id="back" href="/">' in page.text
+    forged = client.post("/items/1", data={"action": "approve", "token": "guess"})
+    assert forged.status_code == 403 and '<a id="back" href="/">' in forged.text
+
+
+def test_source_text_reflows_into_the_reports_paragraphs(report_2026: Document) -> None:
+    from extractor.passages import Mark, section_block
+
+    marks = [Mark(f.mention.start, f.mention.end, "fig-read") for f in report_2026.figures]
+    block = section_block(report_2026, report_2026.section("I"), marks)
+    texts = ["".join(p.text for p in par) for par in block.body]
+    # Section I prints four paragraphs; each PDF line ends in a break (and a blank line) of its own.
+    ends = ["an toàn, tiết kiệm.", "Quỹ nhà ở địa phương.", "Xuân Bính Ngọ năm 2026.", "hoàn thành còn thời hạn."]
+    assert len(texts) == len(ends) and all(text.endswith(end) for text, end in zip(texts, ends))
+    assert all("\n" not in p.text and "  " not in p.text for par in block.body for p in par)
+    # A figure printed over a line break is one highlight, its words joined by one space.
+    [figure] = [p for par in block.body for p in par if p.mark and p.mark.start == report_2026.text.index("hơn 2.530")]
+    assert figure.text == "hơn 2.530 văn bản"
+
+
+def test_the_document_page_opens_on_the_text_with_a_compact_outline(client: TestClient,
+                                                                    report_2026: Document) -> None:
+    page = client.get(f"/documents/{report_2026.content_hash}").text
+    outline = page[page.index('id="outline"'):page.index('id="text"')]
+    for sec in report_2026.sections:
+        [shown] = re.findall(rf'<a href="#sec-{re.escape(sec.id)}">[^<]*</a> ([^<]*)', outline)
+        title = " ".join(sec.title.split())
+        assert shown == title or (shown.endswith(" …") and title.startswith(shown[:-2])
+                                  and title[len(shown) - 2] == " ")  # cut between words, never inside one
+    # II has no text of its own before 1.: its heading alone, no empty passage box.
+    ii = page[page.index('<section id="sec-II"'):page.index('<section id="sec-II.1"')]
+    assert 'class="heading-only"' in ii and 'class="passage"' not in ii
+    assert page.index('id="text"') < page.index("Năm 2026 là năm đầu thực hiện")
+
+
+def test_a_text_with_one_paragraph_per_line_keeps_every_line(tmp_path: Path) -> None:
+    from extractor.document import load_document
+    from extractor.passages import section_block
+
+    # The 2026 report's section I paragraphs, each written on one line as a hand-typed .txt has them.
+    report = load_document(Path(__file__).parent / "fixtures" / "lang-son-2026-01-report.txt")
+    sec = report.section("I")
+    block = section_block(report, sec, [])
+    typed = tmp_path / "typed.txt"
+    lines = ["".join(p.text for p in par) for par in block.body]
+    typed.write_text("I. CÔNG TÁC CHỈ ĐẠO, ĐIỀU HÀNH\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    again = load_document(typed)
+    assert ["".join(p.text for p in par) for par in section_block(again, again.section("I"), []).body] == lines

@@ -1,8 +1,8 @@
 """The review pages in a real browser: Debian's headless Chromium driven by Playwright.
 
 Needs /usr/bin/chromium (`.ci/run` installs it and sets EXTRACTOR_REQUIRE_BROWSER=1, so in CI
-a missing browser fails instead of skipping). The item page's screenshot is saved to
-test-artifacts/ (or EXTRACTOR_ARTIFACTS).
+a missing browser fails instead of skipping). One browser serves every test of the module;
+screenshots are saved to test-artifacts/ (or EXTRACTOR_ARTIFACTS).
 """
 from __future__ import annotations
 
@@ -11,15 +11,18 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
 
+from extractor.htmlexport import render_report
 from extractor.review import ReviewStore
 from extractor.web import create_app
 
-from .reviewdata import build_store
+from .reviewdata import build_queue, build_store
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("EXTRACTOR_ARTIFACTS", Path(__file__).parent.parent / "test-artifacts"))
@@ -31,9 +34,25 @@ if not CHROMIUM.exists() and not os.environ.get("EXTRACTOR_REQUIRE_BROWSER"):
     pytest.skip("no /usr/bin/chromium (apt-get install chromium)", allow_module_level=True)
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        yield launched
+        launched.close()
+
+
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    store_path = build_store(tmp_path)[0]
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    yield context.new_page()
+    context.close()
+
+
+@contextmanager
+def serving(store_path: Path) -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -43,56 +62,136 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     thread.start()
     while not server.started:
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", store_path
-    server.should_exit = True
-    thread.join(10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
 
 
-def test_a_reviewer_clears_the_queue_in_the_browser(served: tuple[str, Path]) -> None:
-    from playwright.sync_api import expect, sync_playwright
+def in_viewport(locator: Any, page: Any) -> bool:
+    box = locator.bounding_box()
+    size = page.viewport_size
+    return box is not None and 0 <= box["y"] and box["y"] + box["height"] <= size["height"] and box["width"] > 0
 
-    base, store_path = served
+
+def shot(page: Any, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path))
+    return path
+
+
+def test_the_item_page_opens_on_its_figures_and_leads_on_after_each_decision(tmp_path: Path, page: Any) -> None:
+    from playwright.sync_api import expect
+
+    store_path = build_store(tmp_path)[0]
     items = ReviewStore(store_path).items()
     [real] = [i for i in items if "402 vs 389" in i.expression]
     [markup] = [i for i in items if "52 vs 50" in i.expression]
-    after_real = items[[i.id for i in items].index(real.id) + 1].id
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+    [truncated] = [i for i in items if "44 / 65" in i.expression]  # the reader's: 67,69% printed 67,6%
+    with serving(store_path) as base:
         page.goto(base + "/")
         expect(page.locator("#items tbody tr")).to_have_count(len(items))
         page.get_by_role("link", name=real.expression).click()
 
-        # The passage shows the three figures of the check, highlighted where the text has them.
-        marks = page.locator(".passage mark.fig-fail")
+        # The three figures of the check sit in footnote 6, far below the top of section II.2:
+        # the page opens scrolled to the first of them, focused, with the others highlighted.
+        marks = page.locator("#source mark.fig-fail")
         expect(marks).to_have_count(len(real.check.figures))
         assert sorted(marks.all_inner_texts()) == sorted(f.text for f in real.check.figures)
-        assert all(box and box["width"] > 0 for box in (m.bounding_box() for m in marks.all()))
-        expect(page.locator("#fn-6")).to_contain_text("402 người")
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "review-item.png"), full_page=True)
+        target = page.locator("#target")
+        expect(target).to_be_focused()
+        assert page.evaluate("window.scrollY") > 1000 and in_viewport(target, page)
+        expect(page.locator("#context")).to_contain_text("402 người giảm 3,34% so với cùng kỳ (389 người)")
+        assert in_viewport(page.locator("#approve"), page)  # the decision stays at hand beside the text
+        assert shot(page, "review-item.png").stat().st_size > 10_000
 
         page.keyboard.press("j")  # next item, then back
-        expect(page).to_have_url(f"{base}/items/{after_real}?status=open")
+        expect(page).to_have_url(f"{base}/items/{markup.id}?status=open")
         page.keyboard.press("k")
         expect(page).to_have_url(f"{base}/items/{real.id}?status=open")
-        page.keyboard.press("a")  # approve
-        expect(page.locator("#status")).to_have_text("approved")
-        page.keyboard.press("j")  # no longer open, but "next" still leads on through the queue
-        expect(page).to_have_url(f"{base}/items/{after_real}?status=open")
-
-        page.goto(f"{base}/items/{markup.id}")
-        expect(page.locator(".passage").first).to_contain_text("<script>alert('x')</script>")  # shown as text
+        page.keyboard.press("a")  # approve: on to the next open item
+        expect(page).to_have_url(f"{base}/items/{markup.id}?status=open")
+        expect(page.locator("#source .passage").first).to_contain_text("<script>alert('x')</script>")  # as text
         page.keyboard.press("r")  # no note yet: the note field takes the focus, nothing is decided
         expect(page.locator("#note")).to_be_focused()
-        page.locator("#note").fill("số liệu cùng kỳ lấy nhầm tháng")
-        page.locator("#reject").click()
-        expect(page.locator("#status")).to_have_text("rejected")
-        expect(page.locator("#audit")).to_contain_text("lan open → rejected")
-        browser.close()
+        page.keyboard.type("số liệu cùng kỳ lấy nhầm tháng")
+        page.keyboard.press("Enter")  # rejects: on to the one open item left, from the top of the queue
+        expect(page).to_have_url(f"{base}/items/{truncated.id}?status=open")
+        page.keyboard.press("a")  # approves it: the queue is clear
+        expect(page.locator("#queue-clear")).to_be_visible()
+        shot(page, "review-queue-clear.png")
 
     store = ReviewStore(store_path)
     assert (store.get(real.id).status, store.get(real.id).decided_by) == ("approved", "lan")
     assert (store.get(markup.id).status, store.get(markup.id).note) == ("rejected", "số liệu cùng kỳ lấy nhầm tháng")
-    assert [(e["item_id"], e["new_status"]) for e in store.audit()] == [(real.id, "approved"), (markup.id, "rejected")]
-    assert (ARTIFACTS / "review-item.png").stat().st_size > 10_000
+    assert [(e["item_id"], e["new_status"]) for e in store.audit()] == [
+        (real.id, "approved"), (markup.id, "rejected"), (truncated.id, "approved")]
+
+
+def test_a_reviewer_clears_ten_items_with_the_keyboard_alone(tmp_path: Path, page: Any) -> None:
+    from playwright.sync_api import expect
+
+    store_path = build_queue(tmp_path, count=10)
+    ids = [i.id for i in ReviewStore(store_path).items()]
+    with serving(store_path) as base:
+        page.goto(f"{base}/")
+        page.keyboard.press("j")  # the first item of the queue
+        for n, item in enumerate(ids):
+            expect(page).to_have_url(f"{base}/items/{item}?status=open")
+            expect(page.locator("#target")).to_be_focused()
+            if n == 3:  # reject: r, the note, Enter
+                page.keyboard.press("r")
+                page.keyboard.type("cùng kỳ in sai")
+                page.keyboard.press("Enter")
+            elif n == 6:  # correct: c, the value, Enter, the note, Enter
+                page.keyboard.press("c")
+                page.keyboard.type("4,5")
+                page.keyboard.press("Enter")
+                expect(page.locator("#note")).to_be_focused()
+                page.keyboard.type("tỷ lệ đúng là 4,5%")
+                page.keyboard.press("Enter")
+            else:
+                page.keyboard.press("a")
+        expect(page.locator("#queue-clear")).to_be_visible()
+
+    store = ReviewStore(store_path)
+    decided = [store.get(i) for i in ids]
+    assert [i.status for i in decided] == ["approved"] * 3 + ["rejected"] + ["approved"] * 2 + ["corrected"] + \
+        ["approved"] * 3
+    assert decided[6].correction and list(decided[6].correction.values()) == ["4.5"]
+    assert len(store.audit()) == 10
+
+
+def test_the_exported_report_opens_from_disk_with_the_network_off(tmp_path: Path, page: Any) -> None:
+    from playwright.sync_api import expect
+
+    store_path, report, _ = build_store(tmp_path)
+    store = ReviewStore(store_path)
+    result = store.result(report.content_hash)
+    exported = tmp_path / "report.html"
+    exported.write_text(render_report(result, report, store), encoding="utf-8")
+    url = exported.as_uri()
+    refused: list[str] = []
+
+    def only_the_file(route: Any) -> None:
+        if route.request.url == url:
+            route.continue_()
+        else:
+            refused.append(route.request.url)
+            route.abort()
+
+    page.context.route("**/*", only_the_file)
+    page.context.set_offline(True)
+    page.goto(url)
+    figures = [f for f in report.figures if f.section_id in {s.id for s in result.sections}]
+    expect(page.locator("#text mark[class^='fig-']")).to_have_count(len(figures))
+    failed = page.locator("#text mark.fig-fail")
+    expect(failed.first).to_be_visible()
+    colour = failed.first.evaluate("m => getComputedStyle(m).backgroundColor")
+    assert colour not in ("rgba(0, 0, 0, 0)", "transparent")  # the inline style sheet applies
+    page.locator("#checks li.check-fail").first.click()  # a check outlines its figures in the text
+    expect(page.locator("#text mark.chosen").first).to_be_visible()
+    shot(page, "export.png")
+    assert refused == []  # nothing was fetched: no style sheet, script, font or image from anywhere
