@@ -99,3 +99,8 @@ def _existing(db: Path) -> Path:
     if not db.is_file():
         raise ExtractorError(f"{db}: no such corpus database (create it with `extractor corpus add`)")
     return db
+
+
+from .cli_distributed import run as _run  # noqa: E402  `corpus run`: the cluster seam (extractor/distributed.py)
+
+corpus_app.command("run")(_run)
