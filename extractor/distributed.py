@@ -104,11 +104,18 @@ def cluster_opener(cluster: str, api_key: str | None = None) -> Callable[[], Con
 def _local(workers: int, api_key: str | None) -> Iterator[Client]:
     from distributed import Client, LocalCluster
 
-    if api_key:
-        os.environ["OPENAI_API_KEY"] = api_key  # inherited by the worker processes, never sent
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as local, \
-            Client(local) as client:
-        yield client
+    before = os.environ.get("OPENAI_API_KEY")
+    if api_key:  # inherited by the worker processes (and by one the nanny restarts), never sent
+        os.environ["OPENAI_API_KEY"] = api_key
+    try:
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                          dashboard_address=None) as local, Client(local) as client:
+            yield client
+    finally:
+        if api_key and before is None:
+            del os.environ["OPENAI_API_KEY"]
+        elif api_key:
+            os.environ["OPENAI_API_KEY"] = before
 
 
 @contextmanager
