@@ -15,6 +15,9 @@ import json
 import os
 import sys
 import time
+from pathlib import Path
+
+sys.path[0] = str(Path(__file__).resolve().parent.parent)  # not bench/, whose distributed.py hides the package
 
 
 def _rss_mb(pid: int) -> float:
