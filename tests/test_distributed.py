@@ -150,3 +150,18 @@ def test_a_worker_killed_mid_run_loses_its_reports_which_the_rerun_adds_once(cor
     assert second.already == len(first.done) and sorted(second.done) == sorted(lost) and not second.failed
     assert failures(db) == {}
     assert contents(db) == contents(single_process)  # nothing lost, nothing twice
+
+
+def test_an_unreadable_report_is_a_failure_of_the_run_and_a_done_one_starts_no_cluster(
+        single_process: Path, tmp_path: Path) -> None:
+    db = tmp_path / "corpus.sqlite"
+    shutil.copy(single_process, db)
+    (tmp_path / "empty.txt").write_text("  \n", encoding="utf-8")
+
+    def no_cluster() -> nullcontext[Client]:
+        raise AssertionError("a cluster was started with nothing to do")
+
+    summary = run_corpus([REPORT_2026, tmp_path / "empty.txt"], db, WorkerSettings(), no_cluster)
+    assert summary.already == 1 and not summary.done
+    assert failures(db) == summary.failed == {str(tmp_path / "empty.txt"): f"{tmp_path / 'empty.txt'}: is empty"}
+    assert contents(db) == contents(single_process)
