@@ -114,7 +114,7 @@ def _local(workers: int, api_key: str | None) -> Iterator[Client]:
     finally:
         if api_key and before is None:
             del os.environ["OPENAI_API_KEY"]
-        elif api_key:
+        elif api_key and before is not None:
             os.environ["OPENAI_API_KEY"] = before
 
 
