@@ -103,7 +103,7 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             files = corpus(Path(tmp), args.copies)
-            settings = WorkerSettings(base_url=server.base_url, model=MODEL, concurrency=args.concurrency,
+            settings = WorkerSettings(base_urls=(server.base_url,), model=MODEL, concurrency=args.concurrency,
                                       no_cache=True, mode="json",
                                       sections=tuple(args.sections.split(",")) if args.sections else None)
             for workers in args.workers:

@@ -16,8 +16,9 @@ def run(files: list[Path] = typer.Argument(..., help="Report files, folders of t
         cluster: str = typer.Option("local:2", "--cluster", help="local:N (N worker processes on this machine) or "
                                     "a Dask scheduler's address (tcp://host:8786)."),
         recursive: bool = typer.Option(False, "--recursive", "-r", help="Enter the subfolders of the folders given."),
-        base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint every worker "
-                                               "talks to (else OPENAI_BASE_URL, config file, or the embedded model)."),
+        base_urls: Optional[list[str]] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint the "
+                                                      "workers talk to; repeat it to send reports to several in turn "
+                                                      "(else OPENAI_BASE_URL, config file, or the embedded model)."),
         model: Optional[str] = typer.Option(None, "--model", help="Model name on that endpoint."),
         api_key: Optional[str] = typer.Option(None, "--api-key", help="API key for a local cluster's workers (else "
                                               "OPENAI_API_KEY). Reaches them by environment, never in a task."),
@@ -39,7 +40,8 @@ def run(files: list[Path] = typer.Argument(..., help="Report files, folders of t
     opener = cluster_opener(cluster, api_key)
     reports = report_files(files, recursive=recursive)
     settings = WorkerSettings(
-        base_url=base_url, model=model, mode=mode, model_path=str(model_path.resolve()) if model_path else None,
+        base_urls=tuple(base_urls or ()), model=model, mode=mode,
+        model_path=str(model_path.resolve()) if model_path else None,
         sections=tuple(s.strip() for s in sections_opt.split(",") if s.strip()) if sections_opt else None,
         concurrency=concurrency, cache_dir=str(cache_dir.resolve()) if cache_dir else None, no_cache=no_cache,
         retry_failed=retry_failed)

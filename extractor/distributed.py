@@ -57,7 +57,7 @@ class WorkerSettings:
     """What a worker needs to build its model client and engine. No API key, by design: it
     would show wherever task arguments do (dashboard, logs, spill files)."""
 
-    base_url: str | None = None
+    base_urls: tuple[str, ...] = ()  # endpoints the reports go to in turn; none: environment, config, embedded
     model: str | None = None
     mode: str | None = None
     model_path: str | None = None
@@ -168,9 +168,10 @@ def _extract(client: Client, pending: dict[str, Path], db: Path, settings: Worke
     from distributed import as_completed
 
     futures = {}
-    for digest, path in pending.items():
+    endpoints = settings.base_urls or (None,)
+    for n, (digest, path) in enumerate(pending.items()):
         refresh = frozenset(store.sections_to_reextract(digest)) if store else frozenset()
-        future = client.submit(extract_report, str(path), settings, refresh, pure=False)
+        future = client.submit(extract_report, str(path), settings, refresh, endpoints[n % len(endpoints)], pure=False)
         futures[future] = (path, digest, refresh)
     for future in as_completed(list(futures)):
         path, digest, refresh = futures.pop(future)
@@ -251,13 +252,14 @@ def failures(db: Path) -> dict[str, str]:
 
 # --- on a worker ----------------------------------------------------------------------------------
 
-_workers: dict[WorkerSettings, tuple[Backend, ResultCache | None]] = {}
+_workers: dict[tuple[WorkerSettings, str | None], tuple[Backend, ResultCache | None]] = {}
 
 
-def extract_report(path: str, settings: WorkerSettings, refresh: frozenset[str]) -> str | None:
-    """One report, extracted on a worker: the result as JSON, or None if it has none of the chosen
-    sections. The worker's model client and cache are built once and kept for its next reports."""
-    backend, cache = _worker_state(settings)
+def extract_report(path: str, settings: WorkerSettings, refresh: frozenset[str], endpoint: str | None) -> str | None:
+    """One report, extracted on a worker against `endpoint` (one of `settings.base_urls`): the
+    result as JSON, or None if it has none of the chosen sections. The worker's model client (one
+    per endpoint) and cache are built once and kept for its next reports."""
+    backend, cache = _worker_state(settings, endpoint)
     doc = load_document(path)
     extractor = Extractor(backend, model=backend.model, mode=backend.mode, cache=cache,  # type: ignore[arg-type]
                           retry_failed=settings.retry_failed)
@@ -269,12 +271,12 @@ def extract_report(path: str, settings: WorkerSettings, refresh: frozenset[str])
     return result.model_dump_json()
 
 
-def _worker_state(settings: WorkerSettings) -> tuple[Backend, ResultCache | None]:
-    if settings not in _workers:
-        options = BackendOptions(base_url=settings.base_url, model=settings.model, mode=settings.mode,
+def _worker_state(settings: WorkerSettings, endpoint: str | None) -> tuple[Backend, ResultCache | None]:
+    if (settings, endpoint) not in _workers:
+        options = BackendOptions(base_url=endpoint, model=settings.model, mode=settings.mode,
                                  model_path=Path(settings.model_path) if settings.model_path else None)
         backend = Backend(options)  # the key comes from this worker's OPENAI_API_KEY
         cache = None if settings.no_cache else ResultCache(Path(settings.cache_dir) if settings.cache_dir else None)
         atexit.register(backend.close)  # an embedded model's server stops with the worker
-        _workers[settings] = (backend, cache)
-    return _workers[settings]
+        _workers[settings, endpoint] = (backend, cache)
+    return _workers[settings, endpoint]
