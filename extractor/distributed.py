@@ -1,7 +1,8 @@
 """A corpus run on a Dask distributed cluster: one task per report, results into the corpus database.
 
-The driver (this process) hashes every report, skips those whose content hash the corpus database
-already holds (they are done), and submits the rest, one task each, to the cluster's workers. A
+The driver (this process) hashes every report, skips those the corpus database holds with every
+section this run plans extracted without failure (they are done, as for `extract`'s manifest),
+and submits the rest, one task each, to the cluster's workers. A
 worker builds its own model client from the run's settings (`Backend`, as `extract` does), the
 same engine and result cache, extracts the whole report and returns the result as JSON. The
 driver alone writes: each result goes into the corpus database (`corpus.add_results`, one
@@ -143,15 +144,16 @@ def run_corpus(files: list[Path], db: Path, settings: WorkerSettings, cluster: C
     recorded, not raised: the run goes on."""
     summary = RunSummary()
     notify = on_report or (lambda source, status, detail: None)
-    done = _done_hashes(db)
+    stored = _stored_sections(db)
     pending: dict[str, Path] = {}  # content hash → the first file that has it
     for path in files:
         try:
             digest = content_hash_of(path)
+            done = digest in stored and _done(path, stored[digest], settings.sections)
         except ExtractorError as exc:
             _failed(db, summary, notify, str(path), None, str(exc))
             continue
-        if digest in done:
+        if done:
             summary.already += 1
         elif digest in pending:
             summary.duplicates += 1
@@ -231,12 +233,27 @@ def _failures_table(corpus: sqlite_utils.Database) -> None:
                             if_not_exists=True)
 
 
-def _done_hashes(db: Path) -> set[str]:
+def _stored_sections(db: Path) -> dict[str, dict[str, str]]:
+    """Content hash → section id → status of every report the database holds."""
     corpus = open_corpus(db)
     try:
-        return {row[0] for row in corpus.execute("SELECT content_hash FROM documents")}
+        stored: dict[str, dict[str, str]] = {row[0]: {} for row in corpus.execute("SELECT content_hash FROM documents")}
+        for digest, section, status in corpus.execute(
+                "SELECT d.content_hash, s.section_id, s.status FROM sections s JOIN documents d ON d.id = s.document_id"):
+            stored[digest][section] = status
+        return stored
     finally:
         corpus.close()
+
+
+def _done(path: Path, stored: dict[str, str], sections: tuple[str, ...] | None) -> bool:
+    """Done, as for `extract`'s manifest: the database holds the report with every section this
+    run plans extracted without failure. A stored section that failed means not done, at once;
+    else the report is planned here (no model) to see whether this run wants more sections."""
+    if any(status not in ("extracted", "cached") for status in stored.values()):
+        return False
+    planned = Extractor(None, model="", mode="json").plan(load_document(path), sections)
+    return {job.section.id for job in planned} <= set(stored)
 
 
 def failures(db: Path) -> dict[str, str]:

@@ -101,11 +101,19 @@ def test_a_cluster_run_fills_the_database_a_single_process_run_fills(corpus: Pat
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert written and not [p for p in written if KEY.encode() in p.read_bytes()]
 
-    # A re-run finds every report done and starts no cluster.
-    again = CliRunner().invoke(app, ["corpus", "run", str(corpus), "--cluster", "local:2", "--db", str(db),
-                                     "--base-url", "http://127.0.0.1:9/v1", "--store", str(tmp_path / "review.db")])
+    # A re-run finds done the reports stored with every section extracted; the one with a
+    # partial section is sent again, and answered from the cache (its failure is settled).
+    with ReplayServer(CASSETTES, fallback=True) as server:
+        again = CliRunner().invoke(app, ["corpus", "run", str(corpus), "--cluster", "local:2", "--sections", SECTIONS,
+                                         "--db", str(db), "--base-url", server.base_url, "--model", MODEL, "--store",
+                                         str(tmp_path / "review.db"), "--cache-dir", str(tmp_path / "cache")])
+        assert server.stats()["requests"] == 0
     assert again.exit_code == 0, again.output
-    assert f"3 reports: 0 done, 0 failed, 0 skipped, 3 already in {db}" in " ".join(again.output.split())
+    partial = [s for s, in sqlite3.connect(db).execute(
+        "SELECT DISTINCT d.source FROM sections s JOIN documents d ON d.id = s.document_id WHERE s.status = 'partial'")]
+    assert len(partial) == 1 and f"done {Path(partial[0]).name}" in again.output
+    assert f"3 reports: 1 done, 0 failed, 0 skipped, 2 already in {db}" in " ".join(again.output.split())
+    assert contents(db) == expected
 
 
 @contextmanager
@@ -147,8 +155,13 @@ def test_a_worker_killed_mid_run_loses_its_reports_which_the_rerun_adds_once(cor
         assert killed and lost and len(first.done) + len(lost) == 3, (first, killed)
         assert all("KilledWorker" in error for error in lost.values()) and failures(db) == lost
 
+        complete = {s for s, in sqlite3.connect(db).execute(
+            "SELECT source FROM documents d WHERE NOT EXISTS (SELECT 1 FROM sections s WHERE s.document_id = d.id "
+            "AND s.status NOT IN ('extracted', 'cached'))")}
         second = run_corpus(reports, db, settings, lambda: nullcontext(client), store=store)
-    assert second.already == len(first.done) and sorted(second.done) == sorted(lost) and not second.failed
+    # Sent again: the lost reports, and a report stored with a partial section (as for `extract`).
+    assert set(lost) <= set(second.done) and not second.failed
+    assert second.already == len(complete) and len(second.done) == 3 - len(complete)
     assert failures(db) == {}
     assert contents(db) == contents(single_process)  # nothing lost, nothing twice
 
@@ -162,7 +175,23 @@ def test_an_unreadable_report_is_a_failure_of_the_run_and_a_done_one_starts_no_c
     def no_cluster() -> nullcontext[Client]:
         raise AssertionError("a cluster was started with nothing to do")
 
-    summary = run_corpus([REPORT_2026, tmp_path / "empty.txt"], db, WorkerSettings(), no_cluster)
+    sections = tuple(SECTIONS.split(","))
+    summary = run_corpus([REPORT_2024, tmp_path / "empty.txt"], db, WorkerSettings(sections=sections), no_cluster)
     assert summary.already == 1 and not summary.done
     assert failures(db) == summary.failed == {str(tmp_path / "empty.txt"): f"{tmp_path / 'empty.txt'}: is empty"}
     assert contents(db) == contents(single_process)
+
+
+def test_a_report_stored_with_fewer_sections_than_the_run_plans_is_not_done(single_process: Path,
+                                                                            tmp_path: Path) -> None:
+    db = tmp_path / "corpus.sqlite"
+    shutil.copy(single_process, db)
+
+    class Opened(Exception):
+        pass
+
+    def opened() -> nullcontext[Client]:
+        raise Opened
+
+    with pytest.raises(Opened):  # every section: more than the stored run of SECTIONS
+        run_corpus([REPORT_2024], db, WorkerSettings(), opened)
