@@ -39,9 +39,10 @@ from extractor.document import load_document  # noqa: E402
 from extractor.engine import Extractor  # noqa: E402
 
 
-def pieces(path: Path) -> int:
-    """Requests a whole report sends on its first pass: its planned pieces."""
-    return sum(len(job.chunks) for job in Extractor(None, model=MODEL, mode="json").plan(load_document(path)))
+def pieces(path: Path, sections: tuple[str, ...] | None = None) -> int:
+    """Requests a report (or the chosen sections) sends on its first pass: its planned pieces."""
+    plan = Extractor(None, model=MODEL, mode="json").plan(load_document(path), sections)
+    return sum(len(job.chunks) for job in plan)
 
 
 def corpus(folder: Path, copies: int) -> list[Path]:
@@ -69,7 +70,7 @@ def rate(workers: int, files: list[Path], settings: WorkerSettings, latency: flo
         wall = time.perf_counter() - t
     if summary.failed or len(summary.done) != len(files):
         raise SystemExit(f"{workers} workers: {len(summary.done)} of {len(files)} done, failed: {summary.failed}")
-    each = [math.ceil(pieces(f) / settings.concurrency) * latency for f in files]
+    each = [math.ceil(pieces(f, settings.sections) / settings.concurrency) * latency for f in files]
     ideal = max(sum(each) / workers, max(each))
     return {"workers": workers, "startup_s": round(startup, 1), "wall_s": round(wall, 1),
             "reports_per_min": round(len(files) * 60 / wall, 1), "ideal_per_min": round(len(files) * 60 / ideal, 1),
