@@ -17,7 +17,7 @@ def run(files: list[Path] = typer.Argument(..., help="Report files, folders of t
                                     "a Dask scheduler's address (tcp://host:8786)."),
         recursive: bool = typer.Option(False, "--recursive", "-r", help="Enter the subfolders of the folders given."),
         base_urls: Optional[list[str]] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint the "
-                                                      "workers talk to; repeat it to send reports to several in turn "
+                                                      "workers talk to; repeat it to spread the reports over several "
                                                       "(else OPENAI_BASE_URL, config file, or the embedded model)."),
         model: Optional[str] = typer.Option(None, "--model", help="Model name on that endpoint."),
         api_key: Optional[str] = typer.Option(None, "--api-key", help="API key for a local cluster's workers (else "

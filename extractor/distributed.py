@@ -58,7 +58,7 @@ class WorkerSettings:
     """What a worker needs to build its model client and engine. No API key, by design: it
     would show wherever task arguments do (dashboard, logs, spill files)."""
 
-    base_urls: tuple[str, ...] = ()  # endpoints the reports go to in turn; none: environment, config, embedded
+    base_urls: tuple[str, ...] = ()  # endpoints the reports are spread over; none: environment, config, embedded
     model: str | None = None
     mode: str | None = None
     model_path: str | None = None
@@ -171,9 +171,11 @@ def _extract(client: Client, pending: dict[str, Path], db: Path, settings: Worke
 
     futures = {}
     endpoints = settings.base_urls or (None,)
-    for n, (digest, path) in enumerate(pending.items()):
+    for digest, path in pending.items():
         refresh = frozenset(store.sections_to_reextract(digest)) if store else frozenset()
-        future = client.submit(extract_report, str(path), settings, refresh, endpoints[n % len(endpoints)], pure=False)
+        # A report always goes to the same endpoint, whose cached answers a re-run then finds.
+        endpoint = endpoints[int(digest, 16) % len(endpoints)]
+        future = client.submit(extract_report, str(path), settings, refresh, endpoint, pure=False)
         futures[future] = (path, digest, refresh)
     for future in as_completed(list(futures)):
         path, digest, refresh = futures.pop(future)
@@ -278,8 +280,10 @@ def extract_report(path: str, settings: WorkerSettings, refresh: frozenset[str],
     per endpoint) and cache are built once and kept for its next reports."""
     backend, cache = _worker_state(settings, endpoint)
     doc = load_document(path)
-    extractor = Extractor(backend, model=backend.model, mode=backend.mode, cache=cache,  # type: ignore[arg-type]
-                          retry_failed=settings.retry_failed)
+    # Results and cache keys name who answered as `extract` names it: the backend's identity
+    # (model and endpoint) where the backend has one, else its model.
+    extractor = Extractor(backend, model=getattr(backend, "identity", backend.model), mode=backend.mode,
+                          cache=cache, retry_failed=settings.retry_failed)  # type: ignore[arg-type]
     jobs = extractor.plan(doc, settings.sections)
     if not jobs:
         return None

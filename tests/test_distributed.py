@@ -4,6 +4,7 @@ worker killed mid-run loses its reports to the run's failures, and a re-run adds
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -64,6 +65,8 @@ def contents(db: Path) -> dict[str, list[tuple]]:
             data = dict(row)
             data.pop("id")
             data.pop("added_at", None)
+            if table == "documents" and data["model"]:  # who answered may name a stand-in's port
+                data["model"] = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", data["model"])
             if "document_id" in data:
                 data["document_id"] = hashes[data["document_id"]]
             if table == "records" and data["parent_id"] is not None:
@@ -88,12 +91,21 @@ def test_a_cluster_run_fills_the_database_a_single_process_run_fills(corpus: Pat
                                        "--cache-dir", str(tmp_path / "cache")])
         requests = [server.stats()["requests"] for server in (one, other)]
         authorizations = one.authorizations | other.authorizations
+        after_first = contents(db)
+
+        # A re-run finds done the reports stored with every section extracted; the one with a
+        # partial section is sent again (to the same endpoint), and answered from the cache.
+        again = CliRunner().invoke(app, ["corpus", "run", str(corpus), "--cluster", "local:2", "--sections", SECTIONS,
+                                         "--db", str(db), "--base-url", one.base_url, "--base-url", other.base_url,
+                                         "--model", MODEL, "--store", str(tmp_path / "review.db"), "--cache-dir",
+                                         str(tmp_path / "cache")])
+        assert [server.stats()["requests"] for server in (one, other)] == requests
     assert run.exit_code == 0, run.output
     assert "3 reports: 3 done, 0 failed" in " ".join(run.output.split())
     expected = contents(single_process)
     assert len(expected["documents"]) == 3 and expected["figures"] and expected["checks"]
-    assert contents(db) == expected
-    # The workers asked both endpoints (reports go to them in turn; no cache shared with the
+    assert after_first == expected
+    # The workers asked both endpoints (reports are spread over them; no cache shared with the
     # single-process run) with the key they inherited from the driver's environment, which holds
     # it no longer; no file holds it.
     assert all(n > 0 for n in requests) and authorizations == {f"Bearer {KEY}"}
@@ -101,13 +113,6 @@ def test_a_cluster_run_fills_the_database_a_single_process_run_fills(corpus: Pat
     written = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert written and not [p for p in written if KEY.encode() in p.read_bytes()]
 
-    # A re-run finds done the reports stored with every section extracted; the one with a
-    # partial section is sent again, and answered from the cache (its failure is settled).
-    with ReplayServer(CASSETTES, fallback=True) as server:
-        again = CliRunner().invoke(app, ["corpus", "run", str(corpus), "--cluster", "local:2", "--sections", SECTIONS,
-                                         "--db", str(db), "--base-url", server.base_url, "--model", MODEL, "--store",
-                                         str(tmp_path / "review.db"), "--cache-dir", str(tmp_path / "cache")])
-        assert server.stats()["requests"] == 0
     assert again.exit_code == 0, again.output
     partial = [s for s, in sqlite3.connect(db).execute(
         "SELECT DISTINCT d.source FROM sections s JOIN documents d ON d.id = s.document_id WHERE s.status = 'partial'")]
