@@ -10,11 +10,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from .cli_distributed import run as run_on_cluster
+
 corpus_app = typer.Typer(help="A corpus database of many results (SQLite; plain SQL, Datasette).",
                          no_args_is_help=True)
 out = Console()
 DbOpt = typer.Option(..., "--db", help="The corpus database (SQLite file; created if new).")
 JsonOpt = typer.Option(False, "--json", help="Print JSON instead of a table.")
+corpus_app.command("run")(run_on_cluster)  # a folder of reports on a cluster: extractor/distributed.py
 
 
 @corpus_app.command("add")
