@@ -44,6 +44,7 @@ def item_id(store_path: Path, expression_part: str) -> int:
 def test_the_queue_lists_open_items_with_filters_and_counts(client: TestClient, store_path: Path) -> None:
     items = ReviewStore(store_path).items()
     page = client.get("/").text
+    assert re.search(r"<title>[^<]*</title>", page)  # the page title is text, nothing else
     assert f'data-status="open">chưa xử lý: {len(items)}<' in page and 'data-status="approved">đã duyệt: 0<' in page
     assert "402 vs 389: 3,3419%, printed giảm 3,34% ✗" in page and "52 vs 50" in page
     only_ii2 = client.get("/", params={"section": "II.2"}).text
