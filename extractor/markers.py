@@ -79,6 +79,8 @@ def _number_glued(text: str, window: Span, fn: Footnote, excluded: list[Span]) -
         plain = head.replace(".", "")
         year = re.fullmatch(r"(19|20)\d\d", head) and _YEAR_BEFORE.search(text, 0, m.start())
         regrouped = "." in token and re.fullmatch(r"\d{1,3}(?:\.\d{3})+", head)
-        if year or regrouped or (plain.isdigit() and int(plain) == listed_total):
+        # A footnote that lists no numbers (names of communes) vouches for no total: "03 xã" is
+        # not 0 + marker 3 because footnote 3 sums to nothing.
+        if year or regrouped or (listed_total > 0 and plain.isdigit() and int(plain) == listed_total):
             return (m.end() - len(suffix), m.end())
     return None

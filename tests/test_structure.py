@@ -265,3 +265,14 @@ def test_extraction_output_carries_the_warnings(report_2026: Document, tmp_path)
     assert result["metadata"]["warnings"] == [
         "heading 1.4 not found: the numbering goes from II.1.3 to II.1.5; II.1.5 is kept as its own section"]
     assert [s["id"] for s in result["sections"]] == ["II.1.5"]
+
+
+def test_a_marker_is_not_taken_out_of_a_number_its_footnote_does_not_add_up_to(report_2024: Document) -> None:
+    """"đạt chuẩn NTM 3 và 03 xã" (2024 report): footnote 3 lists communes by name, no numbers,
+    so its marker is the "3" after "NTM", and "03 xã" stays three communes (it was read as 0)."""
+    text = report_2024.text
+    at = text.index("NTM 3 và 03 xã")
+    [fn] = [f for f in report_2024.footnotes if f.number == 3]
+    assert fn.marker == (at + 4, at + 5)
+    [communes] = [f.mention for f in report_2024.figures if f.mention.start == at + 9]
+    assert (communes.text, communes.value) == ("03 xã", 3)
