@@ -74,3 +74,11 @@ def build_queue(directory: Path, count: int = 11) -> Path:
     assert len(store.items(status="open")) == count
     store.close()
     return path
+
+
+def store_copy(built: Path, target: Path) -> Path:
+    """A fresh copy of a built store for one test (decisions do not leak between tests)."""
+    source = ReviewStore(built)
+    source._db.execute(f"VACUUM INTO '{target}'")
+    source.close()
+    return target

@@ -18,7 +18,7 @@ from bench.replayserver import ReplayServer
 from extractor.review import ReviewStore
 
 from .conftest import REPORT_2026
-from .reviewdata import build_store
+from .reviewdata import build_store, store_copy
 from .test_faults import CASSETTE, MODEL
 
 
@@ -29,11 +29,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def store_path(built: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "review.sqlite3"
-    source = ReviewStore(built)
-    source._db.execute(f"VACUUM INTO '{copy}'")
-    source.close()
-    return copy
+    return store_copy(built, tmp_path / "review.sqlite3")
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

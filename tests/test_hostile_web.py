@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from extractor.review import ReviewStore
 from extractor.web import MAX_BODY, create_app
 
-from .reviewdata import build_store
+from .reviewdata import build_store, store_copy
 
 PORT = 8731
 HOME = f"http://127.0.0.1:{PORT}"
@@ -25,11 +25,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def store_path(built: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "review.sqlite3"
-    source = ReviewStore(built)
-    source._db.execute(f"VACUUM INTO '{copy}'")  # a fresh copy per test: decisions do not leak between tests
-    source.close()
-    return copy
+    return store_copy(built, tmp_path / "review.sqlite3")
 
 
 @pytest.fixture
