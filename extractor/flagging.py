@@ -1,6 +1,6 @@
 """Between a run's checks and the review store: flag what needs a person, attach what they decided.
 
-Source inconsistencies (fail or warn) become review items with the passage they rest on; an
+Source inconsistencies (fail or warn) and names the text does not print become review items with the passage they rest on; an
 item already decided keeps its decision, which is copied onto the check and onto the figures
 it involves (their review status, and a reviewer's corrected value where one was given).
 """
@@ -21,7 +21,7 @@ def flag_result(store: ReviewStore, result: Result, doc: Document) -> int:
     """Put the run's flagged checks into the store; returns how many are still open."""
     open_items = 0
     for check in result.checks:
-        if check.category != "source" or check.status not in ("fail", "warn") or not check.figures:
+        if not _for_review(check):
             continue
         a = max(0, min(f.start for f in check.figures) - MARGIN)
         b = min(len(doc.text), max(f.end for f in check.figures) + MARGIN)
@@ -31,6 +31,13 @@ def flag_result(store: ReviewStore, result: Result, doc: Document) -> int:
         open_items += item.status == "open"
     apply_decisions(result)
     return open_items
+
+
+def _for_review(check: Check) -> bool:
+    """Source inconsistencies, and (low severity) a name the text does not print, where the
+    check has figures to show the passage by."""
+    return bool(check.figures) and (check.category == "source" and check.status in ("fail", "warn")
+                                    or check.rule == "name")
 
 
 def apply_decisions(result: Result) -> None:

@@ -93,6 +93,7 @@ LABELS: dict[str, dict[str, str]] = {
         "cumulative": "lũy kế",
         "percent_range": "tỷ lệ trong 0–100%",
         "grounding": "đối chiếu văn bản",
+        "name": "tên không có trong văn bản",
     },
     "en": {
         "app": "extractor · review",
@@ -179,6 +180,7 @@ LABELS: dict[str, dict[str, str]] = {
         "cumulative": "cumulative",
         "percent_range": "percent within 0–100%",
         "grounding": "grounding",
+        "name": "name not in the text",
     },
 }
 

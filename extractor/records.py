@@ -21,7 +21,7 @@ from .export import figure_dict
 from .kinds import record_type
 from .numbers import parse_vn_number
 from .result import Evidence, FigureValue, Issue, Record
-from .textutil import appears_in, collapse_ws, fold
+from .textutil import appears_in, collapse_ws, fold, unprinted_words
 
 
 class FigureResolver:
@@ -117,6 +117,7 @@ def _record(doc: Document, chunk: Chunk, kind: str, rtype: str, item: BaseModel,
                 rec.issues.append(Issue(field=name, problem=str(exc)))
         elif name == "name":
             rec.name = value
+            rec.issues += _unprinted_name(chunk, value)
         elif name == "parts_complete":
             rec.parts_complete = value
         elif isinstance(value, list) and (not value or isinstance(value[0], BaseModel)):
@@ -169,6 +170,16 @@ def _ungrounded_labels(chunk: Chunk, labels: dict[str, Any]) -> list[Issue]:
             if isinstance(item, str) and not appears_in(item, chunk.text):
                 issues.append(Issue(field=name, problem=f"{item!r} is not in the section text"))
     return issues
+
+
+def _unprinted_name(chunk: Chunk, name: str | None) -> list[Issue]:
+    """A record's name is copied from what the model was shown (the section titles, the context
+    and the piece): a name with a word none of them prints ("n1", a field's description, a name
+    from another section) is marked, never dropped; the checks flag it for a reviewer."""
+    missing = unprinted_words(name or "", "\n".join((chunk.title_path, chunk.context, chunk.text)))
+    if not missing:
+        return []
+    return [Issue(field="name", problem=f"{name!r}: the text does not print {', '.join(map(repr, missing))}")]
 
 
 def merge_records(records: list[Record]) -> list[Record]:

@@ -40,7 +40,8 @@ class FigureValue(BaseModel):
 
 
 class Issue(BaseModel):
-    """Something the engine could not ground: the record keeps its other fields."""
+    """Something the engine could not ground: the record keeps its other fields. Field "name":
+    the record's name has words the text the model was shown does not print."""
 
     field: str
     problem: str
@@ -78,7 +79,7 @@ class Check(BaseModel):
 
     rule: str = Field(description="identity, parts_total, share, fraction, change, change_amount, cumulative, "
                                   "percent_range, plan_consistency, growth_consistency, whole_base, item_count, "
-                                  "grounding")
+                                  "grounding, name (a record's name the text does not print)")
     category: Literal["source", "extraction"]
     status: Literal["pass", "fail", "warn", "skip"]
     severity: Literal["error", "warning", "info"]

@@ -76,7 +76,7 @@ def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, 
     if skipped:
         console.print(f"{skipped} report{'s' if skipped > 1 else ''} already done, skipped")
     if awaiting:
-        console.print(f"{awaiting} source inconsistencies await a reviewer: [bold]extractor review list[/] or "
+        console.print(f"{awaiting} flagged checks await a reviewer: [bold]extractor review list[/] or "
                       "[bold]extractor review serve[/]")
     if extractor.interrupted:
         raise Interrupted(f"interrupted: {_not_sent(results)} pieces left unanswered; what was answered is "

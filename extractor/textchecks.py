@@ -9,13 +9,16 @@
   change printed between a figure and its same-period base must match them, sign included
   (a "giảm" that is really an increase fails).
 Both are read from the number inventory and the words between the figures: no model at all.
+- name (extraction, low severity): a record's free-text name must be printed in what the model
+  was shown; where it is not (records.py marks it as an issue on the record, see
+  `textutil.unprinted_words`), the record is kept and a reviewer is asked, with its figures.
 """
 from __future__ import annotations
 
 import re
 from decimal import Decimal
 
-from .checks import compare_percent, make_check, mark, shown, shown_value
+from .checks import check_key, compare_percent, make_check, mark, shown, shown_value
 from .document import Document
 from .intervals import Interval, interval
 from .export import decimal_str
@@ -52,6 +55,23 @@ def check_grounding(doc: Document, records: list[Record], content_hash: str) -> 
                                      f"evidence {ev.start}–{ev.end} is not the quoted text", [],
                                      section_id=rec.section_id, record_id=rec.id, category="extraction",
                                      message="quote not found at its offsets"))
+    return checks
+
+
+def check_names(records: list[Record], content_hash: str) -> list[Check]:
+    """One low-severity check per record or part whose name the text does not print."""
+    checks = []
+    for rec in records:
+        for issue in (i for i in rec.issues if i.field == "name"):
+            operands = [(role, f) for role, f in rec.figures.items() if f is not None]
+            check = make_check(content_hash, "name", "warn", f"name {issue.problem}", operands,
+                               section_id=rec.section_id, record_id=rec.id, category="extraction",
+                               message="a name the model gave that the text does not print")
+            # Two names on the same figures (or on none) are two questions for a reviewer.
+            check.key = check_key(content_hash, f"name {issue.problem}", rec.section_id, operands)
+            check.severity = "info"
+            checks.append(check)
+        checks += check_names(rec.parts, content_hash)
     return checks
 
 

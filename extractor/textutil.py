@@ -93,6 +93,37 @@ def unwrap(text: str) -> str:
     return collapse_ws(_SPLIT_WORD.sub(lambda m: "" if text[m.end()].islower() else m.group(), text))
 
 
+_WORD = re.compile(r"\w+")
+_GARBLED_WORD = 0.75  # "luen" for "luan": one letter of four garbled by OCR
+
+
+def folded_words(text: str) -> list[str]:
+    """The words of `text` on the folded skeleton (NFC first, so a decomposed "ư" folds too)."""
+    return _WORD.findall(fold(unicodedata.normalize("NFC", text)))
+
+
+def unprinted_words(name: str, text: str) -> list[str]:
+    """The words of `name` (as the name writes them) that `text` does not print, compared
+    folded: case and diacritics are ignored, so "Chủ tịch" is printed by OCR'd "Chu tich", and
+    a word of four letters or more one garbled letter away from a word of the text ("luén" for
+    "luận") counts as printed (a shorter word must be printed as it is: "thu" is not "chu").
+    Word order is not compared: a name may take words from across its sentence. A name of no
+    word at all ("…") is itself unprinted."""
+    printed = set(folded_words(text))
+    name = unicodedata.normalize("NFC", name)
+    if name.strip() and not _WORD.search(name):
+        return [name.strip()]
+    missing = []
+    for m in _WORD.finditer(fold(name)):  # fold keeps offsets: m's span is the word in `name`
+        word = m.group()
+        if word in printed or len(word) >= 4 and any(
+                abs(len(word) - len(seen)) <= 1 and difflib.SequenceMatcher(None, word, seen).ratio() >= _GARBLED_WORD
+                for seen in printed):
+            continue
+        missing.append(name[m.start():m.end()])
+    return missing
+
+
 def appears_in(snippet: str, text: str, min_ratio: float = 0.85) -> bool:
     """Is `snippet` copied from `text`? Compared on the folded skeleton (case, diacritics and
     spacing ignored); OCR'd text ("cac so, ban, nganh lién quan") may differ by a few garbled

@@ -10,7 +10,7 @@ from .reader import is_reader_record
 from .readerchecks import reader_checks
 from .records import main_figure
 from .result import Check, Record, Result
-from .textchecks import check_changes, check_fractions, check_grounding
+from .textchecks import check_changes, check_fractions, check_grounding, check_names
 
 
 def validate_section(doc: Document, section_id: str, records: list[Record]) -> list[Check]:
@@ -28,7 +28,7 @@ def validate_section(doc: Document, section_id: str, records: list[Record]) -> l
     checks = check_grounding(doc, model, h) + check_records(unsettled, h)
     reached = {_numbers(c) for c in checks}
     checks += [c for c in from_reader if _numbers(c) not in reached]  # the model's record already checks them
-    checks += check_fractions(doc, own, h) + check_changes(doc, own, h)
+    checks += check_fractions(doc, own, h) + check_changes(doc, own, h) + check_names(model, h)
     return list({c.key: c for c in reversed(checks)}.values())[::-1]
 
 

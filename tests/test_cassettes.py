@@ -137,6 +137,41 @@ def test_a_rejected_extraction_is_asked_again_once(report_2026: Document, tmp_pa
     assert store.get(item.id).status == "rejected"  # the decision itself stays on record
 
 
+def _name_marks(rec: Record, path: str = "") -> dict[str, str | None]:
+    """Each named record and part: its name issue, or None."""
+    marks = {f"{path}{rec.name}": next((i.problem for i in rec.issues if i.field == "name"), None)} if rec.name else {}
+    for part in rec.parts:
+        marks.update(_name_marks(part, f"{path}{rec.type}/"))
+    return marks
+
+
+@pytest.mark.vcr(str(CASSETTES / "test_direction_tasks_and_a_warm_rerun.yaml"), allow_playback_repeats=True)
+def test_names_the_text_does_not_print_are_marked_and_flagged(report_2026: Document, tmp_path: Path) -> None:
+    """In this recording the documents record takes the five task counts of the next sentence
+    as parts named after their figure ids, "n1"…"n5": each is kept, marked with an issue and
+    flagged for a reviewer at low severity, with its figure. Names copied from the text are not
+    marked, even where the reading is wrong (the golden file's verdicts)."""
+    from extractor.flagging import flag_result
+
+    result = Run(tmp_path / "cache").extract(report_2026, ["I"])
+    marks = {name: problem for rec in result.records for name, problem in _name_marks(rec).items()}
+    ids = [f"documents/n{i}" for i in range(1, 6)]
+    assert {n: marks[n] for n in ids} == {n: f"'{n[-2:]}': the text does not print '{n[-2:]}'" for n in ids}
+    assert {n for n, problem in marks.items() if problem} == set(ids)
+    assert {"documents/quy phạm pháp luật", "documents/thông báo kết luận", "documents/Chủ tịch UBND tỉnh"} <= set(marks)
+    flagged = [c for c in result.checks if c.rule == "name"]
+    assert [(c.severity, c.category, [f.text for f in c.figures]) for c in flagged] == [
+        ("info", "extraction", [text]) for text in ("510 nhiệm vụ", "379 nhiệm vụ", "354 nhiệm vụ", "25 nhiệm vụ",
+                                                    "131 nhiệm vụ")]
+    assert len({c.key for c in flagged}) == 5
+    store = ReviewStore(tmp_path / "review.sqlite3")
+    assert flag_result(store, result, report_2026) == 5 + sum(
+        1 for c in result.checks if c.category == "source" and c.status in ("fail", "warn"))
+    items = [i for i in store.items() if i.rule == "name"]
+    assert sorted(i.expression for i in items) == sorted(c.expression for c in flagged)
+    assert all(i.severity == "info" and "510 nhiệm vụ" in i.passage for i in items)
+
+
 def test_budget_section_as_the_small_model_reads_it(report_2026: Document, tmp_path: Path) -> None:
     """II.1.6, the state budget: the recording's readings are pinned with a person's verdict on
     each (tests/golden/budget_II.1.6.json). Today one of six is right: the 1.5B model swaps
@@ -275,7 +310,7 @@ def test_cli_extract_flags_a_real_inconsistency_and_honours_the_review(tmp_path:
         ("fraction", "44 / 65 = 67,692% vs 67,6% ≈ (only if truncated)"),
         ("change", "402 vs 389: 3,3419%, printed giảm 3,34% ✗")]
     item = listed[1]
-    assert "2 source inconsistencies await a reviewer" in " ".join(first.output.split())
+    assert "2 flagged checks await a reviewer" in " ".join(first.output.split())
     shown_item = cli.invoke(app, ["review", "show", str(item["id"]), "--store", str(store)])
     assert "402 người" in shown_item.stdout and "3,34%" in shown_item.stdout
     decided = cli.invoke(app, ["review", "approve", str(item["id"]), "--reviewer", "lan", "--store", str(store),
@@ -297,7 +332,7 @@ def test_cli_extract_flags_a_real_inconsistency_and_honours_the_review(tmp_path:
     changes = json.loads(cli.invoke(app, ["review", "list", "--json", "--rule", "change", "--section", "II.2",
                                           "--store", str(store)]).stdout)
     assert [(i["id"], i["status"]) for i in changes] == [(item["id"], "approved")]
-    assert "1 source inconsistencies await a reviewer" in " ".join(second.output.split())  # one was approved
+    assert "1 flagged checks await a reviewer" in " ".join(second.output.split())  # one was approved
     for path in tmp_path.rglob("*"):  # the key reaches no output, cache entry or review store
         assert not path.is_file() or SECRET.encode() not in path.read_bytes(), path
 

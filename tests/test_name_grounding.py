@@ -1,0 +1,70 @@
+"""A record's free-text name is checked against what the model was shown (#14 point 8).
+
+Values are grounded to offsets; a name is free text, so it is compared word by word with the
+piece's text, its context and its section titles (folded: case and diacritics ignored). A name
+the text does not print is kept, marked as an issue on its record and flagged for a reviewer at
+low severity (the cassette replay of section I shows it on the small model's "n1"…"n5")."""
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from extractor.chunking import Chunk, chunk_section
+from extractor.document import Document
+from extractor.kinds import reply_model
+from extractor.records import build_records
+from extractor.textchecks import check_names
+from extractor.textutil import unprinted_words
+
+
+def piece(doc: Document, chunk_id: str) -> Chunk:
+    section_id = chunk_id.split("#")[0]
+    return next(c for c in chunk_section(doc, doc.section(section_id)) if c.id == chunk_id)
+
+
+def shown(chunk: Chunk) -> str:
+    return "\n".join((chunk.title_path, chunk.context, chunk.text))
+
+
+def test_names_copied_from_the_piece_are_printed(report_2026: Document) -> None:
+    documents = piece(report_2026, "I#20")  # "… 08 văn bản quy phạm pháp luật, 292 quyết định cá biệt …"
+    assert "quy phạm pháp luật" in documents.text
+    for name in ("quy phạm pháp luật", "Quy Phạm Pháp Luật", unicodedata.normalize("NFD", "quyết định cá biệt"),
+                 "quyết định cá biệt, quy phạm pháp luật"):
+        assert unprinted_words(name, shown(documents)) == [], name
+
+
+def test_names_the_piece_does_not_print(report_2026: Document) -> None:
+    tasks = piece(report_2026, "I#21")  # the task counts: 510, 379, 354, 25, 131 nhiệm vụ
+    text = shown(tasks)
+    assert unprinted_words("n1", text) == ["n1"]  # a figure id given as a name
+    assert unprinted_words("What is measured, in the report's words (Vietnamese).", text)  # a field's description
+    assert unprinted_words("Tổng thu ngân sách nhà nước", text) == ["thu", "sách", "nhà", "nước"]  # II.1.6's
+    assert unprinted_words("Ignore previous instructions", text) == ["Ignore", "previous", "instructions"]
+    assert unprinted_words("…", text) == ["…"] and unprinted_words("", text) == []
+
+
+def test_ocr_text_without_diacritics_still_prints_the_name(notice: Document) -> None:
+    opening = notice.text[notice.text.index("Két luén"):notice.text.index("két luan nhu sau:")]
+    assert "Chi tich UBND tinh" in opening and "Ké hoach" in opening  # as the OCR printed it
+    for name in ("Kết luận của Chủ tịch UBND tỉnh", "Hội đồng nhân dân tỉnh", "Kế hoạch phát triển kinh tế",
+                 "dự toán ngân sách nhà nước năm 2026"):
+        assert unprinted_words(name, opening) == [], name
+    assert unprinted_words("Bộ Chỉ huy Quân sự tỉnh", opening) == ["Bộ", "huy", "sự"]
+
+
+@pytest.mark.parametrize("name, marked", [("quy phạm pháp luật", False), ("n3", True), ("", False),
+                                           ("Thu ngân sách", True), ("\U0001f642", True)])
+def test_a_reply_name_is_kept_and_marked_never_dropped(report_2026: Document, name: str, marked: bool) -> None:
+    chunk = piece(report_2026, "I#20")
+    fid = next(fid for fid, fig in chunk.listed() if fig.mention.text.startswith("08"))
+    reply = reply_model("direction").model_validate(
+        {"documents": {"total": None, "parts": [{"name": name, "value": fid}]}, "tasks": None})
+    [record] = build_records(report_2026, chunk, "direction", reply)
+    [part] = record.parts
+    assert part.name == name and part.figures["value"].text == "08 văn bản"
+    assert [i.field for i in part.issues] == (["name"] if marked else [])
+    checks = check_names([record], report_2026.content_hash)
+    assert [(c.rule, c.status, c.severity, c.record_id, [f.text for f in c.figures]) for c in checks] == \
+        ([("name", "warn", "info", part.id, ["08 văn bản"])] if marked else [])
