@@ -68,3 +68,34 @@ def test_a_reply_name_is_kept_and_marked_never_dropped(report_2026: Document, na
     checks = check_names([record], report_2026.content_hash)
     assert [(c.rule, c.status, c.severity, c.record_id, [f.text for f in c.figures]) for c in checks] == \
         ([("name", "warn", "info", part.id, ["08 văn bản"])] if marked else [])
+
+
+def test_a_flagged_name_is_reviewable_on_the_page(report_2026: Document, tmp_path) -> None:
+    """The low-severity item has its own label and page; approving it is an ordinary decision."""
+    from starlette.testclient import TestClient
+
+    from extractor.flagging import flag_result
+    from extractor.result import Result
+    from extractor.review import ReviewStore
+    from extractor.web import create_app
+
+    chunk = piece(report_2026, "I#20")
+    fid = next(fid for fid, fig in chunk.listed() if fig.mention.text.startswith("08"))
+    reply = reply_model("direction").model_validate(
+        {"documents": {"total": None, "parts": [{"name": "n2", "value": fid}]}, "tasks": None})
+    records = build_records(report_2026, chunk, "direction", reply)
+    result = Result(source=str(report_2026.source.path), content_hash=report_2026.content_hash, metadata={},
+                    model="m", records=records, checks=check_names(records, report_2026.content_hash))
+    path = tmp_path / "review.sqlite3"
+    store = ReviewStore(path)
+    assert flag_result(store, result, report_2026) == 1
+    store.save_result(result)
+    [item] = store.items()
+    assert (item.rule, item.severity, item.section_id) == ("name", "info", "I")
+    home = "http://127.0.0.1:8700"
+    client = TestClient(create_app(path, reviewer="lan", lang="en", port=8700), base_url=home,
+                        headers={"Origin": home})
+    queue = client.get("/?severity=info")
+    assert queue.status_code == 200 and "name not in the text" in queue.text
+    page = client.get(f"/items/{item.id}")
+    assert page.status_code == 200 and "the text does not print" in page.text and "08 văn bản" in page.text
