@@ -24,7 +24,7 @@ RULES_FOR_KIND: dict[str, set[str]] = {
     "change_percent": {"change"},
     "change_abs": {"change_amount"},
 }
-_BASIC_RULES = set().union(*RULES_FOR_KIND.values()) | {"cumulative", "percent_range", "grounding"}
+_BASIC_RULES = set().union(*RULES_FOR_KIND.values()) | {"cumulative", "percent_range", "grounding", "name"}
 
 _WS = re.compile(r"\s+")
 
