@@ -7,7 +7,7 @@ import os
 import threading
 import tomllib
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +16,7 @@ import platformdirs
 
 from .errors import ExtractorError
 from .logs import redact
-from .llm import DEFAULT_TIMEOUT, EndpointDown, LLMClient, LLMConfig, public_url
+from .llm import DEFAULT_TIMEOUT, MODES, EndpointDown, LLMClient, LLMConfig, public_url
 
 if TYPE_CHECKING:
     from .localmodel import LocalServer
@@ -29,7 +29,7 @@ OPENAI_DEFAULT_MODEL = "gpt-4o-mini"
 class BackendOptions:
     base_url: str | None = None
     model: str | None = None
-    api_key: str | None = None
+    api_key: str | None = field(default=None, repr=False)
     mode: str | None = None
     model_path: Path | None = None
     max_tokens: int | None = None
@@ -51,20 +51,38 @@ def _file_settings() -> dict[str, object]:
 
 
 def resolve(options: BackendOptions) -> BackendOptions:
-    """Fill unset options from the environment and the config file (flags win)."""
+    """Fill unset options from the environment and the config file (flags win). A setting of
+    the wrong type or an unknown mode is one clear error here, before any model is started."""
     conf = _file_settings()
-    base_url = options.base_url or os.environ.get("OPENAI_BASE_URL") or conf.get("base_url")
+    base_url = options.base_url or os.environ.get("OPENAI_BASE_URL") or _conf(conf, "base_url", str)
     api_key = options.api_key or os.environ.get("OPENAI_API_KEY")
     redact(api_key)
+    mode = options.mode or _conf(conf, "mode", str) or "json"
+    if mode not in MODES:
+        raise ExtractorError(f"unknown mode {mode!r}: one of {', '.join(MODES)}")
+    model_path = options.model_path or _conf(conf, "model_path", str)
     return BackendOptions(
         base_url=str(base_url) if base_url else (OPENAI_URL if api_key else None),
-        model=options.model or os.environ.get("EXTRACTOR_MODEL") or conf.get("model"),  # type: ignore[arg-type]
+        model=options.model or os.environ.get("EXTRACTOR_MODEL") or _conf(conf, "model", str),
         api_key=api_key,
-        mode=options.mode or conf.get("mode") or "json",  # type: ignore[arg-type]
-        model_path=options.model_path or (Path(str(conf["model_path"])) if conf.get("model_path") else None),
-        max_tokens=options.max_tokens or int(conf.get("max_tokens", 1024)),  # type: ignore[arg-type]
-        timeout=options.timeout or float(conf.get("timeout", DEFAULT_TIMEOUT)),  # type: ignore[arg-type]
+        mode=mode,
+        model_path=Path(model_path) if model_path else None,
+        max_tokens=options.max_tokens or _conf(conf, "max_tokens", int) or 1024,
+        timeout=options.timeout or _conf(conf, "timeout", float) or DEFAULT_TIMEOUT,
     )
+
+
+def _conf(conf: dict[str, object], name: str, kind: type[Any]) -> Any:
+    """A config file setting of the expected type (a number must be above zero), or None."""
+    value = conf.get(name)
+    if value is None:
+        return None
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kind) or isinstance(value, bool) or (kind in (int, float) and value <= 0):
+        wanted = {str: "a string", int: "a whole number above 0", float: "a number of seconds above 0"}[kind]
+        raise ExtractorError(f"config file {config_path()}: {name} = {value!r} is not {wanted}")
+    return value
 
 
 class Backend:

@@ -277,7 +277,7 @@ class LLMClient:
         try:
             return self._client.chat.completions.create(
                 model=self.config.model, response_model=_schema_built_once(response_model),
-                messages=[_literal(m) for m in messages],
+                messages=[_literal(m) for m in messages] if context else messages,
                 max_retries=self.config.max_reasks, context=context, temperature=self.config.temperature,
                 max_tokens=self.config.max_tokens, seed=self.config.seed, **kwargs)
         except InstructorRetryException as exc:
@@ -299,8 +299,9 @@ def _check_completion(response: httpx.Response) -> None:
 
 
 def _literal(message: dict[str, str]) -> dict[str, str]:
-    """instructor renders every message as a Jinja template when given a validation context:
-    mark ours raw so report text such as "{{" or "{%" reaches the model exactly as written."""
+    """instructor renders every message as a Jinja template when given a validation context
+    (and only then: without one, the marks would reach the model): mark ours raw so report
+    text such as "{{" or "{%" reaches the model exactly as written."""
     content = message["content"].replace("{% endraw %}", "{% endraw %}{{ '{% endraw %}' }}{% raw %}")
     return {**message, "content": "{% raw %}" + content + "{% endraw %}"}
 
