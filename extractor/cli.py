@@ -68,6 +68,9 @@ def numbers(file: Path = FileArg, as_json: bool = JsonOpt,
             section: Optional[str] = typer.Option(None, "--section", help="Only this section id (and its children).")) -> None:
     """List every numeric mention with its value, unit, kind, offsets and section."""
     doc = load_document(file)
+    if section is not None and not any(s.id == section or s.id.startswith(section + ".") for s in doc.sections):
+        raise ExtractorError(f"{file}: no section {section!r}; its sections are "
+                             f"{', '.join(s.id for s in doc.sections if s.parent is None)} and those under them")
     figures = [f for f in doc.figures
                if section is None or (f.section_id or "") == section or (f.section_id or "").startswith(section + ".")]
     if as_json:
