@@ -110,7 +110,8 @@ def create_app(store: Path | None = None, reviewer: str | None = None, lang: str
 
     async def decide(request: Request) -> Response:
         form = await request.form()
-        if not hmac.compare_digest(str(form.get("token", "")), settings.token):  # the origin: LocalGuard
+        # As bytes: compare_digest refuses str with non-ASCII characters (a forged token may hold them).
+        if not hmac.compare_digest(str(form.get("token", "")).encode(), settings.token.encode()):  # origin: LocalGuard
             return error_page(request, 403, t("forged"))
         store = ReviewStore(settings.store)
         item_id = int(request.path_params["item_id"])
