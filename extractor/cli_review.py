@@ -151,7 +151,7 @@ def review_correct(item_id: int, assignments: list[str] = typer.Argument(..., he
 
 
 @review_app.command("serve")
-def review_serve(port: int = typer.Option(8700, "--port", help="Port on 127.0.0.1."),
+def review_serve(port: int = typer.Option(8700, "--port", min=1, max=65535, help="Port on 127.0.0.1."),
                  host: str = typer.Option("127.0.0.1", "--host", help="Bind elsewhere only on purpose: anyone who "
                                           "reaches the port can decide items."),
                  reviewer: Optional[str] = WhoOpt, store: Optional[Path] = StoreOpt,

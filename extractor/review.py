@@ -260,6 +260,7 @@ class ReviewStore:
         if status in ("rejected", "corrected") and not (note and note.strip()):
             raise ReviewError(f"a note is required to mark item {item_id} {status}")
         _known_range(item_id)
+        who = " ".join(who.split()) or reviewer_name(None)  # one line wherever it is shown (a form may send "a\nb")
         with self._write() as db:
             row = db.execute("SELECT * FROM items WHERE id = ?", (item_id,)).fetchone()
             if row is None:
