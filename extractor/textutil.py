@@ -94,7 +94,6 @@ def unwrap(text: str) -> str:
 
 
 _WORD = re.compile(r"\w+")
-_GARBLED_WORD = 0.75  # "luen" for "luan": one letter of four garbled by OCR
 
 
 def folded_words(text: str) -> list[str]:
@@ -102,25 +101,34 @@ def folded_words(text: str) -> list[str]:
     return _WORD.findall(fold(unicodedata.normalize("NFC", text)))
 
 
-def unprinted_words(name: str, text: str) -> list[str]:
-    """The words of `name` (as the name writes them) that `text` does not print, compared
-    folded: case and diacritics are ignored, so "Chủ tịch" is printed by OCR'd "Chu tich", and
-    a word of four letters or more one garbled letter away from a word of the text ("luén" for
-    "luận") counts as printed (a shorter word must be printed as it is: "thu" is not "chu").
-    Word order is not compared: a name may take words from across its sentence. A name of no
-    word at all ("…") is itself unprinted."""
+def unprinted_words(name: str, text: str, limit: int = 8) -> list[str]:
+    """The words of `name` (as the name writes them) that `text` does not print, the first
+    `limit` of them, compared folded: case and diacritics are ignored, so "Chủ tịch" is printed
+    by OCR'd "Chu tich", and a word of four letters or more one letter away from a word of the
+    text (one garbled, missing or extra: "luén" for "luận") counts as printed (a shorter word
+    must be printed as it is: "thu" is not "chu"). Word order is not compared: a name may take
+    words from across its sentence. A name of no word at all ("…") is itself unprinted."""
     printed = set(folded_words(text))
+    # One letter dropped from each printed word, with where: the same drop from a name's word
+    # giving the same string means one letter differs there.
+    dropped = {(w[:i] + w[i + 1:], i) for w in printed for i in range(len(w))}
+    shorter = {d for d, _ in dropped}
+
+    def one_letter_off(word: str) -> bool:
+        return word in shorter or any((word[:i] + word[i + 1:], i) in dropped or word[:i] + word[i + 1:] in printed
+                                      for i in range(len(word)))
+
     name = unicodedata.normalize("NFC", name)
     if name.strip() and not _WORD.search(name):
         return [name.strip()]
-    missing = []
+    missing: list[str] = []
     for m in _WORD.finditer(fold(name)):  # fold keeps offsets: m's span is the word in `name`
         word = m.group()
-        if word in printed or len(word) >= 4 and any(
-                abs(len(word) - len(seen)) <= 1 and difflib.SequenceMatcher(None, word, seen).ratio() >= _GARBLED_WORD
-                for seen in printed):
+        if word in printed or len(word) >= 4 and one_letter_off(word):
             continue
         missing.append(name[m.start():m.end()])
+        if len(missing) == limit:  # enough to mark the name (a hostile reply's 100 000 words stop here)
+            break
     return missing
 
 

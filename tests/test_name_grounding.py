@@ -99,3 +99,12 @@ def test_a_flagged_name_is_reviewable_on_the_page(report_2026: Document, tmp_pat
     assert queue.status_code == 200 and "name not in the text" in queue.text
     page = client.get(f"/items/{item.id}")
     assert page.status_code == 200 and "the text does not print" in page.text and "08 văn bản" in page.text
+
+
+def test_a_hostile_name_is_marked_quickly(report_2026: Document) -> None:
+    """A name of 100 000 words (a server that ignores max_tokens) is compared word by word with
+    set lookups, not a string similarity against every word of the text, and lists at most 8."""
+    text = shown(piece(report_2026, "I#21"))
+    assert "nhiệm vụ" in text and "hoàn thành" in text
+    assert unprinted_words(" ".join(["nhiex", "hoanh"] * 50_000), text) == []  # one letter off "nhiệm", "hoàn"
+    assert len(unprinted_words(" ".join(f"w{i}" for i in range(100_000)), text)) == 8
