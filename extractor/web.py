@@ -125,8 +125,8 @@ def create_app(store: Path | None = None, reviewer: str | None = None, lang: str
                 correction = parse_correction(item.check, [f"{form.get('field', '')}={form.get('value', '')}"])
             if action not in DECISIONS:
                 raise ReviewError(f"unknown action {action!r}")
-            store.decide(item_id, DECISIONS[action], who=who, note=note, correction=correction,
-                         override=form.get("override") == "on")
+            decided = store.decide(item_id, DECISIONS[action], who=who, note=note, correction=correction,
+                                   override=form.get("override") == "on")
         except ReviewError as exc:
             return _item_view(request, store, item_id, error=str(exc), status=400)
         chosen = {**_filters(request), "status": "open"}
@@ -134,7 +134,7 @@ def create_app(store: Path | None = None, reviewer: str | None = None, lang: str
         query = _query(chosen)
         target = f"/items/{following}?{query}" if following else f"/?{query}"
         response = RedirectResponse(target, status_code=303)
-        response.set_cookie("reviewer", who, httponly=True, samesite="strict")
+        response.set_cookie("reviewer", decided.decided_by or who, httponly=True, samesite="strict")
         return response
 
     async def document_page(request: Request) -> Response:

@@ -100,3 +100,13 @@ def test_any_query_string_gets_a_page(client: TestClient, store_path: Path, valu
     for url in (f"/?{query}", f"/items/{item}?{query}"):
         page = client.get(url)
         assert page.status_code == 200, (url, page.text[:300])
+
+
+def test_a_reviewer_name_with_line_breaks_is_one_line_in_the_log_and_the_cookie(client: TestClient,
+                                                                                 store_path: Path) -> None:
+    item = an_item(store_path)
+    page = client.post(f"/items/{item}", data={"token": token(client, item), "action": "approve",
+                                               "reviewer": "lan\r\nSet-Cookie: admin=1"})
+    assert page.status_code == 303
+    assert page.headers.get_list("set-cookie") == ['reviewer="lan Set-Cookie: admin=1"; HttpOnly; Path=/; SameSite=strict']
+    assert [e["who"] for e in ReviewStore(store_path).audit(item)] == ["lan Set-Cookie: admin=1"]
