@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 from rich.console import Console
@@ -21,6 +21,9 @@ from .cli_corpus import corpus_app, series as series_command
 from .export import figure_dict, metadata_dict, section_dict
 from .htmlexport import export_html
 from .logs import configure as configure_logging
+
+if TYPE_CHECKING:
+    from .cache import ResultCache
 
 app = typer.Typer(help="Turn Vietnamese government reports into typed, checked, reviewable data.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -221,9 +224,10 @@ app.add_typer(cache_app, name="cache")
 @cache_app.command("stats")
 def cache_stats(cache_dir: Optional[Path] = typer.Option(None, "--cache-dir"), as_json: bool = JsonOpt) -> None:
     """Entries and size of the result cache."""
-    from .cache import ResultCache
+    from .cache import default_cache_dir
 
-    stats = ResultCache(cache_dir).stats()
+    cache = _existing_cache(cache_dir)
+    stats = cache.stats() if cache else {"directory": str(default_cache_dir()), "entries": 0, "bytes": 0}
     if as_json:
         _print_json(stats)
     else:
@@ -233,10 +237,21 @@ def cache_stats(cache_dir: Optional[Path] = typer.Option(None, "--cache-dir"), a
 @cache_app.command("clear")
 def cache_clear(cache_dir: Optional[Path] = typer.Option(None, "--cache-dir")) -> None:
     """Remove every cached result."""
-    from .cache import ResultCache
+    cache = _existing_cache(cache_dir)
+    out.print(f"removed {cache.clear() if cache else 0} entries")
 
-    removed = ResultCache(cache_dir).clear()
-    out.print(f"removed {removed} entries")
+
+def _existing_cache(cache_dir: Path | None) -> ResultCache | None:
+    """The cache to look at, never made by looking: a --cache-dir that does not exist is a
+    mistyped path (an error); the default one not made yet is an empty cache (None)."""
+    from .cache import ResultCache, default_cache_dir
+
+    directory = cache_dir or default_cache_dir()
+    if not directory.exists():
+        if cache_dir is not None:
+            raise ExtractorError(f"{cache_dir}: no cache there")
+        return None
+    return ResultCache(directory)
 
 
 @app.command()

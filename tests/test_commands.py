@@ -117,3 +117,14 @@ def test_cache_commands_on_a_path_that_is_no_cache(tmp_path: Path) -> None:
     a_file.write_text("x")
     for command in ("stats", "clear"):
         assert str(a_file) in one_line_error("cache", command, "--cache-dir", str(a_file))
+
+
+def test_cache_commands_never_make_a_cache_by_looking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    typo = tmp_path / "cahce"
+    for command in ("stats", "clear"):
+        assert one_line_error("cache", command, "--cache-dir", str(typo)) == f"error: {typo}: no cache there\n"
+    assert not typo.exists()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "fresh"))  # the default cache, not made yet
+    stats = json.loads(run("cache", "stats", "--json"))
+    assert (stats["entries"], stats["bytes"]) == (0, 0) and stats["directory"].startswith(str(tmp_path / "fresh"))
+    assert run("cache", "clear").strip() == "removed 0 entries" and not (tmp_path / "fresh").exists()
