@@ -2,9 +2,10 @@
 prints and what schemas/result.schema.json ships."""
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, Optional
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 RESULT_VERSION = "1"
 
@@ -37,6 +38,19 @@ class FigureValue(BaseModel):
                                                             "open, approved, rejected or corrected.")
     corrected_value: Optional[str] = Field(default=None, description="A reviewer's value (scale applied), "
                                                                      "which overrides `value`.")
+
+    @field_validator("value", "number", "range_to", "denominator", "corrected_value")
+    @classmethod
+    def _decimal(cls, text: str | None) -> str | None:
+        """A number field is a finite decimal string: a result file edited by hand or damaged is
+        refused when read, not a traceback in a check."""
+        try:
+            finite = text is None or Decimal(text).is_finite()
+        except InvalidOperation:
+            finite = False
+        if not finite:
+            raise ValueError(f"{text!r} is not a decimal number")
+        return text
 
 
 class Issue(BaseModel):

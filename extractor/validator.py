@@ -39,6 +39,11 @@ def _numbers(check: Check) -> frozenset[int]:
 def validate_result(result: Result, doc: Document) -> list[Check]:
     if doc.content_hash != result.content_hash:
         raise ExtractorError(f"{result.source}: the file changed since it was extracted (content hash differs)")
+    known = {s.id for s in doc.sections}
+    for section in result.sections:
+        if section.id not in known:
+            raise ExtractorError(f"{result.source}: section {section.id!r} of the result is not a section of the "
+                                 "report as this version reads it: extract it again")
     checks: list[Check] = []
     for section in result.sections:
         checks.extend(validate_section(doc, section.id, [r for r in result.records if r.section_id == section.id]))
