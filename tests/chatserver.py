@@ -27,7 +27,7 @@ class ChatServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_port}/v1"
 
-    def __enter__(self) -> "ChatServer":
+    def __enter__(self) -> ChatServer:
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 

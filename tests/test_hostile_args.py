@@ -37,9 +37,11 @@ def test_a_port_out_of_range_is_refused_in_one_message(store_path: Path, port: s
 
 def test_a_reviewer_name_with_line_breaks_is_kept_on_one_line(store_path: Path) -> None:
     item = ReviewStore(store_path).items()[0].id
-    first = extractor("review", "approve", str(item), "--reviewer", "lan\nSet-Cookie: x=1\r\n", "--store", str(store_path))
+    first = extractor("review", "approve", str(item), "--reviewer", "lan\nSet-Cookie: x=1\r\n",
+                      "--store", str(store_path))
     assert first.returncode == 0 and first.stdout.strip() == f"item {item}: approved by lan Set-Cookie: x=1"
     again = extractor("review", "approve", str(item), "--reviewer", "minh", "--store", str(store_path))
-    assert again.returncode == 2 and again.stderr.count("\n") == 1 and "already approved by lan Set-Cookie" in again.stderr
+    assert again.returncode == 2 and again.stderr.count("\n") == 1
+    assert "already approved by lan Set-Cookie" in again.stderr
     [entry] = ReviewStore(store_path).audit(item)
     assert entry["who"] == "lan Set-Cookie: x=1"

@@ -24,8 +24,9 @@ PORT = 8732
 HOME = f"http://127.0.0.1:{PORT}"
 FUZZ = settings(deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-field = st.one_of(st.none(), st.text(max_size=40), st.sampled_from(["", "value", "value=1", "=", "approve", "1e999999", "NaN",
-                                                     "2.828,46", "-0", "\x00", "é", "\ufffd"]))
+field = st.one_of(st.none(), st.text(max_size=40),
+                  st.sampled_from(["", "value", "value=1", "=", "approve", "1e999999", "NaN", "2.828,46", "-0", "\x00",
+                                   "é", "\ufffd"]))
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +48,8 @@ def client(store_path: Path) -> Iterator[TestClient]:
 
 
 def token(client: TestClient, item: int) -> str:
-    return re.search(r'name="token" value="([^"]+)"', client.get(f"/items/{item}").text).group(1)  # type: ignore[union-attr]
+    page = client.get(f"/items/{item}").text
+    return re.search(r'name="token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
 
 
 def an_item(store_path: Path) -> int:
@@ -57,7 +59,8 @@ def an_item(store_path: Path) -> int:
 def test_a_token_that_is_not_ascii_is_refused_not_a_500(client: TestClient, store_path: Path) -> None:
     item = an_item(store_path)
     for body in (b"token=%ff%fe&action=approve", "token=tôi&action=approve".encode()):
-        page = client.post(f"/items/{item}", content=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+        page = client.post(f"/items/{item}", content=body,
+                           headers={"Content-Type": "application/x-www-form-urlencoded"})
         assert page.status_code == 403
     assert ReviewStore(store_path).audit() == []
 
@@ -95,7 +98,7 @@ def test_raw_form_bytes_get_a_page_or_a_refusal(client: TestClient, store_path: 
 @given(values=st.lists(st.binary(max_size=30), min_size=len(FILTERS), max_size=len(FILTERS)))
 def test_any_query_string_gets_a_page(client: TestClient, store_path: Path, values: list[bytes]) -> None:
     FUZZ_CASES["review queries"] += 1
-    query = "&".join(f"{name}={quote_from_bytes(v)}" for name, v in zip(FILTERS, values))
+    query = "&".join(f"{name}={quote_from_bytes(v)}" for name, v in zip(FILTERS, values, strict=True))
     item = an_item(store_path)
     for url in (f"/?{query}", f"/items/{item}?{query}"):
         page = client.get(url)
@@ -108,5 +111,6 @@ def test_a_reviewer_name_with_line_breaks_is_one_line_in_the_log_and_the_cookie(
     page = client.post(f"/items/{item}", data={"token": token(client, item), "action": "approve",
                                                "reviewer": "lan\r\nSet-Cookie: admin=1"})
     assert page.status_code == 303
-    assert page.headers.get_list("set-cookie") == ['reviewer="lan Set-Cookie: admin=1"; HttpOnly; Path=/; SameSite=strict']
+    assert page.headers.get_list("set-cookie") == [
+        'reviewer="lan Set-Cookie: admin=1"; HttpOnly; Path=/; SameSite=strict']
     assert [e["who"] for e in ReviewStore(store_path).audit(item)] == ["lan Set-Cookie: admin=1"]

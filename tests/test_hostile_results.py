@@ -6,8 +6,9 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -19,7 +20,8 @@ def result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     tmp = tmp_path_factory.mktemp("result")
     out = tmp / "r.json"
     done = subprocess.run([sys.executable, "-m", "extractor", "extract", str(REPORT_2026), "--sections", "II.1.6",
-                           "--no-model", "--store", str(tmp / "r.db"), "--cache-dir", str(tmp / "cache"), "-o", str(out)],
+                           "--no-model", "--store", str(tmp / "r.db"), "--cache-dir", str(tmp / "cache"),
+                           "-o", str(out)],
                           capture_output=True, text=True, env={**os.environ, "EXTRACTOR_CONFIG": str(tmp / "none")})
     assert done.returncode == 0, done.stderr
     data = json.loads(out.read_text(encoding="utf-8"))

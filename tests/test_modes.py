@@ -95,7 +95,8 @@ def test_an_unsupported_mode_is_one_line_before_anything_is_sent(tmp_path: Path)
         run = subprocess.run([sys.executable, "-m", "extractor", "extract", str(REPORT_2026), "--sections", "I",
                               "--base-url", server.base_url, "--mode", "parallel_tools",
                               "--cache-dir", str(tmp_path / "cache"), "-o", str(tmp_path / "out.json")],
-                             capture_output=True, text=True, env={**os.environ, "EXTRACTOR_CONFIG": str(tmp_path / "x")})
+                             capture_output=True, text=True,
+                             env={**os.environ, "EXTRACTOR_CONFIG": str(tmp_path / "x")})
     assert run.returncode == 2
     assert run.stderr == "error: unknown mode 'parallel_tools': one of json, md_json, tools, json_schema\n"
     assert server.requests == [] and not (tmp_path / "out.json").exists()
