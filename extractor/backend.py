@@ -3,6 +3,7 @@ local model. Whatever is chosen, requests go through the same `LLMClient`."""
 from __future__ import annotations
 
 import functools
+import math
 import os
 import threading
 import tomllib
@@ -73,13 +74,13 @@ def resolve(options: BackendOptions) -> BackendOptions:
 
 
 def _conf(conf: dict[str, object], name: str, kind: type[Any]) -> Any:
-    """A config file setting of the expected type (a number must be above zero), or None."""
+    """A config file setting of the expected type (a number must be finite and above zero), or None."""
     value = conf.get(name)
     if value is None:
         return None
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
-    if not isinstance(value, kind) or isinstance(value, bool) or (kind in (int, float) and value <= 0):
+    if not isinstance(value, kind) or isinstance(value, bool) or (kind in (int, float) and not 0 < value < math.inf):
         wanted = {str: "a string", int: "a whole number above 0", float: "a number of seconds above 0"}[kind]
         raise ExtractorError(f"config file {config_path()}: {name} = {value!r} is not {wanted}")
     return value

@@ -83,6 +83,8 @@ def test_the_config_file_holds_no_key(config: Path) -> None:
     ("max_tokens = 0\n", "max_tokens = 0 is not a whole number above 0"),
     ("max_tokens = true\n", "max_tokens = True is not a whole number above 0"),
     ('timeout = "soon"\n', "timeout = 'soon' is not a number of seconds above 0"),
+    ("timeout = nan\n", "timeout = nan is not a number of seconds above 0"),
+    ("timeout = inf\n", "timeout = inf is not a number of seconds above 0"),
     ("model = 3\n", "model = 3 is not a string"),
     ('base_url = ["a", "b"]\n', "base_url = ['a', 'b'] is not a string"),
     ('mode = "toolz"\n', "unknown mode 'toolz': one of json, md_json, tools, json_schema"),
