@@ -16,7 +16,7 @@ from .errors import InputError
 from .flagging import apply_decisions
 from .labels import LANGUAGES
 from .output import write_atomic
-from .pages import RANK, Flag, document_context, environment
+from .pages import document_context, environment, worst_flags
 from .result import Result
 from .review import ReviewStore
 from .validator import load_result, source_of
@@ -33,12 +33,7 @@ def render_report(result: Result, doc: Document, store: ReviewStore | None = Non
             item = store.get_by_key(check.key)
             check.review = item and (item.decision() or {"status": "open", "item": item.id})
         apply_decisions(result)
-    flags: dict[int, Flag] = {}
-    for number, check in enumerate(result.checks):
-        for f in check.figures:
-            known = flags.get(f.start)
-            if known is None or RANK[check.status] > RANK[known.check.status]:
-                flags[f.start] = Flag(check, f"#check-{number}")
+    flags = worst_flags((check, f"#check-{number}") for number, check in enumerate(result.checks))
     env = environment(lang)
     name = Path(result.source).name if result.source else doc.source.path.name if doc.source else "report"
     context = document_context(doc, result, flags, env.globals["t"])  # type: ignore[arg-type]

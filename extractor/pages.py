@@ -6,7 +6,7 @@ exported file is the document page itself, with links to the server replaced by 
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +41,18 @@ class Flag:
 
     check: Check
     href: str
+
+
+def worst_flags(flagged: Iterable[tuple[Check, str]]) -> dict[int, Flag]:
+    """Each figure's flag: of the checks (with where to see each) that use it, the worst; the
+    first of equals."""
+    flags: dict[int, Flag] = {}
+    for check, href in flagged:
+        for f in check.figures:
+            known = flags.get(f.start)
+            if known is None or RANK[check.status] > RANK[known.check.status]:
+                flags[f.start] = Flag(check, href)
+    return flags
 
 
 def document_marks(doc: Document, result: Result | None, flags: dict[int, Flag],

@@ -37,7 +37,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .document import Document, load_document
 from .errors import ExtractorError
 from .flagging import parse_correction
-from .pages import Flag, document_context, environment, marker_marks
+from .pages import document_context, environment, marker_marks, worst_flags
 from .passages import Block, Mark, Paragraph, kept_passage, section_blocks, sentence
 from .records import all_figures
 from .result import Check, Record, Result
@@ -145,7 +145,7 @@ def create_app(store: Path | None = None, reviewer: str | None = None, lang: str
         if source is None or doc is None:
             return error_page(request, 404, t("no_report", name=Path(source or content_hash).name))
         items = store.items(content_hash=content_hash)
-        flags = {f.start: Flag(i.check, f"/items/{i.id}") for i in items for f in i.check.figures}
+        flags = worst_flags((i.check, f"/items/{i.id}") for i in items)
         return page(request, "document.html", {
             **document_context(doc, store.result(content_hash), flags, t), "name": Path(source).name,
             "items": items})

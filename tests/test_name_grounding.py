@@ -108,3 +108,35 @@ def test_a_hostile_name_is_marked_quickly(report_2026: Document) -> None:
     assert "nhiệm vụ" in text and "hoàn thành" in text
     assert unprinted_words(" ".join(["nhiex", "hoanh"] * 50_000), text) == []  # one letter off "nhiệm", "hoàn"
     assert len(unprinted_words(" ".join(f"w{i}" for i in range(100_000)), text)) == 8
+
+
+def test_a_figure_with_a_source_error_and_a_marked_name_links_to_the_error(tmp_path) -> None:
+    """On the document page a figure links to its worst item: the real inconsistency of
+    footnote 6 (402 people "giảm 3,34%" from 389), not a name marked on the same figure."""
+    import re
+
+    from starlette.testclient import TestClient
+
+    from extractor.flagging import flag_result
+    from extractor.result import Result
+    from extractor.review import ReviewStore
+    from extractor.web import create_app
+
+    from .reviewdata import build_store
+
+    path, report, _ = build_store(tmp_path)
+    chunk = piece(report, "II.2#fn6")
+    fid = next(fid for fid, fig in chunk.listed() if fig.mention.text == "402 người")
+    reply = reply_model("culture_society").model_validate({"indicators": [{"name": "n9", "value": fid}]})
+    records = build_records(report, chunk, "culture_society", reply)
+    store = ReviewStore(path)
+    flag_result(store, Result(source=str(report.source.path), content_hash=report.content_hash, metadata={},
+                              model="m", records=records, checks=check_names(records, report.content_hash)), report)
+    items = store.items(content_hash=report.content_hash)
+    [change] = [i for i in items if i.rule == "change" and "402 vs 389" in i.expression]
+    [name] = [i for i in items if i.rule == "name"]
+    at = report.text.index("402 người")
+    assert {f.start for f in name.check.figures} == {at} and at in {f.start for f in change.check.figures}
+    home = "http://127.0.0.1:8700"
+    page = TestClient(create_app(path, port=8700), base_url=home).get(f"/documents/{report.content_hash}").text
+    assert re.search(rf'<a href="/items/{change.id}"><mark class="fig-fail"[^>]*data-start="{at}"', page)
