@@ -1,7 +1,8 @@
 """An indicator over periods, from the corpus database: one point per report that states it,
 with its % of plan and % change on the same period, where in which file it stands, and its
 review state (a reviewer's corrected value is the one used; an open or rejected review marks
-the point as not to be trusted yet)."""
+the point as not to be trusted yet, and so does a failing check across reports no reviewer has
+decided on)."""
 from __future__ import annotations
 
 import io
@@ -58,12 +59,14 @@ def series(db_path: Path, key: str, province: str | None = None, field: str | No
             if province and folded(prov) != folded(province):
                 continue
             figures = {row[0]: row[1:] for row in db.execute(
-                "SELECT field, value, corrected_value, text, unit, review, start, end, main FROM figures "
+                "SELECT field, value, corrected_value, text, unit, review, start, end, id, main FROM figures "
                 "WHERE record_id = ? ORDER BY id", [record_id])}
             chosen = field or next((f for f, row in figures.items() if row[-1]), next(iter(figures), None))
             if chosen is None or chosen not in figures:
                 continue
-            value, corrected, text, unit, review, start, end, _ = figures[chosen]
+            value, corrected, text, unit, review, start, end, figure_id, _ = figures[chosen]
+            if review not in UNTRUSTED and corrected is None:
+                review = _across(db, figure_id) or review
             if (source, start) in printed:
                 continue
             printed.add((source, start))
@@ -82,6 +85,15 @@ def series(db_path: Path, key: str, province: str | None = None, field: str | No
         hint = "" if key in known else f" ({key!r} is not a key of the indicator table)"
         raise ExtractorError(f"no figure of {key}{' in ' + province if province else ''} in {db_path}{hint}")
     return points
+
+
+def _across(db: Any, figure_id: int) -> str | None:
+    """The review state of a failing check across reports that used this figure (open until a
+    reviewer decides: extractor/crosschecks.py), if any leaves it in doubt."""
+    row = db.execute("""SELECT coalesce(c.review, 'open') FROM checks c JOIN check_figures cf ON cf.check_id = c.id
+                        WHERE cf.figure_id = ? AND c.scope = 'corpus' AND c.status IN ('fail', 'warn')
+                        AND coalesce(c.review, 'open') IN ('open', 'rejected') LIMIT 1""", [figure_id]).fetchone()
+    return row[0] if row else None
 
 
 def point_dict(point: Point) -> dict[str, object]:
