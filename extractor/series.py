@@ -39,10 +39,24 @@ class Point:
     source: str | None
     start: int
     end: int
+    content_hash: str | None = None
 
     @property
     def untrusted(self) -> bool:
         return self.review in UNTRUSTED
+
+
+def indicators(db_path: Path) -> tuple[list[str], list[str]]:
+    """The indicator keys the corpus holds figures of, and its provinces."""
+    db = open_existing(db_path)
+    try:
+        keys = [r[0] for r in db.execute("SELECT DISTINCT r.indicator FROM records r JOIN figures f ON f.record_id = r.id "
+                                         "WHERE r.indicator IS NOT NULL ORDER BY r.indicator")]
+        provinces = [r[0] for r in db.execute("SELECT DISTINCT province FROM documents WHERE province IS NOT NULL "
+                                              "ORDER BY province")]
+    finally:
+        db.close()
+    return keys, provinces
 
 
 def series(db_path: Path, key: str, province: str | None = None, field: str | None = None) -> list[Point]:
@@ -51,11 +65,12 @@ def series(db_path: Path, key: str, province: str | None = None, field: str | No
     db = open_existing(db_path)
     try:
         records = db.execute("""
-            SELECT r.id, r.labels, d.period, d.province, d.source FROM records r JOIN documents d ON d.id = r.document_id
+            SELECT r.id, r.labels, d.period, d.province, d.source, d.content_hash FROM records r
+            JOIN documents d ON d.id = r.document_id
             WHERE r.indicator = ? ORDER BY d.period IS NULL, d.period, d.source, r.evidence_start""", [key]).fetchall()
         points: list[Point] = []
         printed: set[tuple[str, int]] = set()  # a figure read by the model and by the reader is one point
-        for record_id, labels, period, prov, source in records:
+        for record_id, labels, period, prov, source, digest in records:
             if province and folded(prov) != folded(province):
                 continue
             figures = {row[0]: row[1:] for row in db.execute(
@@ -77,7 +92,7 @@ def series(db_path: Path, key: str, province: str | None = None, field: str | No
                 change = "-" + change
             points.append(Point(period, prov, corrected or value, text, unit, plan, change,
                                 read.get("period"), review,
-                                corrected is not None, source, start, end))
+                                corrected is not None, source, start, end, digest))
     finally:
         db.close()
     if not points:
@@ -120,7 +135,11 @@ def _month(period: str | None) -> date | None:
 
 
 def write_chart(points: list[Point], key: str, label: str, path: Path) -> None:
-    """A line over the periods; an untrusted point is drawn hollow in red and named."""
+    write_atomic(path, chart_png(points, key, label))
+
+
+def chart_png(points: list[Point], key: str, label: str) -> bytes:
+    """A line over the periods, as PNG; an untrusted point is drawn hollow in red and named."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -157,4 +176,4 @@ def write_chart(points: list[Point], key: str, label: str, path: Path) -> None:
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     plt.close(fig)
-    write_atomic(path, buf.getvalue())
+    return buf.getvalue()
