@@ -153,7 +153,15 @@ def chart_png(points: list[Point], key: str, label: str) -> bytes:
     xs: list[Any] = months if all(months) else [p.period or "?" for p in points]
     ys = [float(Decimal(p.value) / divisor) for p in points]
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
-    ax.plot(xs, ys, color="#1f5fa8", marker="o", linewidth=2)
+    # One line per kind of figure: a month's figure and a cumulative one of the same period are
+    # two readings of the indicator, not a jump between them.
+    kinds = list(dict.fromkeys(p.period_kind for p in points))
+    for kind, colour in zip(kinds, ("#1f5fa8", "#e07b00", "#2b8a3e", "#6c757d", "#7b2cbf")):
+        chosen = [i for i, p in enumerate(points) if p.period_kind == kind]
+        ax.plot([xs[i] for i in chosen], [ys[i] for i in chosen], color=colour, marker="o", linewidth=2,
+                label=kind or "value")
+    if len(kinds) > 1:
+        ax.legend(fontsize=9)
     for x, y, p in zip(xs, ys, points):
         if p.untrusted:
             ax.plot([x], [y], marker="o", markersize=12, markerfacecolor="none", markeredgecolor="#c0392b",
