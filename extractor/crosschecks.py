@@ -37,7 +37,7 @@ from .document import load_document
 from .errors import ExtractorError
 from .indicators import folded
 from .intervals import Interval, interval
-from .numbers import format_vn_number
+from .numbers import find_numbers, format_vn_number
 from .result import Check, CheckFigure, FigureValue
 from .review import ReviewStore
 
@@ -295,14 +295,24 @@ def _statements(conn: sqlite3.Connection, report: Report) -> list[Stated]:
             out[rid] = Stated(report, key, read.get("period"), int(months.group(1)) if months else None, record,
                               section, "", labels=read)
         stated = out[rid]
+        if decimals is None:  # a corpus written before the precision was stored: read it from the print again
+            decimals, qualifier, range_to = _printed_precision(text, number)
         stated.figures[fname] = FigureValue(
             text=text, value=corrected or value, number=number, scale=scale, unit=unit, kind=kind, qualifier=qualifier,
-            range_to=range_to, start=start, end=end,
-            decimals=decimals if decimals is not None else max(0, -Decimal(number).as_tuple().exponent))
+            range_to=range_to, start=start, end=end, decimals=decimals)
         stated.figure_ids[fname] = fid
         if main:
             stated.field = fname
     return [s for s in out.values() if s.field]
+
+
+def _printed_precision(text: str, number: str) -> tuple[int, str | None, str | None]:
+    """Decimals, qualifier and range end of a figure as printed ("khoảng 3.987 ha", "584,0 tấn")."""
+    found = find_numbers(text)
+    if not found:
+        return max(0, -int(Decimal(number).as_tuple().exponent)), None, None
+    m = found[0]
+    return m.decimals, m.qualifier, str(m.range_to) if m.range_to is not None else None
 
 
 def listed(path: Path, status: str | None = None) -> list[dict[str, Any]]:

@@ -190,3 +190,21 @@ def test_corpus_checks_command_lists_and_flags(months: dict[str, Result], tmp_pa
     run = subprocess.run([sys.executable, "-m", "extractor", "corpus", "checks", "--db", str(db), "--status", "bad"],
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 2 and run.stderr.count("\n") == 1 and "pass, warn or fail" in run.stderr
+
+
+def test_a_corpus_of_the_previous_version_is_upgraded_and_checked(months: dict[str, Result], tmp_path: Path) -> None:
+    db = tmp_path / "corpus.sqlite"
+    add_results(db, list(months.values()), province="Lạng Sơn")
+    expected = sorted((c["rule"], c["indicator"], c["period"], c["status"]) for c in listed(db))
+    with sqlite3.connect(db) as conn:  # as version 1 wrote it: no precision, no check figures, no decisions
+        conn.execute("DROP TABLE review_decisions")
+        conn.execute("DROP TABLE check_figures")
+        conn.execute("DELETE FROM checks WHERE scope = 'corpus'")
+        for table, column in (("figures", "decimals"), ("figures", "qualifier"), ("figures", "range_to"),
+                              ("checks", "scope"), ("checks", "indicator")):
+            conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+        conn.execute("PRAGMA user_version=1")
+    check_all(db)  # opening upgrades; decimals then come from the printed number where it shows them
+    assert sorted((c["rule"], c["indicator"], c["period"], c["status"]) for c in listed(db)) == expected
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (2,)
