@@ -105,9 +105,11 @@ def _create(db: sqlite_utils.Database) -> None:
     }, pk="id", foreign_keys=[("check_id", "checks", "id"), ("figure_id", "figures", "id"),
                               ("document_id", "documents", "id")], if_not_exists=True)
     for table, column in (("sections", "document_id"), ("records", "document_id"), ("records", "indicator"),
+                          ("records", "parent_id"),
                           ("figures", "record_id"), ("figures", "document_id"), ("checks", "document_id"),
-                          ("check_figures", "check_id"), ("check_figures", "document_id"),
-                          ("review_decisions", "check_id"), ("review_decisions", "document_id")):
+                          ("check_figures", "check_id"), ("check_figures", "document_id"), ("check_figures", "figure_id"),
+                          ("review_decisions", "check_id"), ("review_decisions", "document_id"),
+                          ("review_decisions", "figure_id")):  # every foreign key: deleting a parent looks its children up
         db[table].create_index([column], if_not_exists=True)
     db.create_view("indicator_figures", """
         SELECT r.indicator, d.province, d.period, d.year, d.month, f.field, f.main, f.value, f.corrected_value,

@@ -82,9 +82,9 @@ def series(db_path: Path, key: str, province: str | None = None, field: str | No
             value, corrected, text, unit, review, start, end, figure_id, _ = figures[chosen]
             if review not in UNTRUSTED and corrected is None:
                 review = _across(db, figure_id) or review
-            if (source, start) in printed:
+            if (digest, start) in printed:
                 continue
-            printed.add((source, start))
+            printed.add((digest, start))
             read = json.loads(labels) if labels else {}
             plan = next((figures[f][0] for f in PLAN_FIELDS if f in figures), None)
             change = figures["change_percent"][0] if "change_percent" in figures else None
