@@ -343,17 +343,17 @@ def listed(path: Path, status: str | None = None) -> list[dict[str, Any]]:
     return out
 
 
-def flag_for_review(path: Path, store: ReviewStore) -> int:
-    """Put the failing checks across reports into the review store (an item holds the later
-    report's figures and passage; its message names the earlier report), bring back the
-    decisions taken on them (a correction becomes the figure's corrected value), and return
-    how many are still open."""
+def flag_for_review(path: Path, store: ReviewStore, content_hash: str | None = None) -> int:
+    """Put the failing checks across reports (those that used the report `content_hash`, or
+    all) into the review store (an item holds the later report's figures and passage; its
+    message names the earlier report), bring back the decisions taken on them (a correction
+    becomes the figure's corrected value), and return how many are still open."""
     waiting = 0
     db = open_existing(path)
     try:
         with db.conn:
             db.conn.execute("BEGIN IMMEDIATE")
-            for check_id, doc_id, digest, source, check, figure_ids in _failing(db.conn):
+            for check_id, doc_id, digest, source, check, figure_ids in _failing(db.conn, content_hash):
                 passage, start = _passage(source, digest, check)
                 item = store.flag(check, content_hash=digest, source=source, passage=passage, passage_start=start)
                 decision = item.decision()
@@ -370,15 +370,20 @@ def flag_for_review(path: Path, store: ReviewStore) -> int:
     return waiting
 
 
-def _failing(conn: sqlite3.Connection) -> list[tuple[int, int, str, str | None, Check, dict[str, int | None]]]:
-    """The failing (or only-if-truncated) checks across reports, each with the later report's
-    own figures (offsets into that report, so the review pages mark them there) and their ids."""
+def _failing(conn: sqlite3.Connection, content_hash: str | None
+             ) -> list[tuple[int, int, str, str | None, Check, dict[str, int | None]]]:
+    """The failing (or only-if-truncated) checks across reports (that used the report
+    `content_hash`, or all), each with the later report's own figures (offsets into that
+    report, so the review pages mark them there) and their ids."""
     out = []
+    using = "" if content_hash is None else """AND c.id IN (SELECT cf.check_id FROM check_figures cf
+        JOIN documents u ON u.id = cf.document_id WHERE u.content_hash = ?)"""
     for cid, doc_id, digest, source, key, rule, status, severity, expression, message, section, record in conn.execute(
-            """SELECT c.id, c.document_id, d.content_hash, d.source, c.key, c.rule, c.status, c.severity, c.expression,
-                      c.message, c.section_id, c.record_id
-               FROM checks c JOIN documents d ON d.id = c.document_id
-               WHERE c.scope = 'corpus' AND c.status IN ('fail', 'warn') ORDER BY c.id""").fetchall():
+            f"""SELECT c.id, c.document_id, d.content_hash, d.source, c.key, c.rule, c.status, c.severity, c.expression,
+                       c.message, c.section_id, c.record_id
+                FROM checks c JOIN documents d ON d.id = c.document_id
+                WHERE c.scope = 'corpus' AND c.status IN ('fail', 'warn') {using} ORDER BY c.id""",
+            [] if content_hash is None else [content_hash]).fetchall():
         own = conn.execute("SELECT role, text, value, scale, start, end, figure_id FROM check_figures "
                            "WHERE check_id = ? AND document_id = ? ORDER BY id", [cid, doc_id]).fetchall()
         figures = [CheckFigure(role=r[0], text=r[1], value=r[2], scale=r[3], start=r[4], end=r[5]) for r in own]

@@ -40,6 +40,7 @@ def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, 
         planned = _with_sections(planned, sections, console)
     docs = [doc for doc, _ in planned]
     outputs.plan([str(doc.source.path) if doc.source else _name(doc) for doc in docs], several)
+    outputs.store = store  # with --db: checks across reports go to review as each report is added
     results: list[Result] = []
     timings: list[float] = []
     awaiting = skipped = 0

@@ -208,3 +208,28 @@ def test_a_corpus_of_the_previous_version_is_upgraded_and_checked(months: dict[s
     assert sorted((c["rule"], c["indicator"], c["period"], c["status"]) for c in listed(db)) == expected
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA user_version").fetchone() == (2,)
+
+
+def test_extract_no_model_into_a_corpus_flags_the_checks_across_reports(tmp_path: Path) -> None:
+    """The whole way a user goes: three reports whose header names the province, one
+    `extract --no-model --db --store` over their folder."""
+    header = "ỦY BAN NHÂN DÂN TỈNH LẠNG SƠN\n\n"
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for name, edits in (("2025-01", YEAR_BEFORE), ("2026-01", {}), ("2026-02", NEXT_MONTH)):
+        path = _variant(tmp_path, f"{name}.txt", edits)
+        (folder / f"lang-son-{name}-report.txt").write_text(header + path.read_text(encoding="utf-8"), encoding="utf-8")
+    db, store = tmp_path / "corpus.sqlite", tmp_path / "review.sqlite3"
+    run = subprocess.run([sys.executable, "-m", "extractor", "extract", str(folder), "--no-model", "-o",
+                          str(tmp_path / "out"), "--db", str(db), "--store", str(store)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    checks = listed(db)
+    assert {c["province"] for c in checks} == {"Lạng Sơn"}
+    assert [c["status"] for c in _by(checks, "cumulative_months", "health.visits.public", "2026-02")] == ["fail"]
+    assert [c["status"] for c in _by(checks, "same_period_change", "tourism.visitors.total", "2026-01")] == ["pass"]
+    flagged = {(i.rule, Path(i.source or "").name) for i in ReviewStore(store).items("open")
+               if i.rule in ("cumulative_months", "same_period_change", "same_period_base")}
+    assert ("cumulative_months", "lang-son-2026-02-report.txt") in flagged
+    assert ("same_period_change", "lang-son-2026-01-report.txt") in flagged
+    assert len(flagged) == len({(c["rule"], Path(c["source"]).name) for c in checks if c["status"] != "pass"})
