@@ -69,14 +69,18 @@ def checks(db: Path = typer.Option(..., "--db", help="The corpus database."),
     if as_json:
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
-    table = Table("period", "indicator", "rule", "check", "review", title=f"{len(rows)} checks across reports")
-    table.add_column("figures: file offsets", overflow="fold")
+    table = Table(title=f"{len(rows)} checks across reports",
+                  caption="offsets: of each figure, in the report of that period (--json names the files)")
+    for name in ("period", "indicator · rule", "check", "review", "offsets"):
+        table.add_column(name, overflow="fold")
     for r in rows:
         colour = {"fail": "red", "warn": "yellow"}.get(r["status"])
         check = f"[{colour}]{escape(r['expression'])}[/{colour}]" if colour else escape(r["expression"])
-        where = "; ".join(f"{f['period']} {Path(f['source'] or '-').name}:{f['start']}–{f['end']}" for f in r["figures"])
-        table.add_row(f"{r['province'] or ''} {r['period']}", r["indicator"] or "", r["rule"], check, r["review"] or "",
-                      where)
+        spans: dict[str, list[str]] = {}
+        for f in r["figures"]:
+            spans.setdefault(f["period"], []).append(f"{f['start']}–{f['end']}")
+        table.add_row(f"{r['period']}\n{r['province'] or ''}", f"{r['indicator'] or ''}\n[dim]{r['rule']}[/dim]", check,
+                      r["review"] or "", "\n".join(f"{p}: {', '.join(v)}" for p, v in spans.items()))
     out.print(table)
     if waiting is not None:
         _waiting(waiting)

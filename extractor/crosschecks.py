@@ -42,8 +42,6 @@ from .result import Check, CheckFigure, FigureValue
 from .review import ReviewStore
 
 CUMULATIVE, SAME_PERIOD, BASE = "cumulative_months", "same_period_change", "same_period_base"
-RULES = (CUMULATIVE, SAME_PERIOD, BASE)
-UNTRUSTED = ("open", "rejected")  # a failing check's decision that leaves its figures in doubt
 _MONTHS = re.compile(r"\b(\d{1,2})\s+thang\b")
 _MARGIN = 160
 
@@ -74,7 +72,6 @@ class Stated:
     section_id: str | None
     field: str
     figures: dict[str, FigureValue] = field(default_factory=dict)
-    figure_ids: dict[str, int] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -92,8 +89,6 @@ class Stated:
 @dataclass
 class Found:
     check: Check
-    later: Report
-    earlier: Report
     key: str
     used: list[tuple[int, CheckFigure]]  # (document id, figure)
 
@@ -128,10 +123,24 @@ def check_all(path: Path) -> None:
 
 
 def _check_report(conn: sqlite3.Connection, report: Report) -> None:
-    old = [r[0] for r in conn.execute("SELECT id FROM checks WHERE document_id = ? AND scope = 'corpus'", [report.id])]
-    forget_checks(conn, old)
+    """The report's checks across reports made again; a check of the same key (same reports,
+    rule and numbers) keeps the review state and decisions it had."""
+    old = conn.execute("SELECT id, key, review FROM checks WHERE document_id = ? AND scope = 'corpus'",
+                       [report.id]).fetchall()
+    kept = {key: (review, conn.execute("SELECT * FROM review_decisions WHERE check_id = ?", [cid]).fetchall())
+            for cid, key, review in old}
+    columns = [r[1] for r in conn.execute("PRAGMA table_info(review_decisions)")]
+    forget_checks(conn, [cid for cid, _, _ in old])
     for found in _checks_of(conn, report):
-        insert_check(conn, found.check, report.id, "corpus", found.key, found.used)
+        check_id = insert_check(conn, found.check, report.id, "corpus", found.key, found.used)
+        review, decisions = kept.get(found.check.key, (None, []))
+        if review is not None:
+            conn.execute("UPDATE checks SET review = ? WHERE id = ?", [review, check_id])
+        for row in decisions:
+            values = {**dict(zip(columns, row)), "check_id": check_id}
+            values.pop("id")
+            conn.execute(f"INSERT INTO review_decisions ({', '.join(values)}) VALUES ({', '.join('?' * len(values))})",
+                         list(values.values()))
 
 
 def _checks_of(conn: sqlite3.Connection, report: Report) -> Iterator[Found]:
@@ -227,7 +236,7 @@ def _found(rule: str, status: str, expr: str, report: Report, previous: Report, 
                        [(role, fig) for _, role, fig in figures], section_id=anchor.section_id, record_id=anchor.record,
                        message=message)
     used = [(r.id, f) for (r, _, _), f in zip(figures, check.figures)]
-    return Found(check, report, previous, key, used)
+    return Found(check, key, used)
 
 
 def _about_same_period(stated: Stated) -> bool:
@@ -281,13 +290,14 @@ def _reports(conn: sqlite3.Connection, province: str, periods: list[tuple[int, i
 
 
 def _statements(conn: sqlite3.Connection, report: Report) -> list[Stated]:
+    """Every keyed record of the report with a main figure (a reviewer's correction in place)."""
     out: dict[int, Stated] = {}
     rows = conn.execute("""
-        SELECT r.id, r.record_id, r.section_id, r.indicator, r.labels, r.name, f.id, f.field, f.main, f.text, f.value,
+        SELECT r.id, r.record_id, r.section_id, r.indicator, r.labels, r.name, f.field, f.main, f.text, f.value,
                f.corrected_value, f.number, f.decimals, f.scale, f.unit, f.kind, f.qualifier, f.range_to, f.start, f.end
         FROM records r JOIN figures f ON f.record_id = r.id
         WHERE r.document_id = ? AND r.indicator IS NOT NULL ORDER BY r.id, f.id""", [report.id])
-    for (rid, record, section, key, labels, name, fid, fname, main, text, value, corrected, number, decimals, scale,
+    for (rid, record, section, key, labels, name, fname, main, text, value, corrected, number, decimals, scale,
          unit, kind, qualifier, range_to, start, end) in rows:
         if rid not in out:
             read = json.loads(labels) if labels else {}
@@ -300,7 +310,6 @@ def _statements(conn: sqlite3.Connection, report: Report) -> list[Stated]:
         stated.figures[fname] = FigureValue(
             text=text, value=corrected or value, number=number, scale=scale, unit=unit, kind=kind, qualifier=qualifier,
             range_to=range_to, start=start, end=end, decimals=decimals)
-        stated.figure_ids[fname] = fid
         if main:
             stated.field = fname
     return [s for s in out.values() if s.field]

@@ -233,3 +233,25 @@ def test_extract_no_model_into_a_corpus_flags_the_checks_across_reports(tmp_path
     assert ("cumulative_months", "lang-son-2026-02-report.txt") in flagged
     assert ("same_period_change", "lang-son-2026-01-report.txt") in flagged
     assert len(flagged) == len({(c["rule"], Path(c["source"]).name) for c in checks if c["status"] != "pass"})
+
+
+def test_making_the_checks_again_keeps_the_decisions_taken_on_them(months: dict[str, Result], tmp_path: Path) -> None:
+    db = tmp_path / "corpus.sqlite"
+    add_results(db, list(months.values()), province="Lạng Sơn")
+    store = ReviewStore(tmp_path / "review.sqlite3")
+    flag_for_review(db, store)
+    item = next(i for i in store.items("open") if i.rule == "cumulative_months")
+    store.decide(item.id, "approved", who="lan", note="the signed copy says 190.000")
+    flag_for_review(db, store)
+    store.close()
+
+    def decided() -> list[tuple]:
+        with sqlite3.connect(db) as conn:
+            return conn.execute("""SELECT c.key, c.review, rd.decision, rd.who, rd.note FROM checks c
+                                   JOIN review_decisions rd ON rd.check_id = c.id""").fetchall()
+
+    before = decided()
+    assert [row[1:] for row in before] == [("approved", "approved", "lan", "the signed copy says 190.000")]
+    check_all(db)  # as `corpus checks` does
+    assert decided() == before
+    assert [c["review"] for c in listed(db) if c["rule"] == "cumulative_months" and c["status"] == "fail"] == ["approved"]
