@@ -35,9 +35,9 @@ YEAR_BEFORE = {  # 2025-01, as January 2026's comparisons say it was, except whe
 NEXT_MONTH = {
     "THÁNG 01 NĂM 2026": "THÁNG 02 NĂM 2026",
     "397.000 lượt khách": "420.000 lượt khách",
-    "tăng 31,5%.": "tăng 31,5%. Lũy kế từ đầu năm, tổng lượng khách du lịch đạt 817.000 lượt khách.",  # 397 + 420 ✓
+    "tăng 31,5%.": "tăng 31,5%. Lũy kế 2 tháng, tổng lượng khách du lịch đạt 817.000 lượt khách.",  # 397 + 420 ✓
     "93.507 lượt,": "90.000 lượt,",
-    "ngoại trú đạt 6.221 lượt.": "ngoại trú đạt 6.221 lượt. Lũy kế từ đầu năm, khám chữa bệnh công lập đạt "
+    "ngoại trú đạt 6.221 lượt.": "ngoại trú đạt 6.221 lượt. Khám chữa bệnh công lập 2 tháng đầu năm đạt "
                                  "190.000 lượt.",  # 93.507 + 90.000 = 183.507 ✗
 }
 
