@@ -157,7 +157,8 @@ def review_serve(port: int = typer.Option(8700, "--port", help="Port on 127.0.0.
                  reviewer: Optional[str] = WhoOpt, store: Optional[Path] = StoreOpt,
                  lang: str = typer.Option("vi", "--lang", help="Language of the pages: vi or en."),
                  create: bool = CreateOpt,
-                 corpus: Optional[Path] = typer.Option(None, "--db", help="A corpus database: its series at /series.")) -> None:
+                 corpus: Optional[Path] = typer.Option(None, "--db",
+                                                       help="A corpus database: its series at /series.")) -> None:
     """Review in the browser: the queue, each item beside its source passage, the whole report."""
     import socket
 

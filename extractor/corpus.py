@@ -35,7 +35,8 @@ from .result import Check, CheckFigure, Record, Result
 from .review import ReviewStore
 
 SCHEMA_VERSION = 2
-_CHILDREN = ("review_decisions", "check_figures", "checks", "figures", "records", "sections")  # deleted before their document
+# deleted before their document, children first
+_CHILDREN = ("review_decisions", "check_figures", "checks", "figures", "records", "sections")
 
 
 def open_corpus(path: Path) -> sqlite_utils.Database:
@@ -107,9 +108,10 @@ def _create(db: sqlite_utils.Database) -> None:
     for table, column in (("sections", "document_id"), ("records", "document_id"), ("records", "indicator"),
                           ("records", "parent_id"),
                           ("figures", "record_id"), ("figures", "document_id"), ("checks", "document_id"),
-                          ("check_figures", "check_id"), ("check_figures", "document_id"), ("check_figures", "figure_id"),
-                          ("review_decisions", "check_id"), ("review_decisions", "document_id"),
-                          ("review_decisions", "figure_id")):  # every foreign key: deleting a parent looks its children up
+                          ("check_figures", "check_id"), ("check_figures", "document_id"),
+                          ("check_figures", "figure_id"), ("review_decisions", "check_id"),
+                          ("review_decisions", "document_id"), ("review_decisions", "figure_id")):
+        # every foreign key: deleting a parent looks its children up
         db[table].create_index([column], if_not_exists=True)
     db.create_view("indicator_figures", """
         SELECT r.indicator, d.province, d.period, d.year, d.month, f.field, f.main, f.value, f.corrected_value,

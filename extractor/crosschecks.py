@@ -176,7 +176,8 @@ def _cumulative(report: Report, previous: Report, key: str, here: list[Stated], 
                  f"the cumulative against {Path(previous.source or '-').name} ({previous.period}) plus this month")
 
 
-def _same_period(report: Report, previous: Report, key: str, here: list[Stated], there: list[Stated]) -> Iterator[Found]:
+def _same_period(report: Report, previous: Report, key: str, here: list[Stated],
+                 there: list[Stated]) -> Iterator[Found]:
     for kind in {s.kind for s in here}:
         now = _one([s for s in here if s.kind == kind])
         then = _one([s for s in there if s.kind == kind])
