@@ -80,6 +80,11 @@ def test_the_series_page_marks_points_in_doubt_and_uses_corrections(served: tupl
     missing = client.get("/series", params={"key": "no.such.key"})
     assert missing.status_code == 200 and "is not a key of the indicator table" in html.unescape(missing.text)
     assert 'href="/series"' in client.get("/").text  # reachable from the queue's bar
+    # A check across reports is an item like a report's own: its figures marked in the later report.
+    item = next(i for i in ReviewStore(store).items() if i.rule == "same_period_change" and "53.400" in i.expression)
+    shown = client.get(f"/items/{item.id}")
+    assert shown.status_code == 200 and "lang-son-2025-01-report.txt" in shown.text
+    assert re.search(r'<mark[^>]*class="[^"]*fig-fail[^"]*"[^>]*>53\.400 tỷ đồng</mark>', shown.text)
 
 
 def test_without_a_corpus_the_page_says_how_to_open_one(served: tuple[Path, Path], tmp_path: Path) -> None:
