@@ -43,6 +43,7 @@ def real_result() -> Result:
 def month(result: Result, i: int) -> Result:
     copy = result.model_copy(deep=True)
     copy.content_hash = f"{i:064x}"
+    copy.source = str(REPORT.with_name(f"lang-son-{2006 + i // 12}-{i % 12 + 1:02d}-report.txt"))
     copy.metadata["period"] = {"year": 2006 + i // 12, "month": i % 12 + 1}
     return copy
 

@@ -8,6 +8,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .cli_distributed import run as run_on_cluster
@@ -41,6 +42,54 @@ def add(results: list[Path] = typer.Argument(..., help="Result files written by 
         decisions.close()
     add_results(db, loaded, province)
     out.print(f"{len(loaded)} report{'s' if len(loaded) != 1 else ''} in {db}", highlight=False)
+    if store is not None:
+        from .crosschecks import flag_for_review
+
+        _waiting(flag_for_review(db, ReviewStore(store)))
+
+
+@corpus_app.command("checks")
+def checks(db: Path = typer.Option(..., "--db", help="The corpus database."),
+           store: Optional[Path] = typer.Option(None, "--store", help="Flag the failing ones for review in this "
+                                                "store, and bring back the decisions taken on them."),
+           status: Optional[str] = typer.Option(None, "--status", help="Only checks of this status: pass, warn, fail."),
+           as_json: bool = JsonOpt) -> None:
+    """Checks across reports: a cumulative against last month's plus this month's figure, a
+    change on the same period against the report of a year before. Made again here over the
+    whole corpus (adding a report makes those it takes part in)."""
+    from .crosschecks import check_all, flag_for_review, listed
+    from .errors import ExtractorError
+    from .review import ReviewStore
+
+    if status not in (None, "pass", "warn", "fail"):
+        raise ExtractorError(f"--status {status!r}: give pass, warn or fail")
+    check_all(db)
+    waiting = flag_for_review(db, ReviewStore(store, writable=True)) if store is not None else None
+    rows = listed(db, status)
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(title=f"{len(rows)} checks across reports",
+                  caption="offsets: of each figure, in the report of that period (--json names the files)")
+    for name in ("period", "indicator · rule", "check", "review", "offsets"):
+        table.add_column(name, overflow="fold")
+    for r in rows:
+        colour = {"fail": "red", "warn": "yellow"}.get(r["status"])
+        check = f"[{colour}]{escape(r['expression'])}[/{colour}]" if colour else escape(r["expression"])
+        spans: dict[str, list[str]] = {}
+        for f in r["figures"]:
+            spans.setdefault(f["period"], []).append(f"{f['start']}–{f['end']}")
+        table.add_row(f"{r['period']}\n{r['province'] or ''}", f"{r['indicator'] or ''}\n[dim]{r['rule']}[/dim]", check,
+                      r["review"] or "", "\n".join(f"{p}: {', '.join(v)}" for p, v in spans.items()))
+    out.print(table)
+    if waiting is not None:
+        _waiting(waiting)
+
+
+def _waiting(count: int) -> None:
+    if count:
+        out.print(f"{count} failing checks across reports await a reviewer: [bold]extractor review list[/] or "
+                  "[bold]extractor review serve[/]")
 
 
 @corpus_app.command("unmatched")

@@ -156,7 +156,9 @@ def review_serve(port: int = typer.Option(8700, "--port", min=1, max=65535, help
                                           "reaches the port can decide items."),
                  reviewer: Optional[str] = WhoOpt, store: Optional[Path] = StoreOpt,
                  lang: str = typer.Option("vi", "--lang", help="Language of the pages: vi or en."),
-                 create: bool = CreateOpt) -> None:
+                 create: bool = CreateOpt,
+                 corpus: Optional[Path] = typer.Option(None, "--db",
+                                                       help="A corpus database: its series at /series.")) -> None:
     """Review in the browser: the queue, each item beside its source passage, the whole report."""
     import socket
 
@@ -168,7 +170,11 @@ def review_serve(port: int = typer.Option(8700, "--port", min=1, max=65535, help
     if lang not in LANGUAGES:
         raise ExtractorError(f"unknown language {lang!r}: one of {', '.join(LANGUAGES)}")
     existing_store(store, create).close()  # a store that cannot be opened fails now, not on the first page
-    app = create_app(store, reviewer, lang, host=host, port=port)
+    if corpus is not None:
+        from .corpus import open_existing
+
+        open_existing(corpus).close()  # a mistyped path fails now, not on the series page
+    app = create_app(store, reviewer, lang, host=host, port=port, corpus=corpus)
     try:  # bind before saying where: the address printed is one that is listening
         listener = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
     except OSError as exc:

@@ -5,8 +5,11 @@ Tables (created with sqlite-utils; rows written with plain SQL inside one explic
 transaction, which sqlite-utils' own inserts would commit piecemeal), each row pointing at its
 parent by foreign key: documents (one per content hash),
 sections, records (a part points at its total), figures (one per figure of a record, with its
-value, unit, scale, period, offsets, review status and corrected value) and checks. A view,
-`indicator_figures`, joins a record's main figure to its document and canonical indicator.
+value, unit, scale, printed precision, period, offsets, review status and corrected value),
+checks (a report's own, and those across reports: extractor/crosschecks.py), check_figures
+(the numbers each check used: document, figure and offsets) and review_decisions (who decided
+what on a check, when, and the value they corrected a figure to). A view, `indicator_figures`,
+joins a record's main figure to its document and canonical indicator.
 
 Adding a result whose content hash is already there replaces that document's rows in the same
 transaction: adding twice gives the same database, and a crash leaves the previous state.
@@ -28,11 +31,12 @@ from .export import document_fields
 from .flagging import apply_decisions
 from .indicators import IndicatorTable, load_table
 from .records import main_figure
-from .result import Record, Result
+from .result import Check, CheckFigure, Record, Result
 from .review import ReviewStore
 
-SCHEMA_VERSION = 1
-_CHILDREN = ("figures", "checks", "records", "sections")  # deleted before their document
+SCHEMA_VERSION = 2
+# deleted before their document, children first
+_CHILDREN = ("review_decisions", "check_figures", "checks", "figures", "records", "sections")
 
 
 def open_corpus(path: Path) -> sqlite_utils.Database:
@@ -49,6 +53,7 @@ def open_corpus(path: Path) -> sqlite_utils.Database:
         if version < SCHEMA_VERSION:
             with db.conn:
                 _create(db)
+                _upgrade(db)
                 db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
     except (sqlite3.DatabaseError, OSError) as exc:
         raise ExtractorError(f"{path}: not a usable corpus database ({exc})") from None
@@ -81,15 +86,32 @@ def _create(db: sqlite_utils.Database) -> None:
     db["figures"].create({
         "id": int, "document_id": int, "record_id": int, "field": str, "main": int, "text": str, "value": str,
         "number": str, "unit": str, "scale": str, "kind": str, "period": str, "period_kind": str, "start": int,
-        "end": int, "footnote": int, "review": str, "corrected_value": str,
+        "end": int, "footnote": int, "review": str, "corrected_value": str, "decimals": int, "qualifier": str,
+        "range_to": str,
     }, pk="id", foreign_keys=[("document_id", "documents", "id"), ("record_id", "records", "id")],
         if_not_exists=True)
     db["checks"].create({
         "id": int, "document_id": int, "key": str, "rule": str, "category": str, "status": str, "severity": str,
-        "expression": str, "message": str, "section_id": str, "record_id": str, "review": str,
+        "expression": str, "message": str, "section_id": str, "record_id": str, "review": str, "scope": str,
+        "indicator": str,
     }, pk="id", foreign_keys=[("document_id", "documents", "id")], if_not_exists=True)
+    db["check_figures"].create({
+        "id": int, "check_id": int, "document_id": int, "figure_id": int, "role": str, "text": str, "value": str,
+        "scale": str, "start": int, "end": int,
+    }, pk="id", foreign_keys=[("check_id", "checks", "id"), ("document_id", "documents", "id"),
+                              ("figure_id", "figures", "id")], if_not_exists=True)
+    db["review_decisions"].create({
+        "id": int, "check_id": int, "figure_id": int, "document_id": int, "item": int, "decision": str, "who": str,
+        "decided_at": str, "note": str, "field": str, "corrected_value": str,
+    }, pk="id", foreign_keys=[("check_id", "checks", "id"), ("figure_id", "figures", "id"),
+                              ("document_id", "documents", "id")], if_not_exists=True)
     for table, column in (("sections", "document_id"), ("records", "document_id"), ("records", "indicator"),
-                          ("figures", "record_id"), ("figures", "document_id"), ("checks", "document_id")):
+                          ("records", "parent_id"),
+                          ("figures", "record_id"), ("figures", "document_id"), ("checks", "document_id"),
+                          ("check_figures", "check_id"), ("check_figures", "document_id"),
+                          ("check_figures", "figure_id"), ("review_decisions", "check_id"),
+                          ("review_decisions", "document_id"), ("review_decisions", "figure_id")):
+        # every foreign key: deleting a parent looks its children up
         db[table].create_index([column], if_not_exists=True)
     db.create_view("indicator_figures", """
         SELECT r.indicator, d.province, d.period, d.year, d.month, f.field, f.main, f.value, f.corrected_value,
@@ -98,6 +120,16 @@ def _create(db: sqlite_utils.Database) -> None:
                f.id AS figure, d.id AS document
         FROM figures f JOIN records r ON r.id = f.record_id JOIN documents d ON d.id = f.document_id
         WHERE r.indicator IS NOT NULL""", ignore=True)
+
+
+def _upgrade(db: sqlite_utils.Database) -> None:
+    """Columns a corpus written by an earlier version lacks (its rows keep NULL there)."""
+    for table, columns in (("figures", {"decimals": int, "qualifier": str, "range_to": str}),
+                           ("checks", {"scope": str, "indicator": str})):
+        have = db[table].columns_dict
+        for name, kind in columns.items():
+            if name not in have:
+                db[table].add_column(name, kind)
 
 
 def load_results(paths: Iterable[Path]) -> list[Result]:
@@ -147,9 +179,7 @@ def _add(db: sqlite_utils.Database, result: Result, table: IndicatorTable, provi
         conn.execute("BEGIN IMMEDIATE")  # two runs adding one report queue instead of racing
         old = conn.execute("SELECT id FROM documents WHERE content_hash = ?", [result.content_hash]).fetchone()
         if old:
-            for child in _CHILDREN:
-                conn.execute(f"DELETE FROM {child} WHERE document_id = ?", [old[0]])
-            conn.execute("DELETE FROM documents WHERE id = ?", [old[0]])
+            _forget(conn, old[0])
         doc_id = _insert(conn, "documents", {
             "content_hash": result.content_hash, "source": result.source,
             "province": fields["province"] or province, "issuer": fields["issuer"], "period": fields["period"],
@@ -163,12 +193,70 @@ def _add(db: sqlite_utils.Database, result: Result, table: IndicatorTable, provi
         for rec in result.records:
             _add_record(conn, doc_id, rec, None, None, title_path(result, rec.section_id), fields["period"], table)
         for check in result.checks:
-            _insert(conn, "checks", {
-                "document_id": doc_id, "key": check.key, "rule": check.rule, "category": check.category,
-                "status": check.status, "severity": check.severity, "expression": check.expression,
-                "message": check.message, "section_id": check.section_id, "record_id": check.record_id,
-                "review": (check.review or {}).get("status")})
+            insert_check(conn, check, doc_id, "report", None, [(doc_id, f) for f in check.figures])
+        from .crosschecks import check_around
+
+        check_around(conn, doc_id)  # the checks across reports this one takes part in, made again
     return doc_id
+
+
+def _forget(conn: sqlite3.Connection, doc_id: int) -> None:
+    """A document's rows, with the checks across reports that used its figures (they are made
+    again when it comes back, see `crosschecks.check_around`)."""
+    checks = [r[0] for r in conn.execute("SELECT check_id FROM check_figures WHERE document_id = ? UNION "
+                                         "SELECT id FROM checks WHERE document_id = ?", [doc_id, doc_id])]
+    forget_checks(conn, checks)
+    conn.execute("DELETE FROM review_decisions WHERE figure_id IN (SELECT id FROM figures WHERE document_id = ?)",
+                 [doc_id])
+    for child in _CHILDREN:
+        conn.execute(f"DELETE FROM {child} WHERE document_id = ?", [doc_id])
+    conn.execute("DELETE FROM documents WHERE id = ?", [doc_id])
+
+
+def forget_checks(conn: sqlite3.Connection, ids: list[int]) -> None:
+    """These checks, the figures they used and the decisions copied onto them."""
+    for start in range(0, len(ids), 500):  # SQLite's limit on parameters
+        chunk = ids[start:start + 500]
+        marks = ", ".join("?" * len(chunk))
+        for table, column in (("review_decisions", "check_id"), ("check_figures", "check_id"), ("checks", "id")):
+            conn.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", chunk)
+
+
+def insert_check(conn: sqlite3.Connection, check: Check, doc_id: int, scope: str, indicator: str | None,
+                 used: list[tuple[int, CheckFigure]]) -> int:
+    """A check, the figures it used (each in its own document, linked to the stored figure at
+    those offsets when there is one) and the decision taken on it, if any."""
+    check_id = _insert(conn, "checks", {
+        "document_id": doc_id, "key": check.key, "rule": check.rule, "category": check.category,
+        "status": check.status, "severity": check.severity, "expression": check.expression,
+        "message": check.message, "section_id": check.section_id, "record_id": check.record_id,
+        "review": (check.review or {}).get("status"), "scope": scope, "indicator": indicator})
+    figure_ids: dict[str, int | None] = {}
+    for document, fig in used:
+        row = conn.execute("SELECT min(id) FROM figures WHERE document_id = ? AND start = ?",
+                           [document, fig.start]).fetchone()
+        figure_ids[fig.role] = row[0] if row else None
+        _insert(conn, "check_figures", {"check_id": check_id, "document_id": document, "figure_id": row[0],
+                                        "role": fig.role, "text": fig.text, "value": fig.value, "scale": fig.scale,
+                                        "start": fig.start, "end": fig.end})
+    record_decision(conn, check_id, doc_id, check.review, figure_ids)
+    return check_id
+
+
+def record_decision(conn: sqlite3.Connection, check_id: int, doc_id: int, review: dict[str, Any] | None,
+                    figure_ids: dict[str, int | None]) -> None:
+    """The reviewer's decision on a check as rows of `review_decisions`: one per corrected
+    figure (with its value), or one for the check when nothing was corrected."""
+    if not review or review.get("status") in (None, "open"):
+        return
+    base = {"check_id": check_id, "document_id": doc_id, "item": review.get("item"), "decision": review["status"],
+            "who": review.get("by"), "decided_at": review.get("at"), "note": review.get("note")}
+    corrections = review.get("correction") or {}
+    for role, value in corrections.items():
+        _insert(conn, "review_decisions", {**base, "figure_id": figure_ids.get(role), "field": role,
+                                           "corrected_value": value})
+    if not corrections:
+        _insert(conn, "review_decisions", {**base, "figure_id": None, "field": None, "corrected_value": None})
 
 
 def title_path(result: Result, section_id: str) -> str:
@@ -196,7 +284,8 @@ def _add_record(conn: sqlite3.Connection, doc_id: int, rec: Record, parent: int 
             "main": int(main is not None and main[0] == name), "text": fig.text, "value": fig.value,
             "number": fig.number, "unit": fig.unit, "scale": fig.scale, "kind": fig.kind, "period": period,
             "period_kind": rec.labels.get("period"), "start": fig.start, "end": fig.end, "footnote": fig.footnote,
-            "review": fig.review, "corrected_value": fig.corrected_value})
+            "review": fig.review, "corrected_value": fig.corrected_value, "decimals": fig.decimals,
+            "qualifier": fig.qualifier, "range_to": fig.range_to})
     for part in rec.parts:
         _add_record(conn, doc_id, part, row_id, key, titles, period, table)
 

@@ -40,6 +40,7 @@ from .corpus import add_results, open_corpus
 from .document import load_document
 from .engine import Extractor
 from .errors import ExtractorError
+from .crosschecks import flag_for_review
 from .flagging import flag_result
 from .ingest import read_source
 from .normalize import normalize
@@ -205,6 +206,8 @@ def _keep(result: Result, path: Path, db: Path, store: ReviewStore | None, refre
         store.reextracted(result.content_hash, {s.id for s in result.sections
                                                     if s.id in refresh and s.status == "extracted"})
     add_results(db, [result])
+    if store is not None:
+        flag_for_review(db, store, result.content_hash)  # its checks across reports, as its own
     corpus = open_corpus(db)
     try:
         with corpus.conn:

@@ -28,6 +28,22 @@ def folded(text: str | None) -> str:
     return " ".join(re.sub(r"[^0-9a-z]+", " ", fold(text or "")).split())
 
 
+# Words a name carries about its period or its estimate, not about what is counted: "dự ước
+# tổng lượng khách du lịch", "… trên địa bàn tỉnh tháng 01", "lũy kế 2 tháng …", "… đến
+# 31/01/2026" (folded: the date's slashes are spaces by then).
+_LEAD = re.compile(r"^(?:(?:du uoc|uoc tinh|uoc|du kien|luy ke(?: \d+ thang)?(?: dau nam)?|\d+ thang dau nam|"
+                   r"trong thang|thang \d+(?: nam \d{4})?|tinh den(?: het)?(?: ngay)?(?: \d+)+|tu dau nam)\s+)+")
+_TAIL = re.compile(r"(?:\s+(?:thang \d+(?: nam \d{4})?|\d+ thang dau nam(?: \d{4})?|luy ke(?: \d+ thang)?|"
+                   r"trong thang|tu dau nam(?: den nay)?|nam \d{4}|den(?: het)?(?: ngay)?(?: \d+)+))+$")
+
+
+def plain_name(name: str | None) -> str:
+    """A record name folded and without the words about its period: what an indicator's
+    names are compared with (the period itself is the record's `period` label)."""
+    text = folded(name)
+    return _TAIL.sub("", _LEAD.sub("", text)) or text
+
+
 @dataclass(frozen=True)
 class Indicator:
     key: str
@@ -59,7 +75,7 @@ class IndicatorTable:
 
     def key_of(self, rtype: str, name: str | None, title_path: str, parent_key: str | None = None) -> str | None:
         """The canonical key of a record, or None."""
-        name_f, title_f = folded(name), folded(title_path)
+        name_f, title_f = plain_name(name), folded(title_path)
         for entry in self._order:
             if entry.matches(rtype, name_f, title_f, parent_key):
                 return entry.key

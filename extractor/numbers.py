@@ -2,7 +2,8 @@
 
 `.` groups thousands and `,` is the decimal mark (`2.828,46` = 2828.46); a scale word
 (nghìn, triệu, tỷ) and a unit may follow; a qualifier (hơn, khoảng, gần, …) may precede.
-Dates, years, document numbers, ordinals and codes glued to letters are not figures.
+Dates, years, document numbers, ordinals, codes glued to letters and the months of a reporting
+period ("lũy kế 2 tháng", "6 tháng đầu năm") are not figures.
 """
 from __future__ import annotations
 
@@ -29,6 +30,9 @@ _RANGE = re.compile(rf"\s*[-–]\s*({_NUMERAL})(?![\d.,]?\d)")
 _FRACTION = re.compile(r"/(\d{1,3}(?:\.\d{3})+|\d+)(?![\d/])")
 _SCALE = re.compile(r"\s*(nghìn|ngàn|triệu|tỷ|tỉ)(?![^\W\d_])", re.I)
 _TIME_AFTER = re.compile(r"[:h]\d")
+# "lũy kế 2 tháng", "6 tháng đầu năm", "9 tháng năm 2025": the period a figure covers, not a figure.
+_PERIOD_AFTER = re.compile(r"\s*tháng\s+(?:đầu|cuối)\s+năm\b|\s*tháng\s+(?:năm\s+)?(?:19|20)\d\d\b", re.I)
+_PERIOD_BEFORE = re.compile(r"\b(?:lũy|luỹ)\s+kế\s*$|\btính\s+chung\s*$|\bcộng\s+dồn\s*$", re.I)
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,9 @@ def _is_label(text: str, m: re.Match[str], skipped_label_end: int, stop: int) ->
     if _GLUED_WORD.match(after) and not _glued_unit(after):
         return True  # "5G", "2030s"
     if _LABEL_BEFORE.search(before) and not _ONLINE_BEFORE.search(before):
+        return True
+    if _PERIOD_AFTER.match(text, e, min(stop, e + 30)) or (_PERIOD_BEFORE.search(before)
+                                                          and re.match(r"\s*tháng\b", after, re.I)):
         return True
     is_year = re.fullmatch(r"(19|20)\d\d", digits) is not None
     if is_year and (_YEAR_BEFORE.search(before) or re.match(r"\s*[-–]\s*(19|20)\d\d", after)

@@ -6,19 +6,18 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any, Callable
 
 from rich import box
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from .cache import ResultCache
 from .document import Document, load_document
-from .engine import INTERRUPTED, ChunkOutcome, Extractor, Job
+from .engine import INTERRUPTED, Extractor, Job
 from .errors import ExtractorError, Interrupted
 from .flagging import flag_result
 from .ingest import report_files
+from .progressview import RunProgress
 from .result import Result
 from .review import ReviewStore
 from .writers import Outputs
@@ -41,19 +40,19 @@ def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, 
         planned = _with_sections(planned, sections, console)
     docs = [doc for doc, _ in planned]
     outputs.plan([str(doc.source.path) if doc.source else _name(doc) for doc in docs], several)
+    outputs.store = store  # with --db: checks across reports go to review as each report is added
     results: list[Result] = []
     timings: list[float] = []
     awaiting = skipped = 0
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} chunks"),
-               TextColumn("{task.fields[stats]}"), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=False) as progress:
+    with RunProgress(console, [jobs for _, jobs in planned], extractor.use_model) as progress:
         for index, (doc, jobs) in enumerate(planned):
             done = outputs.already_done(index, doc.content_hash, {j.section.id for j in jobs})
             if done:  # an earlier run finished it: resume after it
                 console.print(f"[dim]done[/] {_name(doc)}: already extracted ({done})")
+                progress.skip(jobs)
                 skipped += 1
                 continue
-            bar = _ReportBar(progress, doc, jobs, lambda result, i=index: outputs.section_done(i, result))
+            bar = progress.report(doc, jobs, lambda result, i=index: outputs.section_done(i, result))
             started = time.monotonic()
             section_ids = {j.section.id for j in jobs}
             refresh = store.sections_to_reextract(doc.content_hash) & section_ids if store else set()
@@ -66,6 +65,7 @@ def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, 
                 store.reextracted(doc.content_hash, {s.id for s in results[-1].sections
                                                      if s.id in refresh and s.status == "extracted"})
             outputs.report_done(index, results[-1], timings[-1])
+            bar.end()
             if extractor.interrupted:
                 break
     outputs.finish(results)
@@ -85,29 +85,6 @@ def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, 
         console.print(f"error: {extractor.stopped}; stopped sending, {_not_sent(results)} pieces not sent; "
                       f"what was extracted is {_kept(outputs.output, cache)}", markup=False, highlight=False, soft_wrap=True)
     return all(s.status in ("extracted", "cached") for r in results for s in r.sections)
-
-
-class _ReportBar:
-    """One report's progress line; each finished section also rewrites its JSON, so an
-    interrupted run keeps what it did."""
-
-    def __init__(self, progress: Progress, doc: Document, jobs: list[Job], keep: Callable[[Result], None]) -> None:
-        self.progress, self.keep, self.sections = progress, keep, len(jobs)
-        self.stats: dict[str, Any] = {"sections": f"0/{len(jobs)}", "done": 0, "failed": 0, "cached": 0, "tokens": 0}
-        self.task = progress.add_task(_name(doc), total=sum(len(j.chunks) for j in jobs), stats="")
-
-    def on_chunk(self, outcome: ChunkOutcome) -> None:
-        self.stats["failed" if outcome.error else "cached" if outcome.cached else "done"] += 1
-        self.stats["tokens"] += outcome.usage.prompt_tokens + outcome.usage.completion_tokens
-        self._show(advance=1)
-
-    def on_section(self, result: Result) -> None:
-        self.stats["sections"] = f"{len(result.sections)}/{self.sections}"
-        self._show()
-        self.keep(result)
-
-    def _show(self, advance: int = 0) -> None:
-        self.progress.update(self.task, advance=advance, stats=" · ".join(f"{k} {v}" for k, v in self.stats.items()))
 
 
 def _name(doc: Document) -> str:

@@ -1,7 +1,8 @@
 """An indicator over periods, from the corpus database: one point per report that states it,
 with its % of plan and % change on the same period, where in which file it stands, and its
 review state (a reviewer's corrected value is the one used; an open or rejected review marks
-the point as not to be trusted yet)."""
+the point as not to be trusted yet, and so does a failing check across reports no reviewer has
+decided on)."""
 from __future__ import annotations
 
 import io
@@ -38,10 +39,24 @@ class Point:
     source: str | None
     start: int
     end: int
+    content_hash: str | None = None
 
     @property
     def untrusted(self) -> bool:
         return self.review in UNTRUSTED
+
+
+def indicators(db_path: Path) -> tuple[list[str], list[str]]:
+    """The indicator keys the corpus holds figures of, and its provinces."""
+    db = open_existing(db_path)
+    try:
+        keys = [r[0] for r in db.execute("SELECT DISTINCT r.indicator FROM records r JOIN figures f ON f.record_id = r.id "
+                                         "WHERE r.indicator IS NOT NULL ORDER BY r.indicator")]
+        provinces = [r[0] for r in db.execute("SELECT DISTINCT province FROM documents WHERE province IS NOT NULL "
+                                              "ORDER BY province")]
+    finally:
+        db.close()
+    return keys, provinces
 
 
 def series(db_path: Path, key: str, province: str | None = None, field: str | None = None) -> list[Point]:
@@ -50,23 +65,26 @@ def series(db_path: Path, key: str, province: str | None = None, field: str | No
     db = open_existing(db_path)
     try:
         records = db.execute("""
-            SELECT r.id, r.labels, d.period, d.province, d.source FROM records r JOIN documents d ON d.id = r.document_id
+            SELECT r.id, r.labels, d.period, d.province, d.source, d.content_hash FROM records r
+            JOIN documents d ON d.id = r.document_id
             WHERE r.indicator = ? ORDER BY d.period IS NULL, d.period, d.source, r.evidence_start""", [key]).fetchall()
         points: list[Point] = []
         printed: set[tuple[str, int]] = set()  # a figure read by the model and by the reader is one point
-        for record_id, labels, period, prov, source in records:
+        for record_id, labels, period, prov, source, digest in records:
             if province and folded(prov) != folded(province):
                 continue
             figures = {row[0]: row[1:] for row in db.execute(
-                "SELECT field, value, corrected_value, text, unit, review, start, end, main FROM figures "
+                "SELECT field, value, corrected_value, text, unit, review, start, end, id, main FROM figures "
                 "WHERE record_id = ? ORDER BY id", [record_id])}
             chosen = field or next((f for f, row in figures.items() if row[-1]), next(iter(figures), None))
             if chosen is None or chosen not in figures:
                 continue
-            value, corrected, text, unit, review, start, end, _ = figures[chosen]
-            if (source, start) in printed:
+            value, corrected, text, unit, review, start, end, figure_id, _ = figures[chosen]
+            if review not in UNTRUSTED and corrected is None:
+                review = _across(db, figure_id) or review
+            if (digest, start) in printed:
                 continue
-            printed.add((source, start))
+            printed.add((digest, start))
             read = json.loads(labels) if labels else {}
             plan = next((figures[f][0] for f in PLAN_FIELDS if f in figures), None)
             change = figures["change_percent"][0] if "change_percent" in figures else None
@@ -74,7 +92,7 @@ def series(db_path: Path, key: str, province: str | None = None, field: str | No
                 change = "-" + change
             points.append(Point(period, prov, corrected or value, text, unit, plan, change,
                                 read.get("period"), review,
-                                corrected is not None, source, start, end))
+                                corrected is not None, source, start, end, digest))
     finally:
         db.close()
     if not points:
@@ -82,6 +100,15 @@ def series(db_path: Path, key: str, province: str | None = None, field: str | No
         hint = "" if key in known else f" ({key!r} is not a key of the indicator table)"
         raise ExtractorError(f"no figure of {key}{' in ' + province if province else ''} in {db_path}{hint}")
     return points
+
+
+def _across(db: Any, figure_id: int) -> str | None:
+    """The review state of a failing check across reports that used this figure (open until a
+    reviewer decides: extractor/crosschecks.py), if any leaves it in doubt."""
+    row = db.execute("""SELECT coalesce(c.review, 'open') FROM checks c JOIN check_figures cf ON cf.check_id = c.id
+                        WHERE cf.figure_id = ? AND c.scope = 'corpus' AND c.status IN ('fail', 'warn')
+                        AND coalesce(c.review, 'open') IN ('open', 'rejected') LIMIT 1""", [figure_id]).fetchone()
+    return row[0] if row else None
 
 
 def point_dict(point: Point) -> dict[str, object]:
@@ -108,7 +135,11 @@ def _month(period: str | None) -> date | None:
 
 
 def write_chart(points: list[Point], key: str, label: str, path: Path) -> None:
-    """A line over the periods; an untrusted point is drawn hollow in red and named."""
+    write_atomic(path, chart_png(points, key, label))
+
+
+def chart_png(points: list[Point], key: str, label: str) -> bytes:
+    """A line over the periods, as PNG; an untrusted point is drawn hollow in red and named."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -122,7 +153,15 @@ def write_chart(points: list[Point], key: str, label: str, path: Path) -> None:
     xs: list[Any] = months if all(months) else [p.period or "?" for p in points]
     ys = [float(Decimal(p.value) / divisor) for p in points]
     fig, ax = plt.subplots(figsize=(8, 4.5), dpi=100)
-    ax.plot(xs, ys, color="#1f5fa8", marker="o", linewidth=2)
+    # One line per kind of figure: a month's figure and a cumulative one of the same period are
+    # two readings of the indicator, not a jump between them.
+    kinds = list(dict.fromkeys(p.period_kind for p in points))
+    for kind, colour in zip(kinds, ("#1f5fa8", "#e07b00", "#2b8a3e", "#6c757d", "#7b2cbf")):
+        chosen = [i for i, p in enumerate(points) if p.period_kind == kind]
+        ax.plot([xs[i] for i in chosen], [ys[i] for i in chosen], color=colour, marker="o", linewidth=2,
+                label=kind or "value")
+    if len(kinds) > 1:
+        ax.legend(fontsize=9)
     for x, y, p in zip(xs, ys, points):
         if p.untrusted:
             ax.plot([x], [y], marker="o", markersize=12, markerfacecolor="none", markeredgecolor="#c0392b",
@@ -145,4 +184,4 @@ def write_chart(points: list[Point], key: str, label: str, path: Path) -> None:
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     plt.close(fig)
-    write_atomic(path, buf.getvalue())
+    return buf.getvalue()

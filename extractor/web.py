@@ -42,6 +42,7 @@ from .passages import Block, Mark, Paragraph, kept_passage, section_blocks, sent
 from .records import all_figures
 from .result import Check, Record, Result
 from .review import STATUSES, Item, ReviewError, ReviewStore, reviewer_name
+from .web_series import series_routes
 
 FILTERS = ("document", "section", "rule", "severity", "status")
 DECISIONS = {"approve": "approved", "reject": "rejected", "correct": "corrected"}
@@ -56,7 +57,7 @@ class Settings:
 
 
 def create_app(store: Path | None = None, reviewer: str | None = None, lang: str = "vi", *, host: str = "127.0.0.1",
-               port: int = 8700) -> Starlette:
+               port: int = 8700, corpus: Path | None = None) -> Starlette:
     settings = Settings(store=store, reviewer=reviewer_name(reviewer), token=secrets.token_urlsafe(32))
     env = environment(lang)
     t = env.globals["t"]
@@ -160,7 +161,7 @@ def create_app(store: Path | None = None, reviewer: str | None = None, lang: str
 
     routes = [Route("/", queue), Route("/items/{item_id:int}", item_page),
               Route("/items/{item_id:int}", decide, methods=["POST"]),
-              Route("/documents/{content_hash}", document_page)]
+              Route("/documents/{content_hash}", document_page), *series_routes(corpus, page)]
     return Starlette(routes=routes, exception_handlers={ExtractorError: bad_input, HTTPException: not_found},
                      middleware=[Middleware(LocalGuard, authorities=local_authorities(host, port))])
 

@@ -108,6 +108,7 @@ class Outputs:
     fmt: str = "json"
     bom: bool = False
     db: Path | None = None
+    store: Any = None  # a ReviewStore: the failing checks across reports of each report added go there
     targets: list[Path | None] = field(default_factory=list)
     folder: bool = False  # one file per report in the output folder, with the manifest
     manifest: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -185,6 +186,10 @@ class Outputs:
             from .corpus import add_results
 
             add_results(self.db, [result])
+            if self.store is not None:
+                from .crosschecks import flag_for_review
+
+                flag_for_review(self.db, self.store, result.content_hash)
 
     def _note(self, result: Result, target: Path, seconds: float) -> None:
         """The manifest entry of a finished report, written as soon as it finishes: a run

@@ -193,6 +193,15 @@ def test_a_flagged_month_is_marked_until_a_reviewer_corrects_it(corpus: dict[str
     assert [(p.value, p.review, p.corrected, p.untrusted) for p in on_time] == [
         ("354", None, False, False), ("400", "corrected", True, False)]
     assert on_time[1].printed == "401 nhiệm vụ"
+    # The decision is a row of its own, pointing at the check and at the figure it corrected.
+    decided = _rows(db, """SELECT c.rule, c.expression, rd.decision, rd.who, rd.note, rd.field, rd.corrected_value,
+                                  f.text, f.field, d.period, rd.decided_at IS NOT NULL
+                           FROM review_decisions rd JOIN checks c ON c.id = rd.check_id
+                           JOIN figures f ON f.id = rd.figure_id JOIN documents d ON d.id = f.document_id""")
+    assert decided == [("identity", "401 + 29 = 430 ≠ 429 ✗", "corrected", "lan", "400 in the signed copy",
+                        "completed_on_time", "400", "401 nhiệm vụ", "completed_on_time", "2026-02", 1)]
+    assert _rows(db, "SELECT count(*) FROM check_figures cf JOIN checks c ON c.id = cf.check_id "
+                     "WHERE c.expression = '401 + 29 = 430 ≠ 429 ✗'") == [(3,)]
 
 
 def test_series_command_prints_the_points_and_draws_a_chart(corpus: dict[str, Result], tmp_path: Path) -> None:

@@ -52,11 +52,12 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 @contextmanager
-def serving(store_path: Path) -> Iterator[str]:
+def serving(store_path: Path, corpus: Path | None = None) -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(store_path, reviewer="lan", port=port), host="127.0.0.1", port=port,
+    server = uvicorn.Server(uvicorn.Config(create_app(store_path, reviewer="lan", port=port, corpus=corpus), host="127.0.0.1",
+                                           port=port,
                                            log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -195,3 +196,27 @@ def test_the_exported_report_opens_from_disk_with_the_network_off(tmp_path: Path
     expect(page.locator("#text mark.chosen").first).to_be_visible()
     shot(page, "export.png")
     assert refused == []  # nothing was fetched: no style sheet, script, font or image from anywhere
+
+
+def test_the_series_page_draws_its_chart_from_the_queue(tmp_path: Path, page: Any) -> None:
+    from playwright.sync_api import expect
+
+    from .test_crosschecks import NEXT_MONTH, _read, _variant
+    from .conftest import REPORT_2026
+    from extractor.corpus import add_results
+
+    db = tmp_path / "corpus.sqlite"
+    add_results(db, [_read(REPORT_2026), _read(_variant(tmp_path, "lang-son-2026-02-report.txt", NEXT_MONTH))],
+                province="Lạng Sơn")
+    with serving(build_store(tmp_path)[0], db) as base:
+        page.goto(base + "/")
+        page.locator("header.bar a[href='/series']").click()
+        page.select_option("select[name=key]", "health.visits.public")
+        page.get_by_role("button").click()
+        expect(page.locator("#points tbody tr")).to_have_count(3)
+        expect(page.locator("#points tr.untrusted")).to_have_count(3)  # 93.507 + 90.000 ≠ 190.000, no one decided
+        chart = page.locator("#chart")
+        expect(chart).to_be_visible()
+        page.wait_for_function("document.getElementById('chart').complete")
+        assert chart.evaluate("img => img.naturalWidth") == 800
+        assert shot(page, "series.png").stat().st_size > 10_000
