@@ -20,16 +20,16 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from .document import Document, Figure
 from .kinds import kind_of
 from .layout import Footnote
+from .readerstream import Stream, compatible, name_before, sentence_end
 from .records import figure_value
 from .result import Evidence, Record
 from .textutil import collapse_ws, fold
-from .textview import TextView, build_view, subtract
-from .units import UNIT_PATTERN, unit_of
+from .textview import subtract
 
 SOURCE = "reader"
 _OPENER = re.compile(r"\b(trong do|trong so|bao gom|gom|chu yeu|cu the|nhu)\b\s*(:)?")
@@ -48,12 +48,6 @@ _CENTRAL = re.compile(r"trung\s+uong|thu\s+tuong|chinh\s+phu")
 _PROVINCIAL = re.compile(r"\btinh\b")
 _FRACTION_TAIL_LIMIT = 120
 _HEAD_TAIL_LIMIT = 40  # words a head's unit may trail before its first comparison ("250ha rừng, đạt")
-_CLAUSE_START = re.compile(r"[.;:,()]")
-_NAME_LEAD = re.compile(r"^\s*(?:(?:trong\s+do|trong\s+thang|gom|bao\s+gom|va|con|tinh\s+rieng)\b[:,]?\s*)+")
-_NAME_TAIL = re.compile(r"(?:\s*\b(?:uoc\s+dat|uoc\s+tinh|uoc|dat|la|co|duoc|dat\s+khoang|khoang|hon|tren|gan))+\s*:?\s*$")
-_PERIODS = (("cumulative", re.compile(r"luy\s+ke|tu\s+dau\s+nam|\b\d+\s+thang\s+dau")),
-            ("as_of_date", re.compile(r"\bden\s+(?:het\s+)?(?:ngay|thang)?\s*\d")),
-            ("month", re.compile(r"\btrong\s+thang\b|\bthang\s+\d")))
 
 
 @dataclass
@@ -67,47 +61,6 @@ class Reading:
     parts: list["Reading"] = field(default_factory=list)
     complete: bool | None = None
     end: int = 0  # document offset after the last figure read
-
-
-class _Stream:
-    """A run of figures (a section's own text or one footnote) and the words between them."""
-
-    def __init__(self, doc: Document, figures: list[Figure], segments: list[tuple[int, int]], lead_from: int) -> None:
-        self.doc = doc
-        self.segments = segments
-        self.lead_from = lead_from
-        self.figs = figures
-        self.figs = [_with_unit_across_break(self, i) for i in range(len(figures))]
-
-    def words(self, start: int, end: int) -> TextView:
-        spans = [(max(a, start), min(b, end)) for a, b in self.segments if min(b, end) > max(a, start)]
-        return build_view(self.doc.text, spans, drop=self.doc.layout.marker_spans())
-
-    def gap(self, i: int) -> str:
-        """Folded words between figure i and figure i+1 (after the last figure: to the stream end)."""
-        end = self.figs[i + 1].mention.start if i + 1 < len(self.figs) else self.segments[-1][1]
-        return fold(self.words(self.figs[i].mention.end, end).text)
-
-    def before(self, i: int) -> str:
-        """The words before figure i, back to the previous figure (NFC, as printed)."""
-        start = self.figs[i - 1].mention.end if i > 0 else self.lead_from
-        return self.words(start, self.figs[i].mention.start).text
-
-
-def _with_unit_across_break(stream: _Stream, i: int) -> Figure:
-    """A page break (and its footnote zone) may fall between a number and its unit ("758,8 tỷ
-    <page break> đồng"): the unit printed first after the break is the figure's unit."""
-    fig = stream.figs[i]
-    m = fig.mention
-    if m.unit is not None or m.kind == "fraction":
-        return fig
-    end = stream.figs[i + 1].mention.start if i + 1 < len(stream.figs) else stream.segments[-1][1]
-    after = stream.words(m.end, end).text[:40]
-    unit = UNIT_PATTERN.match(after)
-    if unit is None or unit.start(1) > 1:
-        return fig
-    canonical, kind = unit_of(unit.group(1))
-    return replace(fig, mention=replace(m, unit=canonical, kind=kind))
 
 
 def read_section(doc: Document, section_id: str) -> list[Record]:
@@ -131,7 +84,7 @@ def read_readings(doc: Document, section_id: str) -> list[Reading]:
     segments = subtract((sec.start, sec.own_end), doc.layout.excluded())
     if not own or not segments:
         return []
-    stream = _Stream(doc, own, segments, sec.start)
+    stream = Stream(doc, own, segments, sec.start)
     readings = _read_stream(stream)
     notes = {fn.number: fn for fn in doc.footnotes if fn.section_id == section_id and fn.marker}
     for reading in readings:
@@ -143,7 +96,7 @@ def read_readings(doc: Document, section_id: str) -> list[Reading]:
         if number not in listed:  # a footnote of its own prose: "Lũy kế …, xử lý 16.591 hồ sơ …"
             figs = [f for f in doc.figures if f.footnote == number]
             if figs:
-                readings += _read_stream(_Stream(doc, figs, list(fn.spans), fn.spans[0][0]))
+                readings += _read_stream(Stream(doc, figs, list(fn.spans), fn.spans[0][0]))
     return readings
 
 
@@ -151,7 +104,7 @@ def _all(readings: list[Reading]) -> list[Reading]:
     return [x for r in readings for x in [r, *_all(r.parts)]]
 
 
-def _read_stream(stream: _Stream) -> list[Reading]:
+def _read_stream(stream: Stream) -> list[Reading]:
     readings: list[Reading] = []
     i = 0
     n = len(stream.figs)
@@ -164,13 +117,13 @@ def _read_stream(stream: _Stream) -> list[Reading]:
     return readings
 
 
-def _opens_value(stream: _Stream, i: int) -> bool:
+def _opens_value(stream: Stream, i: int) -> bool:
     """A percentage that is itself the indicator ("Tỷ lệ … đạt 84,8%"), not a comparison."""
     before = fold(stream.before(i))
     return re.search(r"\bty\s+le\b[^,;.]*\b(?:dat|la)\s*$", before) is not None
 
 
-def _read_head(stream: _Stream, i: int) -> tuple[Reading, int]:
+def _read_head(stream: Stream, i: int) -> tuple[Reading, int]:
     """Read the figure at i, its comparisons and its parts; return the index after them."""
     head = stream.figs[i]
     reading = Reading(head=head, end=head.mention.end)
@@ -181,11 +134,11 @@ def _read_head(stream: _Stream, i: int) -> tuple[Reading, int]:
         return reading, j
     gap = stream.gap(last)
     opener = _OPENER.search(gap)
-    if opener is not None and ("." in gap[:opener.start()] or _sentence_end(gap[:opener.start()])):
+    if opener is not None and ("." in gap[:opener.start()] or sentence_end(gap[:opener.start()])):
         return reading, j
     # "42.279 người được nhận quà (qua tài khoản … là 1.684 người; chi trả bằng tiền mặt là 40.595 người)"
     bracket = opener is None and head.mention.unit is not None and re.match(r"[^(),;]*\([^)]*$", gap) is not None \
-        and not _sentence_end(gap)
+        and not sentence_end(gap)
     if opener is None and not bracket and not _shares_follow(stream, j, head, gap):
         return reading, j
     reading.complete = opener is not None and opener.group(1) in _COMPLETE_OPENERS
@@ -209,7 +162,7 @@ def _read_head(stream: _Stream, i: int) -> tuple[Reading, int]:
         reading.end = part.end
         j = part_last + 1
         separator = separator or (";" if ";" in after else ",")
-        if j >= len(stream.figs) or _sentence_end(after) or (bracket and ")" in after):
+        if j >= len(stream.figs) or sentence_end(after) or (bracket and ")" in after):
             break
         if not bracket and ";" in after and (not colon or separator == ","):
             break
@@ -222,10 +175,10 @@ def _read_head(stream: _Stream, i: int) -> tuple[Reading, int]:
     return reading, j
 
 
-def _shares_follow(stream: _Stream, j: int, head: Figure, gap: str) -> bool:
+def _shares_follow(stream: Stream, j: int, head: Figure, gap: str) -> bool:
     """"trả kết quả 13.552 hồ sơ, trước hạn 1.848 hồ sơ (chiếm 13,64%), …": parts listed with
     their share of the figure before them, without opening words."""
-    if _sentence_end(gap) or ";" in gap or j + 1 >= len(stream.figs):
+    if sentence_end(gap) or ";" in gap or j + 1 >= len(stream.figs):
         return False
     fig, share = stream.figs[j], stream.figs[j + 1]
     return compatible(head, fig, loose=False) and share.mention.unit == "%" \
@@ -242,11 +195,7 @@ def _shares_add_up(parts: list[Reading]) -> bool:
     return abs(total - 100) <= slack
 
 
-def _sentence_end(gap: str) -> bool:
-    return re.search(r"\.(?:\s|$)", gap) is not None
-
-
-def _read_comparisons(stream: _Stream, i: int, reading: Reading) -> int:
+def _read_comparisons(stream: Stream, i: int, reading: Reading) -> int:
     """Tie the following figures the connecting words make comparisons of the head; return
     the index of the last figure read."""
     head = reading.head
@@ -323,43 +272,15 @@ def _basis(after: str) -> str:
     return "unstated"
 
 
-def compatible(a: Figure, b: Figure, loose: bool) -> bool:
-    """Can b be a part (or a base) of a? Same unit; counts of related nouns ("lượt" / "lượt khách");
-    in a footnote list cited at a count (loose), any count."""
-    ma, mb = a.mention, b.mention
-    if ma.unit == "%" or mb.unit == "%":
-        return False
-    if ma.unit == mb.unit:
-        return ma.kind == mb.kind or {ma.kind, mb.kind} <= {"count", "number"}
-    if ma.kind == "count" and mb.kind == "count":
-        return loose or (ma.unit is not None and mb.unit is not None
-                         and (ma.unit.startswith(mb.unit) or mb.unit.startswith(ma.unit)))
-    return False
-
-
-def _name(stream: _Stream, i: int, reading: Reading) -> None:
-    """The words before the figure back to the clause start, when that is clearly a name."""
-    before = stream.before(i)
-    folded = fold(before)
-    cut = max((m.end() for m in _CLAUSE_START.finditer(folded)), default=0)
-    clause, fclause = before[cut:], folded[cut:]
-    lead = _NAME_LEAD.match(fclause)
-    if lead:
-        clause, fclause = clause[lead.end():], fclause[lead.end():]
-    tail = _NAME_TAIL.search(fclause)
-    if tail:
-        clause = clause[:tail.start()]
-    name = clause.strip(" :")
-    words = name.split()
-    if 1 <= len(words) <= 16 and not re.search(r"\b(?:tang|giam|so voi)\b", fold(name)):
+def _name(stream: Stream, i: int, reading: Reading) -> None:
+    name, period = name_before(stream, i)
+    if name is not None:
         reading.name = name
-    for period, pattern in _PERIODS:
-        if pattern.search(folded[-80:]):
-            reading.labels["period"] = period
-            break
+    if period is not None:
+        reading.labels["period"] = period
 
 
-def _attach_footnote(doc: Document, stream: _Stream, reading: Reading, notes: dict[int, Footnote]) -> None:
+def _attach_footnote(doc: Document, stream: Stream, reading: Reading, notes: dict[int, Footnote]) -> None:
     """A footnote cited at the figure (or right after its comparisons) that opens with "trong đó",
     "chủ yếu", "gồm" lists the figure's parts."""
     idx = stream.figs.index(reading.head)
@@ -378,7 +299,7 @@ def _attach_footnote(doc: Document, stream: _Stream, reading: Reading, notes: di
         figs = [f for f in doc.figures if f.footnote == fn.number]
         if not figs:
             continue
-        inner = _Stream(doc, figs, list(fn.spans), fn.spans[0][0])
+        inner = Stream(doc, figs, list(fn.spans), fn.spans[0][0])
         parts = [r for r in _read_stream(inner) if compatible(reading.head, r.head, loose=True)]
         units = {p.head.mention.unit for p in parts}
         if len(units) == 1 and units != {reading.head.mention.unit} and _names_other(stream, reading, units.pop()):
@@ -390,13 +311,13 @@ def _attach_footnote(doc: Document, stream: _Stream, reading: Reading, notes: di
             return
 
 
-def _names_other(stream: _Stream, reading: Reading, unit: str | None) -> bool:
+def _names_other(stream: Stream, reading: Reading, unit: str | None) -> bool:
     """Does another figure of the same sentence count exactly this unit?"""
     if unit is None:
         return False
     idx = stream.figs.index(reading.head)
     for k in range(idx - 1, -1, -1):
-        if _sentence_end(stream.gap(k)):
+        if sentence_end(stream.gap(k)):
             return False
         if stream.figs[k].mention.unit == unit:
             return True

@@ -1,0 +1,100 @@
+"""The figure stream the reader walks: a section's (or a footnote's) figures in order, the words
+between them, and what those words say about a figure (its name, its period, whether another
+figure can be its part). Shared by the indicator grammar (reader.py) and the typed formulas
+(readercounts.py, readerdocuments.py)."""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from .document import Document, Figure
+from .textutil import fold
+from .textview import TextView, build_view
+from .units import UNIT_PATTERN, unit_of
+
+_CLAUSE_START = re.compile(r"[.;:,()]")
+_NAME_LEAD = re.compile(r"^\s*(?:(?:trong\s+do|trong\s+thang|gom|bao\s+gom|va|con|tinh\s+rieng)\b[:,]?\s*)+")
+_NAME_TAIL = re.compile(r"(?:\s*\b(?:uoc\s+dat|uoc\s+tinh|uoc|dat|la|co|duoc|dat\s+khoang|khoang|hon|tren|gan))+\s*:?\s*$")
+_PERIODS = (("cumulative", re.compile(r"luy\s+ke|tu\s+dau\s+nam|\b\d+\s+thang\s+dau")),
+            ("as_of_date", re.compile(r"\bden\s+(?:het\s+)?(?:ngay|thang)?\s*\d")),
+            ("month", re.compile(r"\btrong\s+thang\b|\bthang\s+\d")))
+
+
+class Stream:
+    """A run of figures (a section's own text or one footnote) and the words between them."""
+
+    def __init__(self, doc: Document, figures: list[Figure], segments: list[tuple[int, int]], lead_from: int) -> None:
+        self.doc = doc
+        self.segments = segments
+        self.lead_from = lead_from
+        self.figs = figures
+        self.figs = [with_unit_across_break(self, i) for i in range(len(figures))]
+
+    def words(self, start: int, end: int) -> TextView:
+        spans = [(max(a, start), min(b, end)) for a, b in self.segments if min(b, end) > max(a, start)]
+        return build_view(self.doc.text, spans, drop=self.doc.layout.marker_spans())
+
+    def gap(self, i: int) -> str:
+        """Folded words between figure i and figure i+1 (after the last figure: to the stream end)."""
+        end = self.figs[i + 1].mention.start if i + 1 < len(self.figs) else self.segments[-1][1]
+        return fold(self.words(self.figs[i].mention.end, end).text)
+
+    def before(self, i: int) -> str:
+        """The words before figure i, back to the previous figure (NFC, as printed)."""
+        start = self.figs[i - 1].mention.end if i > 0 else self.lead_from
+        return self.words(start, self.figs[i].mention.start).text
+
+
+def with_unit_across_break(stream: Stream, i: int) -> Figure:
+    """A page break (and its footnote zone) may fall between a number and its unit ("758,8 tỷ
+    <page break> đồng"): the unit printed first after the break is the figure's unit."""
+    fig = stream.figs[i]
+    m = fig.mention
+    if m.unit is not None or m.kind == "fraction":
+        return fig
+    end = stream.figs[i + 1].mention.start if i + 1 < len(stream.figs) else stream.segments[-1][1]
+    after = stream.words(m.end, end).text[:40]
+    unit = UNIT_PATTERN.match(after)
+    if unit is None or unit.start(1) > 1:
+        return fig
+    canonical, kind = unit_of(unit.group(1))
+    return replace(fig, mention=replace(m, unit=canonical, kind=kind))
+
+
+def sentence_end(gap: str) -> bool:
+    return re.search(r"\.(?:\s|$)", gap) is not None
+
+
+def compatible(a: Figure, b: Figure, loose: bool) -> bool:
+    """Can b be a part (or a base) of a? Same unit; counts of related nouns ("lượt" / "lượt khách");
+    in a footnote list cited at a count (loose), any count."""
+    ma, mb = a.mention, b.mention
+    if ma.unit == "%" or mb.unit == "%":
+        return False
+    if ma.unit == mb.unit:
+        return ma.kind == mb.kind or {ma.kind, mb.kind} <= {"count", "number"}
+    if ma.kind == "count" and mb.kind == "count":
+        return loose or (ma.unit is not None and mb.unit is not None
+                         and (ma.unit.startswith(mb.unit) or mb.unit.startswith(ma.unit)))
+    return False
+
+
+def name_before(stream: Stream, i: int) -> tuple[str | None, str | None]:
+    """The words before the figure back to the clause start, when that is clearly a name, and the
+    period they name (cumulative, as of a date, this month)."""
+    before = stream.before(i)
+    folded = fold(before)
+    cut = max((m.end() for m in _CLAUSE_START.finditer(folded)), default=0)
+    clause, fclause = before[cut:], folded[cut:]
+    lead = _NAME_LEAD.match(fclause)
+    if lead:
+        clause, fclause = clause[lead.end():], fclause[lead.end():]
+    tail = _NAME_TAIL.search(fclause)
+    if tail:
+        clause = clause[:tail.start()]
+    name = clause.strip(" :")
+    found = name if 1 <= len(name.split()) <= 16 and not re.search(r"\b(?:tang|giam|so voi)\b", fold(name)) else None
+    for period, pattern in _PERIODS:
+        if pattern.search(folded[-80:]):
+            return found, period
+    return found, None
