@@ -20,11 +20,14 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .document import Document, Figure
-from .kinds import kind_of
+from .kinds import kind_of, record_model
 from .layout import Footnote
+from .readercounts import DOSSIERS, TASKS, counted_record, read_counts
+from .readerdocuments import issued_record, read_documents
 from .readerstream import Stream, compatible, name_before, sentence_end
 from .records import figure_value
 from .result import Evidence, Record
@@ -64,11 +67,32 @@ class Reading:
 
 
 def read_section(doc: Document, section_id: str) -> list[Record]:
-    """The readings of one section's own text (and of footnotes cited in it), as records."""
+    """The readings of one section's own text (and of footnotes cited in it), as records: first the
+    typed formulas of the section's kind (tasks, documents, dossiers), then the indicators."""
     sec = doc.section(section_id)
     kind = kind_of(doc, sec)
-    readings = [r for r in read_readings(doc, section_id) if _says_something(r)]
-    return [_record(doc, r, section_id, kind, f"{section_id}#reader/{i}") for i, r in enumerate(readings)]
+    typed: list[Record] = []
+    readings = [r for r in read_readings(doc, section_id, lambda s: typed.extend(_read_typed(doc, s, kind, typed)))
+                if _says_something(r)]
+    return typed + [_record(doc, r, section_id, kind, f"{section_id}#reader/{i}") for i, r in enumerate(readings)]
+
+
+def _read_typed(doc: Document, stream: Stream, kind: str, before: list[Record]) -> list[Record]:
+    """The typed records of one stream whose kind's schema has them; their figures are claimed."""
+    section_id = stream.figs[0].section_id if stream.figs else ""
+    found: list[Record] = []
+
+    def rid() -> str:
+        return f"{section_id}#reader/typed{len(before) + len(found)}"
+
+    for formula in (TASKS, DOSSIERS):
+        if record_model(kind, formula.rtype) is not None:
+            found += [counted_record(doc, c, section_id, kind, rid(), SOURCE) for c in read_counts(stream, formula)]
+    if record_model(kind, "documents") is not None:
+        found += [issued_record(doc, d, section_id, kind, rid(), SOURCE) for d in read_documents(stream)]
+    for rec in found:
+        stream.claimed |= {f.start for f in (*rec.figures.values(), *(p.figures["value"] for p in rec.parts)) if f}
+    return found
 
 
 def _says_something(reading: Reading) -> bool:
@@ -77,7 +101,10 @@ def _says_something(reading: Reading) -> bool:
     return bool(m.unit or m.scale or m.denominator or reading.comparisons or reading.parts)
 
 
-def read_readings(doc: Document, section_id: str) -> list[Reading]:
+def read_readings(doc: Document, section_id: str,
+                  typed: Callable[[Stream], None] | None = None) -> list[Reading]:
+    """The indicator readings of a section and of its footnotes of their own prose; `typed` reads
+    each stream first (the typed formulas), and the figures it claims are not read again."""
     sec = doc.section(section_id)
     own = [f for f in doc.figures if f.section_id == section_id and f.footnote is None
            and sec.start <= f.mention.start < sec.own_end]
@@ -85,6 +112,8 @@ def read_readings(doc: Document, section_id: str) -> list[Reading]:
     if not own or not segments:
         return []
     stream = Stream(doc, own, segments, sec.start)
+    if typed is not None:
+        typed(stream)
     readings = _read_stream(stream)
     notes = {fn.number: fn for fn in doc.footnotes if fn.section_id == section_id and fn.marker}
     for reading in readings:
@@ -96,7 +125,10 @@ def read_readings(doc: Document, section_id: str) -> list[Reading]:
         if number not in listed:  # a footnote of its own prose: "Lũy kế …, xử lý 16.591 hồ sơ …"
             figs = [f for f in doc.figures if f.footnote == number]
             if figs:
-                readings += _read_stream(Stream(doc, figs, list(fn.spans), fn.spans[0][0]))
+                prose = Stream(doc, figs, list(fn.spans), fn.spans[0][0])
+                if typed is not None:
+                    typed(prose)
+                readings += _read_stream(prose)
     return readings
 
 
@@ -109,7 +141,7 @@ def _read_stream(stream: Stream) -> list[Reading]:
     i = 0
     n = len(stream.figs)
     while i < n:
-        if stream.figs[i].mention.unit == "%" and not _opens_value(stream, i):
+        if not stream.free(i) or stream.figs[i].mention.unit == "%" and not _opens_value(stream, i):
             i += 1
             continue
         reading, i = _read_head(stream, i)
@@ -147,7 +179,7 @@ def _read_head(stream: Stream, i: int) -> tuple[Reading, int]:
     separator = None  # what parts are separated by: a ";" ends a list whose parts are separated by ","
     while j < len(stream.figs):
         fig = stream.figs[j]
-        if fig.mention.unit == "%" or not compatible(head, fig, loose=False):
+        if not stream.free(j) or fig.mention.unit == "%" or not compatible(head, fig, loose=False):
             break
         part = Reading(head=fig, end=fig.mention.end)
         _name(stream, j, part)
@@ -180,6 +212,8 @@ def _shares_follow(stream: Stream, j: int, head: Figure, gap: str) -> bool:
     their share of the figure before them, without opening words."""
     if sentence_end(gap) or ";" in gap or j + 1 >= len(stream.figs):
         return False
+    if not stream.free(j) or not stream.free(j + 1):
+        return False
     fig, share = stream.figs[j], stream.figs[j + 1]
     return compatible(head, fig, loose=False) and share.mention.unit == "%" \
         and re.fullmatch(r"\s*\(?\s*chiem(?:\s+ty\s+le)?\s*", stream.gap(j)) is not None
@@ -203,6 +237,8 @@ def _read_comparisons(stream: Stream, i: int, reading: Reading) -> int:
     while last + 1 < len(stream.figs):
         gap = stream.gap(last)
         nxt = stream.figs[last + 1]
+        if not stream.free(last + 1):
+            break
         m = _CONNECTOR.search(gap)
         if m is None or "." in gap or len(gap) > 120:
             break

@@ -26,6 +26,7 @@ from .document import Document
 from .intervals import Interval, interval, stated_percent
 from .numbers import format_vn_number
 from .reader import read_section
+from .readercounts import check_counted
 from .readerimplied import growth_consistency, plan_consistency
 from .readerlists import check_listed_counts
 from .records import main_figure
@@ -37,6 +38,7 @@ def check_reader_records(records: list[Record], content_hash: str) -> list[Check
     """Every source rule over the reader's records of one section."""
     checks = check_records(records, content_hash)
     for rec in _walk(records):
+        checks.extend(check_counted(rec, content_hash))
         checks.extend(_change_vs_base(rec, content_hash))
         checks.extend(_fraction(rec, content_hash))
         if rec.parts and _within_total(rec):

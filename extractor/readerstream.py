@@ -8,7 +8,8 @@ import re
 from dataclasses import replace
 
 from .document import Document, Figure
-from .textutil import fold
+from .result import Evidence
+from .textutil import collapse_ws, fold
 from .textview import TextView, build_view
 from .units import UNIT_PATTERN, unit_of
 
@@ -29,6 +30,10 @@ class Stream:
         self.lead_from = lead_from
         self.figs = figures
         self.figs = [with_unit_across_break(self, i) for i in range(len(figures))]
+        self.claimed: set[int] = set()  # starts of figures a typed formula took: the indicator grammar skips them
+
+    def free(self, i: int) -> bool:
+        return self.figs[i].mention.start not in self.claimed
 
     def words(self, start: int, end: int) -> TextView:
         spans = [(max(a, start), min(b, end)) for a, b in self.segments if min(b, end) > max(a, start)]
@@ -98,3 +103,12 @@ def name_before(stream: Stream, i: int) -> tuple[str | None, str | None]:
         if pattern.search(folded[-80:]):
             return found, period
     return found, None
+
+
+def evidence(doc: Document, figures: list[Figure]) -> Evidence:
+    """The passage from the first figure to the end of the last (a footnote's as printed)."""
+    start = min(f.mention.start for f in figures)
+    end = max(f.mention.end for f in figures)
+    footnote = any(f.footnote for f in figures)
+    return Evidence(quote=collapse_ws(doc.text[start:end]) if footnote else doc.view(start, end).text,
+                    start=start, end=end)
