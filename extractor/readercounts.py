@@ -51,8 +51,10 @@ class Formula:
     sums: tuple[tuple[str, tuple[str, ...]], ...]  # the schema's identities (whole, parts)
     under: dict[str, tuple[str, ...]]  # fields listed under a whole that no identity sums
 
-    def parts_of(self, whole: str) -> tuple[str, ...]:
-        return tuple(p for w, parts in self.sums if w == whole for p in parts) + self.under.get(whole, ())
+    def parts_of(self, whole: str) -> set[str]:
+        """What can be listed under the whole: its parts, and theirs (on time under assigned)."""
+        direct = {p for w, parts in self.sums if w == whole for p in parts} | set(self.under.get(whole, ()))
+        return direct.union(*(self.parts_of(p) for p in direct))
 
     def whole_of(self, part: str) -> str | None:
         wholes = [w for w, parts in [*self.sums, *self.under.items()] if part in parts]
