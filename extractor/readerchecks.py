@@ -37,6 +37,8 @@ from .textchecks import _change
 def check_reader_records(records: list[Record], content_hash: str) -> list[Check]:
     """Every source rule over the reader's records of one section."""
     checks = check_records(records, content_hash)
+    # a part with parts of its own ("chi trong cân đối …⁴" and the spending lines of footnote 4)
+    checks += check_records([p for rec in records for p in _walk(rec.parts) if p.parts], content_hash)
     for rec in _walk(records):
         checks.extend(check_counted(rec, content_hash))
         checks.extend(_change_vs_base(rec, content_hash))
