@@ -21,14 +21,14 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from .document import Document, Figure
 from .kinds import kind_of, record_model
 from .layout import Footnote
 from .readercounts import DOSSIERS, TASKS, counted_record, read_counts
 from .readerdocuments import issued_record, read_documents
-from .readerstream import Stream, compatible, name_before, sentence_end
+from .readerrefs import attach_changes_back
+from .readerstream import Reading, Stream, compatible, name_before, sentence_end
 from .records import figure_value
 from .result import Evidence, Record
 from .textutil import collapse_ws, fold
@@ -51,19 +51,6 @@ _CENTRAL = re.compile(r"trung\s+uong|thu\s+tuong|chinh\s+phu")
 _PROVINCIAL = re.compile(r"\btinh\b")
 _FRACTION_TAIL_LIMIT = 120
 _HEAD_TAIL_LIMIT = 40  # words a head's unit may trail before its first comparison ("250ha rừng, đạt")
-
-
-@dataclass
-class Reading:
-    """One figure as the prose states it, with what the words around it tie to it."""
-
-    head: Figure
-    name: str | None = None
-    comparisons: dict[str, Figure] = field(default_factory=dict)
-    labels: dict[str, str] = field(default_factory=dict)
-    parts: list["Reading"] = field(default_factory=list)
-    complete: bool | None = None
-    end: int = 0  # document offset after the last figure read
 
 
 def read_section(doc: Document, section_id: str) -> list[Record]:
@@ -96,9 +83,19 @@ def _read_typed(doc: Document, stream: Stream, kind: str, before: list[Record]) 
 
 
 def _says_something(reading: Reading) -> bool:
-    """A bare number with no unit and nothing tied to it ("quý 1", an OCR'd date) is no indicator."""
+    """A bare number with no unit and nothing tied to it ("quý 1", an OCR'd date) is no indicator;
+    nor is a count of years or an age with nothing tied to it, which names a plan, an anniversary or
+    an age group ("Kế hoạch … 5 năm 2026 - 2030", "kỷ niệm 96 năm Ngày thành lập", "trẻ dưới 01
+    tuổi"), nor a duration given as a bound ("tiêm vắc xin … < 24 giờ")."""
     m = reading.head.mention
-    return bool(m.unit or m.scale or m.denominator or reading.comparisons or reading.parts)
+    if reading.comparisons or reading.parts:
+        return True
+    if m.unit in ("năm", "tuổi") or m.kind == "duration" and m.qualifier in _BOUNDS:
+        return False
+    return bool(m.unit or m.scale or m.denominator)
+
+
+_BOUNDS = {"<", "≤", ">", "≥", "dưới", "trên", "tối đa", "tối thiểu"}
 
 
 def read_readings(doc: Document, section_id: str,
@@ -114,7 +111,7 @@ def read_readings(doc: Document, section_id: str,
     stream = Stream(doc, own, segments, sec.start)
     if typed is not None:
         typed(stream)
-    readings = _read_stream(stream)
+    readings = attach_changes_back(stream, _read_stream(stream))
     notes = {fn.number: fn for fn in doc.footnotes if fn.section_id == section_id and fn.marker}
     for reading in readings:
         for each in [reading, *reading.parts]:
@@ -253,6 +250,8 @@ def _read_comparisons(stream: Stream, i: int, reading: Reading) -> int:
         conn = m.group("conn").split()
         after = stream.gap(last + 1)
         role = _role(conn, head, nxt, after, reading, m.group(0))
+        if head.mention.kind == "fraction" and role in ("plan_percent", "share_percent"):
+            role = "ratio_percent"  # "958/970 trẻ, đạt 98,8%": the fraction's own ratio, whatever it is of
         if role is None or role in reading.comparisons:
             break
         reading.comparisons[role] = nxt

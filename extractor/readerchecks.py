@@ -29,6 +29,7 @@ from .reader import read_section
 from .readercounts import check_counted
 from .readerimplied import growth_consistency, plan_consistency
 from .readerlists import check_listed_counts
+from .readerrefs import check_rates
 from .records import main_figure
 from .result import Check, Record
 from .textchecks import _change
@@ -51,7 +52,8 @@ def check_reader_records(records: list[Record], content_hash: str) -> list[Check
 
 def reader_checks(doc: Document, section_id: str) -> tuple[list[Record], list[Check]]:
     records = read_section(doc, section_id)
-    return records, check_reader_records(records, doc.content_hash) + check_listed_counts(doc, section_id)
+    return records, check_reader_records(records, doc.content_hash) + check_listed_counts(doc, section_id) + \
+        check_rates(doc, section_id)
 
 
 def _walk(records: list[Record]) -> Iterator[Record]:
@@ -108,14 +110,16 @@ def _change_pair(rec: Record, h: str) -> list[Check]:
         return []
     computed = Interval(min(change[0].lo / base.hi, change[0].lo / base.lo) * 100,
                         max(change[0].hi / base.lo, change[0].hi / base.hi) * 100)
-    status = compare_percent(computed, pct, change[1])
+    signed = Decimal(pct.value) < 0  # "giảm 40 vụ (-69%)": the percentage carries its own sign
+    status = compare_percent(computed, pct, 1 if signed else change[1])
     if status is None:
         return []
     word = "giảm" if change[1] < 0 else "tăng"
     exact = (Decimal(value.value) - (Decimal(value.value) - change[1] * Decimal(amount.value))) / \
         (Decimal(value.value) - change[1] * Decimal(amount.value)) * 100
     expr = (f"{shown(value)} {word} {shown(amount)}: base {shown_value(Decimal(value.value) - change[1] * Decimal(amount.value), [value])}, "
-            f"{format_vn_number(exact, pct.decimals + 2)}%, printed {word} {shown(pct)} {mark(status)}")
+            f"{format_vn_number(exact, pct.decimals + 2)}%, printed {shown(pct) if signed else word + ' ' + shown(pct)} "
+            f"{mark(status)}")
     return [make_check(h, "change", status, expr, [("value", value), ("change_amount", amount), ("change_percent", pct)],
                        section_id=rec.section_id, record_id=rec.id)]
 
@@ -165,7 +169,7 @@ def _fraction(rec: Record, h: str) -> list[Check]:
     """"44/65 xã, phường hoàn thành …, đạt 67,6%": the printed share of an x/y figure is x / y.
     Above 100% is a plan exceeded ("84.934/68.228 lượt, đạt 124,5%"), not a part above its whole."""
     frac = rec.figures.get("value")
-    pct = rec.figures.get("plan_percent") or rec.figures.get("share_percent")
+    pct = rec.figures.get("ratio_percent")
     if frac is None or pct is None or frac.denominator is None or Decimal(frac.denominator) <= 0:
         return []
     numerator, denominator = Decimal(frac.number), Decimal(frac.denominator)

@@ -29,13 +29,11 @@ from .checks import compare_percent, compare_sum, make_check, mark, shown, shown
 from .document import Document, Figure
 from .intervals import interval
 from .numbers import format_vn_number
-from .readerstream import Stream, evidence, name_before, sentence_end
+from .readerstream import Stream, evidence, name_before, own_words, sentence_end
 from .records import figure_value
 from .result import Check, FigureValue, Record
 from .textutil import fold
 
-_MARK = re.compile(r"[,;:()]|\.(?:\s|$)")
-_STRONG = re.compile(r"[;:(]|\.(?:\s|$)")
 _OPENS = re.compile(r"[(:]|\btrong\s+(?:do|so)\b|\bbao\s+gom\b|\bgom\b|\bcu\s+the\b")
 _SHARE = re.compile(r"^\s*[,(]?\s*(?:chiem|dat|bang)?(?:\s+ty\s+le)?\s*:?\s*$")
 
@@ -154,19 +152,6 @@ def _counts(stream: Stream, i: int, nouns: tuple[str, ...], named: bool) -> Figu
     return None if noun is None else replace(fig, mention=replace(m, unit=noun, kind="count"))
 
 
-def _own_words(stream: Stream, i: int) -> str:
-    """The figure's words: since the previous figure's clause ended, then its own up to a clause mark."""
-    lead = fold(stream.before(i))
-    if i > 0:
-        first = _MARK.search(lead)
-        lead = lead[first.start():] if first else ""
-    lead = lead.rstrip(" :")  # "số nhiệm vụ đã hoàn thành: 100": the label before its count
-    cut = max((m.end() for m in _STRONG.finditer(lead)), default=0)
-    tail = stream.gap(i)
-    mark = _MARK.search(tail)
-    return lead[cut:] + " | " + (tail[:mark.start()] if mark else tail)
-
-
 def _field(formula: Formula, words: str) -> str | None:
     named = {f for f, pattern in formula.fields if pattern.search(words)}
     named -= {weaker for f in named for weaker in formula.dominates.get(f, ())}
@@ -181,7 +166,7 @@ def _read_sentence(stream: Stream, formula: Formula, idx: list[int]) -> Counted 
             counts.append((i, fig))
     if len(counts) < 2:
         return None
-    fields = {i: _field(formula, _own_words(stream, i)) for i, _ in counts}
+    fields = {i: _field(formula, own_words(stream, i)) for i, _ in counts}
     parents = _parents(stream, [i for i, _ in counts])
     for i, _ in counts:  # a count listed under another must be able to be its part
         parent = parents.get(i)

@@ -5,7 +5,7 @@ figure can be its part). Shared by the indicator grammar (reader.py) and the typ
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from .document import Document, Figure
 from .result import Evidence
@@ -14,11 +14,26 @@ from .textview import TextView, build_view
 from .units import UNIT_PATTERN, unit_of
 
 _CLAUSE_START = re.compile(r"[.;:,()]")
+_CLAUSE_MARK = re.compile(r"[,;:()]|\.(?:\s|$)")
+_STRONG_MARK = re.compile(r"[;:(]|\.(?:\s|$)")
 _NAME_LEAD = re.compile(r"^\s*(?:(?:trong\s+do|trong\s+thang|gom|bao\s+gom|va|con|tinh\s+rieng)\b[:,]?\s*)+")
 _NAME_TAIL = re.compile(r"(?:\s*\b(?:uoc\s+dat|uoc\s+tinh|uoc|dat|la|co|duoc|dat\s+khoang|khoang|hon|tren|gan))+\s*:?\s*$")
 _PERIODS = (("cumulative", re.compile(r"luy\s+ke|tu\s+dau\s+nam|\b\d+\s+thang\s+dau")),
             ("as_of_date", re.compile(r"\bden\s+(?:het\s+)?(?:ngay|thang)?\s*\d")),
             ("month", re.compile(r"\btrong\s+thang\b|\bthang\s+\d")))
+
+
+@dataclass
+class Reading:
+    """One figure as the prose states it, with what the words around it tie to it."""
+
+    head: Figure
+    name: str | None = None
+    comparisons: dict[str, Figure] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    parts: list["Reading"] = field(default_factory=list)
+    complete: bool | None = None
+    end: int = 0  # document offset after the last figure read
 
 
 class Stream:
@@ -112,3 +127,16 @@ def evidence(doc: Document, figures: list[Figure]) -> Evidence:
     footnote = any(f.footnote for f in figures)
     return Evidence(quote=collapse_ws(doc.text[start:end]) if footnote else doc.view(start, end).text,
                     start=start, end=end)
+
+
+def own_words(stream: Stream, i: int) -> str:
+    """The figure's words: since the previous figure's clause ended, then its own up to a clause mark."""
+    lead = fold(stream.before(i))
+    if i > 0:
+        first = _CLAUSE_MARK.search(lead)
+        lead = lead[first.start():] if first else ""
+    lead = lead.rstrip(" :")  # "số nhiệm vụ đã hoàn thành: 100": the label before its count
+    cut = max((m.end() for m in _STRONG_MARK.finditer(lead)), default=0)
+    tail = stream.gap(i)
+    mark = _CLAUSE_MARK.search(tail)
+    return lead[cut:] + " | " + (tail[:mark.start()] if mark else tail)
