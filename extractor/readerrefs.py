@@ -60,7 +60,7 @@ def attach_changes_back(stream: Stream, readings: list[Reading]) -> list[Reading
         if verb is None or i + 1 >= len(stream.figs) or stream.figs[i + 1].mention.unit != "%":
             continue
         after = stream.gap(i)
-        words = re.fullmatch(r"\s*([^,;()]*?)\s*\(\s*", after)
+        words = re.fullmatch(r"\s*([^,;()]*?)\s*\(\s*\+?\s*", after)
         first = _sentence_start(stream, i)
         lead = _clause_start(stream, i, first)
         opening = fold(stream.before(lead))

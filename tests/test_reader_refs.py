@@ -1,0 +1,80 @@
+"""Figures a later clause refers back to (extractor/readerrefs.py), a fraction's own ratio, and
+numbers that only name something. Expectations read off the sample text by hand; the paraphrases
+are constructed."""
+from __future__ import annotations
+
+from extractor.document import Document
+from extractor.reader import read_section
+from extractor.records import all_figures
+
+from .test_reader import at, checks_of, passage, record_at, walk
+
+
+def test_changes_listed_after_the_figures_they_change(report_2026: Document) -> None:
+    # "toàn tỉnh xảy ra 18 vụ tai nạn giao thông, làm chết 03 người, bị thương 19 người; so với cùng kỳ
+    # giảm 40 vụ (-69%), giảm 09 người chết (-75%), giảm 27 người bị thương (-57,7%)."
+    doc = report_2026
+    sentence = "xảy ra 18 vụ tai nạn giao thông"
+    crashes = record_at(doc, "II.6", at(doc, "18 vụ", sentence))
+    dead = record_at(doc, "II.6", at(doc, "03 người", "làm chết 03 người, bị thương"))
+    hurt = record_at(doc, "II.6", at(doc, "19 người"))
+    assert (crashes.figures["change_amount"].start, crashes.figures["change_percent"].text) == (at(doc, "40 vụ"), "-69%")
+    assert (dead.figures["change_amount"].start, dead.figures["change_percent"].text) == (at(doc, "09", "giảm 09 người chết"), "-75%")
+    assert (hurt.figures["change_amount"].start, hurt.figures["change_percent"].text) == (at(doc, "27 người"), "-57,7%")
+    assert {hurt.labels["change_basis"], hurt.labels["change_direction"]} == {"same_period", "decrease"}
+    # the change amounts are no indicators of their own any more
+    heads = [r.figures["value"].start for r in walk(read_section(doc, "II.6")) if r.figures.get("value")]
+    assert at(doc, "40 vụ") not in heads and at(doc, "27 người") not in heads
+    changes = {c.figures[0].start: (c.status, c.expression) for c in checks_of(doc, "II.6", "change")}
+    # 40 / (18 + 40) = 68,97% ≈ 69%; 9 / 12 = 75%; 27 / (19 + 27) = 58,70%, not the printed 57,7%
+    assert changes[at(doc, "18 vụ", sentence)][0] == "pass"
+    assert changes[dead.figures["value"].start][0] == "pass"
+    assert changes[at(doc, "19 người")] == ("fail", "19 giảm 27: base 46, -58,696%, printed -57,7% ✗")
+
+
+def test_a_change_listed_later_attaches_only_where_one_figure_fits() -> None:
+    doc = passage("Trong tháng xảy ra 12 vụ cháy, làm chết 02 người, 05 người bị thương; so với cùng kỳ tăng 04 vụ "
+                  "(+50%), giảm 01 người (-33,3%).")
+    fire = record_at(doc, "I", at(doc, "12 vụ"))
+    assert (fire.figures["change_amount"].text, fire.figures["change_percent"].text) == ("04 vụ", "50%")  # "+" is printed before the number
+    assert fire.labels["change_direction"] == "increase"
+    # "giảm 01 người": the dead or the injured? Both count people: nothing is attached.
+    for start in (at(doc, "02 người"), at(doc, "05 người")):
+        assert "change_amount" not in record_at(doc, "I", start).figures
+    [check] = checks_of(doc, "I", "change")
+    assert check.status == "pass"  # 4 / (12 − 4) = 50%
+
+
+def test_a_rate_of_what_was_done_among_what_occurred(report_2026: Document, report_2024: Document) -> None:
+    # 2026: "xảy ra 84 vụ …; đã điều tra làm rõ 70 vụ 211 đối tượng, tỷ lệ phá án đạt 83,3%"
+    [rate] = [c for c in checks_of(report_2026, "II.6", "share") if c.figures[-1].text == "83,3%"]
+    assert (rate.status, rate.expression) == ("pass", "70 / 84 = 83,333% ≈ 83,3% ✓")
+    assert [f.start for f in rate.figures] == [at(report_2026, "70", "làm rõ 70"), at(report_2026, "84 vụ"),
+                                               at(report_2026, "83,3%")]
+    # 2024: "xảy ra 22 vụ phạm pháp hình sự, …; đã điều tra, làm rõ 20 vụ, 51 đối tượng, tỷ lệ phá án đạt
+    # 86,36%": 20 / 22 is 90,91%.
+    [wrong] = [c for c in checks_of(report_2024, "II.6", "share") if c.figures[-1].text == "86,36%"]
+    assert (wrong.status, wrong.expression) == ("fail", "20 / 22 = 90,9091% ≠ 86,36% ✗")
+
+
+def test_a_rate_with_no_single_count_to_be_of_is_not_checked() -> None:
+    doc = passage("Tiếp nhận 40 đơn, chuyển 10 đơn sang năm sau; đã giải quyết 30 đơn, tỷ lệ giải quyết đạt 75%. "
+                  "Xảy ra 9 vụ; đã làm rõ 8 vụ, tỷ lệ điều tra đạt 88,9%. Kiểm tra 20 cơ sở, tỷ lệ đạt 50%.")
+    assert [(c.status, c.expression) for c in checks_of(doc, "I", "share")] == [("pass", "8 / 9 = 88,889% ≈ 88,9% ✓")]
+
+
+def test_a_fractions_percentage_is_its_ratio(report_2026: Document) -> None:
+    doc = report_2026
+    # "Số trẻ dưới 01 tuổi được tiêm đầy đủ các loại vắc xin 958/970 trẻ, đạt 98,8%"
+    rec = record_at(doc, "II.2", at(doc, "958/970"))
+    assert {k: f.text for k, f in rec.figures.items()} == {"value": "958/970 trẻ", "ratio_percent": "98,8%"}
+    [check] = [c for c in checks_of(doc, "II.2", "fraction") if c.figures[0].start == at(doc, "958/970")]
+    assert check.status == "pass"
+
+
+def test_years_and_ages_that_name_something_are_no_indicators(report_2026: Document) -> None:
+    doc = report_2026
+    taken = {f.start for r in read_section(doc, "I") for f in all_figures(r)} | \
+        {f.start for r in read_section(doc, "II.2") for f in all_figures(r)}
+    # "Kế hoạch phát triển kinh tế - xã hội 5 năm 2026 - 2030"; "trẻ dưới 01 tuổi"
+    assert at(doc, "5 năm 2026") not in taken and at(doc, "01 tuổi") not in taken
