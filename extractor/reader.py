@@ -24,9 +24,9 @@ from collections.abc import Callable
 
 from .document import Document, Figure
 from .kinds import kind_of, record_model
-from .layout import Footnote
 from .readercounts import DOSSIERS, TASKS, counted_record, read_counts
 from .readerdocuments import issued_record, read_documents
+from .readerfootnotes import attach_footnote
 from .readerrefs import attach_changes_back
 from .readerstream import Reading, Stream, compatible, name_before, sentence_end
 from .records import figure_value
@@ -37,7 +37,6 @@ from .textview import subtract
 SOURCE = "reader"
 _OPENER = re.compile(r"\b(trong do|trong so|bao gom|gom|chu yeu|cu the|nhu)\b\s*(:)?")
 _COMPLETE_OPENERS = ("gom", "bao gom")
-_FOOTNOTE_OPENER = re.compile(r"\s*(trong do|chu yeu|bao gom|gom|cu the)\b")
 # The connecting words between a figure and the next, after the last clause mark: what the
 # next figure says about the head.
 _CONNECTOR = re.compile(r"(?:^|[,;(:]\s*|\s)(?P<conn>(?:uoc\s+)?(?:dat|bang|tang|giam|chiem)(?:\s+them)?"
@@ -116,7 +115,7 @@ def read_readings(doc: Document, section_id: str,
     for reading in readings:
         for each in [reading, *reading.parts]:
             if not each.parts:
-                _attach_footnote(doc, stream, each, notes)
+                attach_footnote(doc, stream, each, notes, _read_stream)
     listed = {int(r.labels["parts_footnote"]) for r in _all(readings) if "parts_footnote" in r.labels}
     for number, fn in sorted(notes.items()):
         if number not in listed:  # a footnote of its own prose: "Lũy kế …, xử lý 16.591 hồ sơ …"
@@ -313,50 +312,6 @@ def _name(stream: Stream, i: int, reading: Reading) -> None:
         reading.name = name
     if period is not None:
         reading.labels["period"] = period
-
-
-def _attach_footnote(doc: Document, stream: Stream, reading: Reading, notes: dict[int, Footnote]) -> None:
-    """A footnote cited at the figure (or right after its comparisons) that opens with "trong đó",
-    "chủ yếu", "gồm" lists the figure's parts."""
-    idx = stream.figs.index(reading.head)
-    last = idx + len(reading.comparisons)
-    gap_end = stream.figs[last + 1].mention.start if last + 1 < len(stream.figs) else stream.segments[-1][1]
-    clause_end = gap_end
-    m = re.search(r"[.;,]", stream.doc.text[reading.end:gap_end])
-    if m:
-        clause_end = reading.end + m.start() + 1
-    for fn in notes.values():
-        if not reading.head.mention.start <= fn.marker[0] <= clause_end:
-            continue
-        opener = _FOOTNOTE_OPENER.match(fold(fn.text))
-        if opener is None:
-            continue
-        figs = [f for f in doc.figures if f.footnote == fn.number]
-        if not figs:
-            continue
-        inner = Stream(doc, figs, list(fn.spans), fn.spans[0][0])
-        parts = [r for r in _read_stream(inner) if compatible(reading.head, r.head, loose=True)]
-        units = {p.head.mention.unit for p in parts}
-        if len(units) == 1 and units != {reading.head.mention.unit} and _names_other(stream, reading, units.pop()):
-            continue  # "64 vụ, …, 82 đối tượng¹⁴" with a footnote of "vụ": it lists the other figure's parts
-        if parts:
-            reading.parts = parts
-            reading.complete = opener.group(1) in _COMPLETE_OPENERS
-            reading.labels["parts_footnote"] = str(fn.number)
-            return
-
-
-def _names_other(stream: Stream, reading: Reading, unit: str | None) -> bool:
-    """Does another figure of the same sentence count exactly this unit?"""
-    if unit is None:
-        return False
-    idx = stream.figs.index(reading.head)
-    for k in range(idx - 1, -1, -1):
-        if sentence_end(stream.gap(k)):
-            return False
-        if stream.figs[k].mention.unit == unit:
-            return True
-    return False
 
 
 def _record(doc: Document, reading: Reading, section_id: str, kind: str, rid: str, rtype: str = "indicator") -> Record:

@@ -34,7 +34,9 @@ def check_listed_counts(doc: Document, section_id: str) -> list[Check]:
         value = figure_value(fig)
         m = fig.mention
         grew = sum(1 for item in items if _first_direction(item) == "tang")
+        operands = [("count", value)]
         if m.denominator is not None:
+            operands += [(f"fell[{k}]", figure_value(f)) for k, f in enumerate(_falls(doc, fn.number))]
             if not re.search(r"\btang\b", sentence):
                 continue
             holds = m.denominator == len(items) and m.number == grew
@@ -45,7 +47,7 @@ def check_listed_counts(doc: Document, section_id: str) -> list[Check]:
             said, found = format_vn_number(m.number, 0), f"footnote {fn.number} lists {len(items)} items"
         status = "pass" if holds else "fail"
         expr = f"{found} {'=' if holds else '≠'} printed {said} {mark(status)}"
-        checks.append(make_check(doc.content_hash, "item_count", status, expr, [("count", value)],
+        checks.append(make_check(doc.content_hash, "item_count", status, expr, operands,
                                  section_id=section_id, message="items counted in the footnote the count cites"))
     return checks
 
@@ -84,3 +86,10 @@ def _items(doc: Document, fn) -> list[str]:
 def _first_direction(item: str) -> str | None:
     m = re.search(r"\b(tang|giam)\b", item)
     return m.group(1) if m else None
+
+
+def _falls(doc: Document, footnote: int) -> list[Figure]:
+    """The footnote's changes that are falls ("Muối công nghiệp giảm 55%", "−0,99%"): the items
+    that make the x of x/y smaller than y."""
+    return [f for f in doc.figures if f.footnote == footnote and f.mention.unit == "%"
+            and (f.mention.number < 0 or re.search(r"\bgiam\s*$", fold(doc.text[max(0, f.mention.start - 12):f.mention.start])))]

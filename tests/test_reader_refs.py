@@ -78,3 +78,25 @@ def test_years_and_ages_that_name_something_are_no_indicators(report_2026: Docum
         {f.start for r in read_section(doc, "II.2") for f in all_figures(r)}
     # "Kế hoạch phát triển kinh tế - xã hội 5 năm 2026 - 2030"; "trẻ dưới 01 tuổi"
     assert at(doc, "5 năm 2026") not in taken and at(doc, "01 tuổi") not in taken
+
+
+def test_a_footnote_cited_later_in_the_sentence_lists_the_parts_of_each_unit(report_2026: Document) -> None:
+    # "… cho 8.000 hộ với 26.755 nhân khẩu, với số lượng gạo cần hỗ trợ 534.030 kg⁷"; footnote 7: "Trong đó
+    # hỗ trợ dịp Tết … là 191.760 kg (3.882 hộ, 12.784 nhân khẩu); hỗ trợ thời điểm giáp hạt … là 342.270 kg
+    # (4.118 hộ, 13.971 nhân khẩu)."
+    doc = report_2026
+    households = record_at(doc, "II.2", at(doc, "8.000 hộ"))
+    people = record_at(doc, "II.2", at(doc, "26.755"))
+    rice = record_at(doc, "II.2", at(doc, "534.030"))
+    assert [p.figures["value"].start for p in households.parts] == [at(doc, "3.882"), at(doc, "4.118")]
+    assert [p.figures["value"].start for p in people.parts] == [at(doc, "12.784"), at(doc, "13.971")]
+    assert [p.figures["value"].start for p in rice.parts] == [at(doc, "191.760"), at(doc, "342.270")]
+    sums = {c.expression for c in checks_of(doc, "II.2", "parts_total")}
+    assert {"3.882 + 4.118 = 8.000 ≤ 8.000 ✓", "12.784 + 13.971 = 26.755 ≤ 26.755 ✓"} <= sums
+
+
+def test_a_count_of_items_that_grew_names_the_ones_that_fell(report_2026: Document) -> None:
+    # "có 11/12 sản phẩm … có sự tăng trưởng …³"; footnote 3: all up but "Muối công nghiệp … giảm 55%"
+    doc = report_2026
+    [check] = checks_of(doc, "II.1.3", "item_count")
+    assert [f.start for f in check.figures] == [at(doc, "11/12"), at(doc, "55%", "giảm 55%")]
