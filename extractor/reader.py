@@ -28,11 +28,10 @@ from .readercounts import DOSSIERS, TASKS, counted_record, read_counts
 from .readerdocuments import issued_record, read_documents
 from .readerfootnotes import attach_footnote
 from .readerrefs import attach_changes_back
-from .readerstream import Reading, Stream, compatible, name_before, sentence_end
+from .readerstream import Reading, Stream, compatible, name_before, section_stream, sentence_end
 from .records import figure_value
 from .result import Evidence, Record
 from .textutil import collapse_ws, fold
-from .textview import subtract
 
 SOURCE = "reader"
 _OPENER = re.compile(r"\b(trong do|trong so|bao gom|gom|chu yeu|cu the|nhu)\b\s*(:)?")
@@ -101,13 +100,9 @@ def read_readings(doc: Document, section_id: str,
                   typed: Callable[[Stream], None] | None = None) -> list[Reading]:
     """The indicator readings of a section and of its footnotes of their own prose; `typed` reads
     each stream first (the typed formulas), and the figures it claims are not read again."""
-    sec = doc.section(section_id)
-    own = [f for f in doc.figures if f.section_id == section_id and f.footnote is None
-           and sec.start <= f.mention.start < sec.own_end]
-    segments = subtract((sec.start, sec.own_end), doc.layout.excluded())
-    if not own or not segments:
+    stream = section_stream(doc, section_id)
+    if stream is None:
         return []
-    stream = Stream(doc, own, segments, sec.start)
     if typed is not None:
         typed(stream)
     readings = attach_changes_back(stream, _read_stream(stream))

@@ -27,7 +27,7 @@ from .intervals import Interval, interval, stated_percent
 from .numbers import format_vn_number
 from .reader import read_section
 from .readercounts import check_counted
-from .readerimplied import growth_consistency, plan_consistency
+from .readerimplied import growth_consistency, plan_consistency, sibling_shares
 from .readerlists import check_listed_counts
 from .readerrefs import check_rates
 from .records import main_figure
@@ -53,7 +53,7 @@ def check_reader_records(records: list[Record], content_hash: str) -> list[Check
 def reader_checks(doc: Document, section_id: str) -> tuple[list[Record], list[Check]]:
     records = read_section(doc, section_id)
     return records, check_reader_records(records, doc.content_hash) + check_listed_counts(doc, section_id) + \
-        check_rates(doc, section_id)
+        check_rates(doc, section_id) + list(sibling_shares(doc, records))
 
 
 def _walk(records: list[Record]) -> Iterator[Record]:

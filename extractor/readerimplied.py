@@ -6,13 +6,17 @@
   share can be computed back (or bounded from above).
 - growth_consistency: the same with the same-period values each change implies,
   value / (1 + g): a total's printed growth is bounded by its parts'.
+- implied_whole: two counts of one sentence, each "chiếm x%" of a whole it does not print, imply
+  the same whole.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 
 from .checks import Operand, make_check, mark, shown
+from .document import Document
 from .intervals import Interval, interval, stated_percent
 from .numbers import format_vn_number
 from .records import main_figure
@@ -163,3 +167,35 @@ def _amount(value: Decimal, like: FigureValue) -> str:
     if like.scale in SCALES:
         return f"{format_vn_number(value.scaleb(-SCALES[like.scale][1]), 1)} {like.scale}"
     return format_vn_number(value, 0)
+
+
+def sibling_shares(doc: Document, records: list[Record]) -> Iterator[Check]:
+    """"tổng số hộ nghèo … là 4.643 hộ, chiếm tỷ lệ 2,32% (…), tổng số hộ cận nghèo là 13.578 hộ, chiếm
+    6,8%": two counts of one noun in one sentence, each a share of a whole the sentence does not
+    print, are shares of the same whole: the wholes they imply (value / share) must meet."""
+    tops = [r for r in records if r.figures.get("value") is not None and r.figures.get("share_percent") is not None]
+    for a, b in zip(tops, tops[1:]):
+        va, vb = a.figures["value"], b.figures["value"]
+        if va.kind != "count" or va.unit is None or vb.unit != va.unit or va.end > vb.start \
+                or re.search(r"[.;](?:\s|$)", doc.view(va.end, vb.start).text):
+            continue
+        wholes = [_whole(r) for r in (a, b)]
+        if any(w is None for w in wholes):
+            continue
+        wa, wb = wholes
+        status = "pass" if wa.overlaps(wb) else "fail"  # type: ignore[union-attr]
+        sa, sb = a.figures["share_percent"], b.figures["share_percent"]
+        expr = (f"{shown(va)} / {shown(sa)} = {format_vn_number((wa.lo + wa.hi) / 2, 0)}; "  # type: ignore[union-attr]
+                f"{shown(vb)} / {shown(sb)} = {format_vn_number((wb.lo + wb.hi) / 2, 0)}: "  # type: ignore[union-attr]
+                f"{'one' if status == 'pass' else 'not one'} whole {mark(status)}")
+        yield make_check(doc.content_hash, "implied_whole", status, expr,
+                         [("value", va), ("share_percent", sa), ("sibling.value", vb), ("sibling.share_percent", sb)],
+                         section_id=a.section_id, record_id=a.id,
+                         message="shares of one unstated whole imply the same whole")
+
+
+def _whole(rec: Record) -> Interval | None:
+    value, share = interval(rec.figures["value"]), stated_percent(rec.figures["share_percent"])  # type: ignore[arg-type]
+    if value is None or share is None or share[0].lo <= 0:
+        return None
+    return Interval(value.lo / share[0].hi * 100, value.hi / share[0].lo * 100)

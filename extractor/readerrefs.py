@@ -6,6 +6,7 @@
   to the one figure of the clause before that counts the same noun and whose words hold its
   words ("chết", "bị thương"); it becomes that figure's change_amount and change_percent, so the
   change check (readerchecks) runs on it. No such figure, or two: nothing is attached.
+- A fraction printed as two counts: "đã giải quyết 20 đơn/37 đơn, đạt tỷ lệ 54,1%".
 - A rate of what was done among what occurred: "xảy ra 84 vụ …; đã điều tra làm rõ 70 vụ 211 đối
   tượng, tỷ lệ phá án đạt 83,3%". The rate closes a clause whose first count was done ("làm
   rõ", "giải quyết", "xử lý", "hoàn thành" …) and the sentence counted that noun once before (not
@@ -19,17 +20,17 @@ from decimal import Decimal
 from .checks import compare_percent, make_check, mark, shown
 from .document import Document, Figure
 from .intervals import interval
-from .numbers import format_vn_number
-from .readerstream import Reading, Stream, own_words, sentence_end
+from .numbers import format_vn_number, parse_vn_number
+from .readerstream import Reading, Stream, own_words, section_stream, sentence_end
 from .records import figure_value
 from .result import Check
 from .textutil import fold
-from .textview import subtract
 
 _CHANGE_VERB = re.compile(r"\b(tang|giam)(?:\s+them)?\s*$")
 _AGAINST = re.compile(r"\bso\s+voi\s+(cung\s+ky|thang\s+truoc|ky\s+truoc|nam\s+truoc)")
 _DONE = re.compile(r"\b(?:lam\s+ro|giai\s+quyet|xu\s+ly|hoan\s+thanh|pha\s+an|khac\s+phuc|thu\s+hoi)\b")
 _RATE = re.compile(r"\bty\s+le\b[^,;.]*\b(?:dat|la)\s*$")
+_RATIO = re.compile(r"\s*,?\s*(?:dat|bang|chiem|la)?(?:\s+ty\s+le)?\s*:?\s*")
 
 
 def _sentence_start(stream: Stream, i: int) -> int:
@@ -92,14 +93,10 @@ def _one_target(stream: Stream, readings: list[Reading], fig: Figure, own: list[
 
 def check_rates(doc: Document, section_id: str) -> list[Check]:
     """Each "tỷ lệ … đạt p%" of what was done among what the sentence said occurred."""
-    sec = doc.section(section_id)
-    own = [f for f in doc.figures if f.section_id == section_id and f.footnote is None
-           and sec.start <= f.mention.start < sec.own_end]
-    segments = subtract((sec.start, sec.own_end), doc.layout.excluded())
-    if not own or not segments:
+    stream = section_stream(doc, section_id)
+    if stream is None:
         return []
-    stream = Stream(doc, own, segments, sec.start)
-    checks = []
+    checks = _split_fractions(stream, section_id)
     for i, rate in enumerate(stream.figs):
         if rate.mention.unit != "%" or not _RATE.search(fold(stream.before(i))):
             continue
@@ -113,11 +110,32 @@ def check_rates(doc: Document, section_id: str) -> list[Check]:
                    and not _CHANGE_VERB.search(fold(stream.before(k)))]
         if len(earlier) != 1:
             continue
-        checks.extend(_rate_check(doc, section_id, done, stream.figs[earlier[0]], rate))
+        checks.extend(_rate_check(doc, section_id, done, stream.figs[earlier[0]], rate, "share",
+                                  ("done", "occurred", "rate"), "a rate of what was done among what the sentence says occurred"))
     return checks
 
 
-def _rate_check(doc: Document, section_id: str, done: Figure, occurred: Figure, rate: Figure) -> list[Check]:
+def _split_fractions(stream: Stream, section_id: str) -> list[Check]:
+    """"là 37 đơn khiếu nại …; đã giải quyết 20 đơn/37 đơn, đạt tỷ lệ 54,1%": a fraction printed as two
+    counts of one noun, whose whole the sentence stated before (the same count of the same noun)."""
+    checks = []
+    for i in range(len(stream.figs) - 1):
+        part, rate = stream.figs[i], stream.figs[i + 1]
+        if part.mention.unit in (None, "%") or rate.mention.unit != "%":
+            continue
+        m = re.fullmatch(rf"\s*/\s*([\d.]+)\s+{re.escape(fold(part.mention.unit))}(?P<ratio>.*)", stream.gap(i))
+        if m is None or not _RATIO.fullmatch(m.group("ratio")):
+            continue
+        whole = [f for f in stream.figs[_sentence_start(stream, i):i] if f.mention.unit == part.mention.unit
+                 and f.mention.number == parse_vn_number(m.group(1))]
+        if len(whole) == 1:
+            checks.extend(_rate_check(stream.doc, section_id, part, whole[0], rate, "fraction",
+                                      ("fraction", "of", "percent"), "a fraction printed as two counts"))
+    return checks
+
+
+def _rate_check(doc: Document, section_id: str, done: Figure, occurred: Figure, rate: Figure, rule: str,
+                roles: tuple[str, str, str], message: str) -> list[Check]:
     part, whole, share = figure_value(done), figure_value(occurred), figure_value(rate)
     p, w = interval(part), interval(whole)
     if p is None or w is None or p.lo > w.hi:
@@ -128,5 +146,5 @@ def _rate_check(doc: Document, section_id: str, done: Figure, occurred: Figure, 
     ratio = Decimal(part.value) / Decimal(whole.value) * 100
     expr = f"{shown(part)} / {shown(whole)} = {format_vn_number(ratio, share.decimals + 2)}% " \
            f"{'≈' if status != 'fail' else '≠'} {shown(share)} {mark(status)}"
-    return [make_check(doc.content_hash, "share", status, expr, [("done", part), ("occurred", whole), ("rate", share)],
-                       section_id=section_id, message="a rate of what was done among what the sentence says occurred")]
+    return [make_check(doc.content_hash, rule, status, expr, list(zip(roles, (part, whole, share))),
+                       section_id=section_id, message=message)]

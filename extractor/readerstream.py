@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from .document import Document, Figure
 from .result import Evidence
 from .textutil import collapse_ws, fold
-from .textview import TextView, build_view
+from .textview import TextView, build_view, subtract
 from .units import UNIT_PATTERN, unit_of
 
 _CLAUSE_START = re.compile(r"[.;:,()]")
@@ -140,3 +140,12 @@ def own_words(stream: Stream, i: int) -> str:
     tail = stream.gap(i)
     mark = _CLAUSE_MARK.search(tail)
     return lead[cut:] + " | " + (tail[:mark.start()] if mark else tail)
+
+
+def section_stream(doc: Document, section_id: str) -> Stream | None:
+    """The stream of a section's own text (footnotes and excluded zones left out), if it has figures."""
+    sec = doc.section(section_id)
+    own = [f for f in doc.figures if f.section_id == section_id and f.footnote is None
+           and sec.start <= f.mention.start < sec.own_end]
+    segments = subtract((sec.start, sec.own_end), doc.layout.excluded())
+    return Stream(doc, own, segments, sec.start) if own and segments else None

@@ -100,3 +100,24 @@ def test_a_count_of_items_that_grew_names_the_ones_that_fell(report_2026: Docume
     doc = report_2026
     [check] = checks_of(doc, "II.1.3", "item_count")
     assert [f.start for f in check.figures] == [at(doc, "11/12"), at(doc, "55%", "giảm 55%")]
+
+
+def test_a_fraction_printed_as_two_counts(report_2024: Document) -> None:
+    # "… là 37 đơn khiếu nại (trong đó 23 đơn kỳ trước chuyển sang); đã giải quyết 20 đơn/37 đơn, đạt tỷ lệ 54,1%"
+    doc = report_2024
+    [check] = [c for c in checks_of(doc, "II.5", "fraction") if c.figures[-1].text == "54,1%"]
+    assert (check.status, check.expression) == ("pass", "20 / 37 = 54,054% ≈ 54,1% ✓")
+    assert check.figures[1].start == at(doc, "37 đơn khiếu nại")
+    # the same sentence with the whole miscounted: 20 / 36 = 55,6%
+    wrong = passage("Tiếp nhận 36 đơn khiếu nại; đã giải quyết 20 đơn/36 đơn, đạt tỷ lệ 54,1%.")
+    assert [c.status for c in checks_of(wrong, "I", "fraction")] == ["fail"]
+
+
+def test_two_shares_of_one_unstated_whole(report_2026: Document) -> None:
+    # "tổng số hộ nghèo toàn tỉnh là 4.643 hộ, chiếm tỷ lệ 2,32% (giảm 1,04% so với năm 2024), tổng số hộ
+    # cận nghèo là 13.578 hộ, chiếm 6,8%": 4.643 / 2,32% ≈ 200.130 and 13.578 / 6,8% ≈ 199.687 households.
+    [check] = checks_of(report_2026, "II.2", "implied_whole")
+    assert check.status == "pass" and [f.start for f in check.figures] == [
+        at(report_2026, "4.643 hộ"), at(report_2026, "2,32%"), at(report_2026, "13.578 hộ"), at(report_2026, "6,8%", "13.578 hộ, chiếm 6,8%")]
+    doc = passage("Số hộ nghèo là 4.643 hộ, chiếm 2,32%, số hộ cận nghèo là 13.578 hộ, chiếm 5,8%.")
+    assert [c.status for c in checks_of(doc, "I", "implied_whole")] == ["fail"]  # 200.130 vs 234.103
