@@ -15,12 +15,17 @@ partial) makes the following figures of the same unit its parts, up to the sente
 the clause end, when the list was not opened with a colon). A footnote cited at the figure and
 opening with such words lists its parts instead. Readings become `Record`s labelled
 {"source": "reader"}; the checks run on them whether or not a model ever answered.
+
+Before the indicators, the typed formulas of the section's kind take their figures: tasks and
+dossiers (readercounts.py), documents issued (readerdocuments.py). The words around a figure are
+read by readerstream.py; parts listed in a footnote by readerfootnotes.py; changes listed after
+the figures they change by readerrefs.py. The checks: readerchecks.py and the modules it names.
 """
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from collections.abc import Callable
+from decimal import Decimal
 
 from .document import Document, Figure
 from .kinds import kind_of, record_model

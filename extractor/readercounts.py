@@ -20,9 +20,8 @@ the schema's identities make it a part of).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
-
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from .checks import compare_percent, compare_sum, make_check, mark, shown, shown_value
