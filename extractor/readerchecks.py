@@ -27,7 +27,7 @@ from .intervals import Interval, interval, stated_percent
 from .numbers import format_vn_number
 from .reader import read_section
 from .readercounts import check_counted
-from .readerimplied import growth_consistency, plan_consistency, sibling_shares
+from .readerimplied import growth_consistency, plan_consistency, same_base, sibling_shares
 from .readerlists import check_listed_counts
 from .readerrefs import check_rates
 from .records import main_figure
@@ -40,6 +40,7 @@ def check_reader_records(records: list[Record], content_hash: str) -> list[Check
     checks = check_records(records, content_hash)
     # a part with parts of its own ("chi trong cân đối …⁴" and the spending lines of footnote 4)
     checks += check_records([p for rec in records for p in _walk(rec.parts) if p.parts], content_hash)
+    checks += same_base(records, content_hash)
     for rec in _walk(records):
         checks.extend(check_counted(rec, content_hash))
         checks.extend(_change_vs_base(rec, content_hash))

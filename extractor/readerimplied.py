@@ -8,6 +8,8 @@
   value / (1 + g): a total's printed growth is bounded by its parts'.
 - implied_whole: two counts of one sentence, each "chiếm x%" of a whole it does not print, imply
   the same whole.
+- same_base (rule "share"): two totals in a row whose parts bear the same names, each "đạt x%"
+  of a base: the second is its percentage of the base the first implies.
 """
 from __future__ import annotations
 
@@ -15,12 +17,13 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal
 
-from .checks import Operand, make_check, mark, shown
+from .checks import Operand, compare_percent, make_check, mark, shown
 from .document import Document
 from .intervals import Interval, interval, stated_percent
 from .numbers import format_vn_number
 from .records import main_figure
 from .result import Check, FigureValue, Record
+from .textutil import fold
 from .units import SCALES
 
 _PLAN_ROLES = ("plan_percent_central", "plan_percent_provincial", "plan_percent")
@@ -199,3 +202,39 @@ def _whole(rec: Record) -> Interval | None:
     if value is None or share is None or share[0].lo <= 0:
         return None
     return Interval(value.lo / share[0].hi * 100, value.hi / share[0].lo * 100)
+
+
+def same_base(records: list[Record], h: str) -> Iterator[Check]:
+    """"đã khởi công 817 căn, đạt 60,97% tổng số, trong đó: xây mới 451 căn, đạt 54,20%; sửa chữa 366
+    căn, đạt 72,04%; … hoàn thành 223 nhà, đạt 16,64%, trong đó: xây mới 54 nhà, đạt 6,49%; sửa chữa
+    169 nhà, đạt 33,26%": two totals in a row, each "đạt x%" of a base, whose parts bear the same
+    names, are counted against the same bases: the total (and each part) of the second is its
+    percentage of the base the first implies (817 / 60,97% = 1.340 houses; 223 is 16,64% of it)."""
+    tops = [r for r in records if r.type == "indicator" and r.parts and r.figures.get("plan_percent")]
+    for a, b in zip(tops, tops[1:]):
+        names = [[fold(p.name or "") for p in r.parts] for r in (a, b)]
+        if names[0] != names[1] or "" in names[0] or len(names[0]) < 2:
+            continue
+        for x, y in [(a, b), *zip(a.parts, b.parts)]:
+            yield from _of_implied_base(x, y, h, b)
+
+
+def _of_implied_base(base: Record, rec: Record, h: str, holder: Record) -> Iterator[Check]:
+    bv, bp, v, p = (r.figures.get(k) for r in (base, rec) for k in ("value", "plan_percent"))
+    if bv is None or bp is None or v is None or p is None:
+        return
+    span, share, value = _positive(bv), stated_percent(bp), _positive(v)
+    if span is None or share is None or value is None or share[0].lo <= 0:
+        return
+    whole = Interval(span.lo / share[0].hi * 100, span.hi / share[0].lo * 100)
+    status = compare_percent(value.ratio(whole), p)
+    if status is None:
+        return
+    mid = Decimal(bv.value) / Decimal(bp.value) * 100
+    ratio = Decimal(v.value) / mid * 100
+    expr = (f"{shown(bv)} / {shown(bp)} = {format_vn_number(mid, 1)}; {shown(v)} / {format_vn_number(mid, 1)} = "
+            f"{format_vn_number(ratio, p.decimals + 2)}% {'≈' if status != 'fail' else '≠'} {shown(p)} {mark(status)}")
+    yield make_check(h, "share", status, expr, [("value", v), ("plan_percent", p), ("base.value", bv),
+                                                ("base.plan_percent", bp)],
+                     section_id=holder.section_id, record_id=holder.id,
+                     message="the same base as the total before it, whose parts bear the same names")

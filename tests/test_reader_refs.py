@@ -121,3 +121,20 @@ def test_two_shares_of_one_unstated_whole(report_2026: Document) -> None:
         at(report_2026, "4.643 hộ"), at(report_2026, "2,32%"), at(report_2026, "13.578 hộ"), at(report_2026, "6,8%", "13.578 hộ, chiếm 6,8%")]
     doc = passage("Số hộ nghèo là 4.643 hộ, chiếm 2,32%, số hộ cận nghèo là 13.578 hộ, chiếm 5,8%.")
     assert [c.status for c in checks_of(doc, "I", "implied_whole")] == ["fail"]  # 200.130 vs 234.103
+
+
+def test_totals_in_a_row_with_the_same_parts_share_their_base(report_2026: Document) -> None:
+    # "đã khởi công 817 căn, đạt 60,97% tổng số …, trong đó: xây mới 451 căn, đạt 54,20%; sửa chữa 366 căn,
+    # đạt 72,04%; … hoàn thành 223 nhà, đạt 16,64 %, trong đó: xây mới 54 nhà, đạt 6,49%; sửa chữa 169 nhà,
+    # đạt 33,26%": 817 / 60,97% = 1.340 houses, of which 223 is 16,64%; 54 of 451 / 54,20% = 832,1; 169 of 508,1.
+    doc = report_2026
+    same = [c for c in checks_of(doc, "II.2", "share") if c.message.startswith("the same base")]
+    assert [(c.status, c.figures[0].start) for c in same] == [
+        ("pass", at(doc, "223 nhà")), ("pass", at(doc, "54 nhà")), ("pass", at(doc, "169 nhà"))]
+    wrong = passage("Đã khởi công 817 căn, đạt 60,97% tổng số, trong đó: xây mới 451 căn, đạt 54,20%; sửa chữa 366 "
+                    "căn, đạt 72,04%. Đã hoàn thành 223 nhà, đạt 18,64%, trong đó: xây mới 54 nhà, đạt 6,49%; sửa "
+                    "chữa 169 nhà, đạt 33,26%. Trồng rừng 500 ha, đạt 10% kế hoạch, trong đó: rừng sản xuất 300 "
+                    "ha, đạt 8%; rừng phòng hộ 200 ha, đạt 20%.")
+    same = [c for c in checks_of(wrong, "I", "share") if c.message.startswith("the same base")]
+    # 223 / 1.340 is 16,64%, not 18,64%; the forest's parts bear other names: no base shared with it
+    assert [c.status for c in same] == ["fail", "pass", "pass"]
