@@ -34,7 +34,9 @@ from .result import Check, FigureValue, Record
 from .textutil import fold
 
 _OPENS = re.compile(r"[(:]|\btrong\s+(?:do|so)\b|\bbao\s+gom\b|\bgom\b|\bcu\s+the\b")
-_SHARE = re.compile(r"^\s*[,(]?\s*(?:chiem|dat|bang)?(?:\s+ty\s+le)?\s*:?\s*$")
+# "(27,01%)", "(chiếm 27,01%)", ", chiếm tỷ lệ 27,01%"; not "đạt 96,2%", which may be a rate of
+# something else (done on time among those done) as well as a share of the whole
+_SHARE = re.compile(r"^\s*(?:\(|,?\s*\(?\s*chiem(?:\s+ty\s+le)?\s*:?)\s*$")
 
 
 @dataclass(frozen=True)
@@ -192,7 +194,7 @@ def _read_sentence(stream: Stream, formula: Formula, idx: list[int]) -> Counted 
 
 
 def _share_after(stream: Stream, i: int) -> Figure | None:
-    """"2.689 hồ sơ (chiếm 27,01%)", "379 nhiệm vụ, đạt 74,3%": the count's share."""
+    """"2.689 hồ sơ (chiếm 27,01%)", "25 nhiệm vụ (5%)": the count's share."""
     if i + 1 >= len(stream.figs) or stream.figs[i + 1].mention.unit != "%":
         return None
     rest = stream.gap(i).lstrip()
