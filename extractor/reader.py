@@ -89,16 +89,19 @@ def _says_something(reading: Reading) -> bool:
     """A bare number with no unit and nothing tied to it ("quý 1", an OCR'd date) is no indicator;
     nor is a count of years or an age with nothing tied to it, which names a plan, an anniversary or
     an age group ("Kế hoạch … 5 năm 2026 - 2030", "kỷ niệm 96 năm Ngày thành lập", "trẻ dưới 01
-    tuổi"), nor a duration given as a bound ("tiêm vắc xin … < 24 giờ")."""
+    tuổi"), nor a duration given as a bound ("tiêm vắc xin … < 24 giờ"), nor a threshold printed with
+    a sign ("loại trừ uốn ván sơ sinh ≤ 1 trường hợp/trẻ đẻ sống"), nor an x/y that counts nothing
+    (a landmark, "mốc 1088/2")."""
     m = reading.head.mention
     if reading.comparisons or reading.parts:
         return True
-    if m.unit in ("năm", "tuổi") or m.kind == "duration" and m.qualifier in _BOUNDS:
+    if m.unit in ("năm", "tuổi") or m.qualifier in _SIGNS or m.kind == "duration" and m.qualifier in _BOUNDS:
         return False
-    return bool(m.unit or m.scale or m.denominator)
+    return bool(m.unit or m.scale)
 
 
-_BOUNDS = {"<", "≤", ">", "≥", "dưới", "trên", "tối đa", "tối thiểu"}
+_SIGNS = {"<", "≤", ">", "≥"}
+_BOUNDS = _SIGNS | {"dưới", "trên", "tối đa", "tối thiểu"}
 
 
 def read_readings(doc: Document, section_id: str,

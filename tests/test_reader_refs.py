@@ -76,8 +76,16 @@ def test_years_and_ages_that_name_something_are_no_indicators(report_2026: Docum
     doc = report_2026
     taken = {f.start for r in read_section(doc, "I") for f in all_figures(r)} | \
         {f.start for r in read_section(doc, "II.2") for f in all_figures(r)}
-    # "Kế hoạch phát triển kinh tế - xã hội 5 năm 2026 - 2030"; "trẻ dưới 01 tuổi"
-    assert at(doc, "5 năm 2026") not in taken and at(doc, "01 tuổi") not in taken
+    # "Kế hoạch phát triển kinh tế - xã hội 5 năm 2026 - 2030"; "trẻ dưới 01 tuổi"; "… uốn ván sơ sinh theo
+    # quy mô huyện ≤ 1 trường hợp/trẻ đẻ sống" (a threshold)
+    assert {at(doc, "5 năm 2026"), at(doc, "dưới 01 tuổi"), at(doc, "≤ 1 trường hợp/trẻ")} & taken == set()
+
+
+def test_an_x_over_y_that_counts_nothing_is_no_indicator(report_2024: Document) -> None:
+    # "… mốc 1088/2-1089 thuộc cặp cửa khẩu quốc tế Hữu Nghị": a landmark's number, not a fraction of anything
+    doc = report_2024
+    taken = {f.start for r in read_section(doc, "II.1.2") for f in all_figures(r)}
+    assert at(doc, "1088/2") not in taken and taken  # the section's indicators are read
 
 
 def test_a_footnote_cited_later_in_the_sentence_lists_the_parts_of_each_unit(report_2026: Document) -> None:
