@@ -155,13 +155,13 @@ def _parts_total(rec: Record, h: str) -> Iterator[Check]:
 def same_measure(part: FigureValue, whole: FigureValue, rec: Record) -> bool:
     """Can the part be added into the whole? The same unit; counts of a noun and of a longer one
     ("19.000 lượt" of "397.000 lượt khách"); any count, in a list the reader found cited at a
-    count ("33 đề tài" whose footnote lists 16 nhiệm vụ, 8 nhiệm vụ, …)."""
+    count ("33 đề tài" whose footnote lists 16 nhiệm vụ, 8 nhiệm vụ, …) or of documents issued."""
     if part.unit == whole.unit:
         return True
     if part.kind != "count" or whole.kind != "count":
         return False
-    if rec.labels.get("source") == "reader" and "parts_footnote" in rec.labels:
-        return True
+    if rec.labels.get("source") == "reader" and "parts_footnote" in rec.labels or rec.type == "documents":
+        return True  # the kinds of documents issued (quyết định, kế hoạch, công văn …) add up to documents
     return part.unit is not None and whole.unit is not None and \
         (part.unit.startswith(whole.unit) or whole.unit.startswith(part.unit))
 

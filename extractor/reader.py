@@ -15,26 +15,32 @@ partial) makes the following figures of the same unit its parts, up to the sente
 the clause end, when the list was not opened with a colon). A footnote cited at the figure and
 opening with such words lists its parts instead. Readings become `Record`s labelled
 {"source": "reader"}; the checks run on them whether or not a model ever answered.
+
+Before the indicators, the typed formulas of the section's kind take their figures: tasks and
+dossiers (readercounts.py), documents issued (readerdocuments.py). The words around a figure are
+read by readerstream.py; parts listed in a footnote by readerfootnotes.py; changes listed after
+the figures they change by readerrefs.py. The checks: readerchecks.py and the modules it names.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
-from dataclasses import dataclass, field, replace
 
 from .document import Document, Figure
-from .kinds import kind_of
-from .layout import Footnote
+from .kinds import kind_of, record_model
+from .readercounts import DOSSIERS, TASKS, counted_record, read_counts
+from .readerdocuments import issued_record, read_documents
+from .readerfootnotes import attach_footnote
+from .readerrefs import attach_changes_back
+from .readerstream import Reading, Stream, compatible, name_before, section_stream, sentence_end
 from .records import figure_value
 from .result import Evidence, Record
 from .textutil import collapse_ws, fold
-from .textview import TextView, build_view, subtract
-from .units import UNIT_PATTERN, unit_of
 
 SOURCE = "reader"
 _OPENER = re.compile(r"\b(trong do|trong so|bao gom|gom|chu yeu|cu the|nhu)\b\s*(:)?")
 _COMPLETE_OPENERS = ("gom", "bao gom")
-_FOOTNOTE_OPENER = re.compile(r"\s*(trong do|chu yeu|bao gom|gom|cu the)\b")
 # The connecting words between a figure and the next, after the last clause mark: what the
 # next figure says about the head.
 _CONNECTOR = re.compile(r"(?:^|[,;(:]\s*|\s)(?P<conn>(?:uoc\s+)?(?:dat|bang|tang|giam|chiem)(?:\s+them)?"
@@ -48,102 +54,80 @@ _CENTRAL = re.compile(r"trung\s+uong|thu\s+tuong|chinh\s+phu")
 _PROVINCIAL = re.compile(r"\btinh\b")
 _FRACTION_TAIL_LIMIT = 120
 _HEAD_TAIL_LIMIT = 40  # words a head's unit may trail before its first comparison ("250ha rừng, đạt")
-_CLAUSE_START = re.compile(r"[.;:,()]")
-_NAME_LEAD = re.compile(r"^\s*(?:(?:trong\s+do|trong\s+thang|gom|bao\s+gom|va|con|tinh\s+rieng)\b[:,]?\s*)+")
-_NAME_TAIL = re.compile(r"(?:\s*\b(?:uoc\s+dat|uoc\s+tinh|uoc|dat|la|co|duoc|dat\s+khoang|khoang|hon|tren|gan))+\s*:?\s*$")
-_PERIODS = (("cumulative", re.compile(r"luy\s+ke|tu\s+dau\s+nam|\b\d+\s+thang\s+dau")),
-            ("as_of_date", re.compile(r"\bden\s+(?:het\s+)?(?:ngay|thang)?\s*\d")),
-            ("month", re.compile(r"\btrong\s+thang\b|\bthang\s+\d")))
-
-
-@dataclass
-class Reading:
-    """One figure as the prose states it, with what the words around it tie to it."""
-
-    head: Figure
-    name: str | None = None
-    comparisons: dict[str, Figure] = field(default_factory=dict)
-    labels: dict[str, str] = field(default_factory=dict)
-    parts: list["Reading"] = field(default_factory=list)
-    complete: bool | None = None
-    end: int = 0  # document offset after the last figure read
-
-
-class _Stream:
-    """A run of figures (a section's own text or one footnote) and the words between them."""
-
-    def __init__(self, doc: Document, figures: list[Figure], segments: list[tuple[int, int]], lead_from: int) -> None:
-        self.doc = doc
-        self.segments = segments
-        self.lead_from = lead_from
-        self.figs = figures
-        self.figs = [_with_unit_across_break(self, i) for i in range(len(figures))]
-
-    def words(self, start: int, end: int) -> TextView:
-        spans = [(max(a, start), min(b, end)) for a, b in self.segments if min(b, end) > max(a, start)]
-        return build_view(self.doc.text, spans, drop=self.doc.layout.marker_spans())
-
-    def gap(self, i: int) -> str:
-        """Folded words between figure i and figure i+1 (after the last figure: to the stream end)."""
-        end = self.figs[i + 1].mention.start if i + 1 < len(self.figs) else self.segments[-1][1]
-        return fold(self.words(self.figs[i].mention.end, end).text)
-
-    def before(self, i: int) -> str:
-        """The words before figure i, back to the previous figure (NFC, as printed)."""
-        start = self.figs[i - 1].mention.end if i > 0 else self.lead_from
-        return self.words(start, self.figs[i].mention.start).text
-
-
-def _with_unit_across_break(stream: _Stream, i: int) -> Figure:
-    """A page break (and its footnote zone) may fall between a number and its unit ("758,8 tỷ
-    <page break> đồng"): the unit printed first after the break is the figure's unit."""
-    fig = stream.figs[i]
-    m = fig.mention
-    if m.unit is not None or m.kind == "fraction":
-        return fig
-    end = stream.figs[i + 1].mention.start if i + 1 < len(stream.figs) else stream.segments[-1][1]
-    after = stream.words(m.end, end).text[:40]
-    unit = UNIT_PATTERN.match(after)
-    if unit is None or unit.start(1) > 1:
-        return fig
-    canonical, kind = unit_of(unit.group(1))
-    return replace(fig, mention=replace(m, unit=canonical, kind=kind))
 
 
 def read_section(doc: Document, section_id: str) -> list[Record]:
-    """The readings of one section's own text (and of footnotes cited in it), as records."""
+    """The readings of one section's own text (and of footnotes cited in it), as records: first the
+    typed formulas of the section's kind (tasks, documents, dossiers), then the indicators."""
     sec = doc.section(section_id)
     kind = kind_of(doc, sec)
-    readings = [r for r in read_readings(doc, section_id) if _says_something(r)]
-    return [_record(doc, r, section_id, kind, f"{section_id}#reader/{i}") for i, r in enumerate(readings)]
+    typed: list[Record] = []
+    readings = [r for r in read_readings(doc, section_id, lambda s: typed.extend(_read_typed(doc, s, kind, typed)))
+                if _says_something(r)]
+    return typed + [_record(doc, r, section_id, kind, f"{section_id}#reader/{i}") for i, r in enumerate(readings)]
+
+
+def _read_typed(doc: Document, stream: Stream, kind: str, before: list[Record]) -> list[Record]:
+    """The typed records of one stream whose kind's schema has them; their figures are claimed."""
+    section_id = stream.figs[0].section_id if stream.figs else ""
+    found: list[Record] = []
+
+    def rid() -> str:
+        return f"{section_id}#reader/typed{len(before) + len(found)}"
+
+    for formula in (TASKS, DOSSIERS):
+        if record_model(kind, formula.rtype) is not None:
+            found += [counted_record(doc, c, section_id, kind, rid(), SOURCE) for c in read_counts(stream, formula)]
+    if record_model(kind, "documents") is not None:
+        found += [issued_record(doc, d, section_id, kind, rid(), SOURCE) for d in read_documents(stream)]
+    for rec in found:
+        stream.claimed |= {f.start for f in (*rec.figures.values(), *(p.figures["value"] for p in rec.parts)) if f}
+    return found
 
 
 def _says_something(reading: Reading) -> bool:
-    """A bare number with no unit and nothing tied to it ("quý 1", an OCR'd date) is no indicator."""
+    """A bare number with no unit and nothing tied to it ("quý 1", an OCR'd date) is no indicator;
+    nor is a count of years or an age with nothing tied to it, which names a plan, an anniversary or
+    an age group ("Kế hoạch … 5 năm 2026 - 2030", "kỷ niệm 96 năm Ngày thành lập", "trẻ dưới 01
+    tuổi"), nor a duration given as a bound ("tiêm vắc xin … < 24 giờ"), nor a threshold printed with
+    a sign ("loại trừ uốn ván sơ sinh ≤ 1 trường hợp/trẻ đẻ sống"), nor an x/y that counts nothing
+    (a landmark, "mốc 1088/2")."""
     m = reading.head.mention
-    return bool(m.unit or m.scale or m.denominator or reading.comparisons or reading.parts)
+    if reading.comparisons or reading.parts:
+        return True
+    if m.unit in ("năm", "tuổi") or m.qualifier in _SIGNS or m.kind == "duration" and m.qualifier in _BOUNDS:
+        return False
+    return bool(m.unit or m.scale)
 
 
-def read_readings(doc: Document, section_id: str) -> list[Reading]:
-    sec = doc.section(section_id)
-    own = [f for f in doc.figures if f.section_id == section_id and f.footnote is None
-           and sec.start <= f.mention.start < sec.own_end]
-    segments = subtract((sec.start, sec.own_end), doc.layout.excluded())
-    if not own or not segments:
+_SIGNS = {"<", "≤", ">", "≥"}
+_BOUNDS = _SIGNS | {"dưới", "trên", "tối đa", "tối thiểu"}
+
+
+def read_readings(doc: Document, section_id: str,
+                  typed: Callable[[Stream], None] | None = None) -> list[Reading]:
+    """The indicator readings of a section and of its footnotes of their own prose; `typed` reads
+    each stream first (the typed formulas), and the figures it claims are not read again."""
+    stream = section_stream(doc, section_id)
+    if stream is None:
         return []
-    stream = _Stream(doc, own, segments, sec.start)
-    readings = _read_stream(stream)
+    if typed is not None:
+        typed(stream)
+    readings = attach_changes_back(stream, _read_stream(stream))
     notes = {fn.number: fn for fn in doc.footnotes if fn.section_id == section_id and fn.marker}
     for reading in readings:
         for each in [reading, *reading.parts]:
             if not each.parts:
-                _attach_footnote(doc, stream, each, notes)
+                attach_footnote(doc, stream, each, notes, _read_stream)
     listed = {int(r.labels["parts_footnote"]) for r in _all(readings) if "parts_footnote" in r.labels}
     for number, fn in sorted(notes.items()):
         if number not in listed:  # a footnote of its own prose: "Lũy kế …, xử lý 16.591 hồ sơ …"
             figs = [f for f in doc.figures if f.footnote == number]
             if figs:
-                readings += _read_stream(_Stream(doc, figs, list(fn.spans), fn.spans[0][0]))
+                prose = Stream(doc, figs, list(fn.spans), fn.spans[0][0])
+                if typed is not None:
+                    typed(prose)
+                readings += _read_stream(prose)
     return readings
 
 
@@ -151,12 +135,12 @@ def _all(readings: list[Reading]) -> list[Reading]:
     return [x for r in readings for x in [r, *_all(r.parts)]]
 
 
-def _read_stream(stream: _Stream) -> list[Reading]:
+def _read_stream(stream: Stream) -> list[Reading]:
     readings: list[Reading] = []
     i = 0
     n = len(stream.figs)
     while i < n:
-        if stream.figs[i].mention.unit == "%" and not _opens_value(stream, i):
+        if not stream.free(i) or stream.figs[i].mention.unit == "%" and not _opens_value(stream, i):
             i += 1
             continue
         reading, i = _read_head(stream, i)
@@ -164,13 +148,13 @@ def _read_stream(stream: _Stream) -> list[Reading]:
     return readings
 
 
-def _opens_value(stream: _Stream, i: int) -> bool:
+def _opens_value(stream: Stream, i: int) -> bool:
     """A percentage that is itself the indicator ("Tỷ lệ … đạt 84,8%"), not a comparison."""
     before = fold(stream.before(i))
     return re.search(r"\bty\s+le\b[^,;.]*\b(?:dat|la)\s*$", before) is not None
 
 
-def _read_head(stream: _Stream, i: int) -> tuple[Reading, int]:
+def _read_head(stream: Stream, i: int) -> tuple[Reading, int]:
     """Read the figure at i, its comparisons and its parts; return the index after them."""
     head = stream.figs[i]
     reading = Reading(head=head, end=head.mention.end)
@@ -181,11 +165,11 @@ def _read_head(stream: _Stream, i: int) -> tuple[Reading, int]:
         return reading, j
     gap = stream.gap(last)
     opener = _OPENER.search(gap)
-    if opener is not None and ("." in gap[:opener.start()] or _sentence_end(gap[:opener.start()])):
+    if opener is not None and ("." in gap[:opener.start()] or sentence_end(gap[:opener.start()])):
         return reading, j
     # "42.279 người được nhận quà (qua tài khoản … là 1.684 người; chi trả bằng tiền mặt là 40.595 người)"
     bracket = opener is None and head.mention.unit is not None and re.match(r"[^(),;]*\([^)]*$", gap) is not None \
-        and not _sentence_end(gap)
+        and not sentence_end(gap)
     if opener is None and not bracket and not _shares_follow(stream, j, head, gap):
         return reading, j
     reading.complete = opener is not None and opener.group(1) in _COMPLETE_OPENERS
@@ -194,7 +178,7 @@ def _read_head(stream: _Stream, i: int) -> tuple[Reading, int]:
     separator = None  # what parts are separated by: a ";" ends a list whose parts are separated by ","
     while j < len(stream.figs):
         fig = stream.figs[j]
-        if fig.mention.unit == "%" or not compatible(head, fig, loose=False):
+        if not stream.free(j) or fig.mention.unit == "%" or not compatible(head, fig, loose=False):
             break
         part = Reading(head=fig, end=fig.mention.end)
         _name(stream, j, part)
@@ -209,7 +193,7 @@ def _read_head(stream: _Stream, i: int) -> tuple[Reading, int]:
         reading.end = part.end
         j = part_last + 1
         separator = separator or (";" if ";" in after else ",")
-        if j >= len(stream.figs) or _sentence_end(after) or (bracket and ")" in after):
+        if j >= len(stream.figs) or sentence_end(after) or (bracket and ")" in after):
             break
         if not bracket and ";" in after and (not colon or separator == ","):
             break
@@ -222,10 +206,12 @@ def _read_head(stream: _Stream, i: int) -> tuple[Reading, int]:
     return reading, j
 
 
-def _shares_follow(stream: _Stream, j: int, head: Figure, gap: str) -> bool:
+def _shares_follow(stream: Stream, j: int, head: Figure, gap: str) -> bool:
     """"trả kết quả 13.552 hồ sơ, trước hạn 1.848 hồ sơ (chiếm 13,64%), …": parts listed with
     their share of the figure before them, without opening words."""
-    if _sentence_end(gap) or ";" in gap or j + 1 >= len(stream.figs):
+    if sentence_end(gap) or ";" in gap or j + 1 >= len(stream.figs):
+        return False
+    if not stream.free(j) or not stream.free(j + 1):
         return False
     fig, share = stream.figs[j], stream.figs[j + 1]
     return compatible(head, fig, loose=False) and share.mention.unit == "%" \
@@ -242,11 +228,7 @@ def _shares_add_up(parts: list[Reading]) -> bool:
     return abs(total - 100) <= slack
 
 
-def _sentence_end(gap: str) -> bool:
-    return re.search(r"\.(?:\s|$)", gap) is not None
-
-
-def _read_comparisons(stream: _Stream, i: int, reading: Reading) -> int:
+def _read_comparisons(stream: Stream, i: int, reading: Reading) -> int:
     """Tie the following figures the connecting words make comparisons of the head; return
     the index of the last figure read."""
     head = reading.head
@@ -254,6 +236,8 @@ def _read_comparisons(stream: _Stream, i: int, reading: Reading) -> int:
     while last + 1 < len(stream.figs):
         gap = stream.gap(last)
         nxt = stream.figs[last + 1]
+        if not stream.free(last + 1):
+            break
         m = _CONNECTOR.search(gap)
         if m is None or "." in gap or len(gap) > 120:
             break
@@ -268,6 +252,8 @@ def _read_comparisons(stream: _Stream, i: int, reading: Reading) -> int:
         conn = m.group("conn").split()
         after = stream.gap(last + 1)
         role = _role(conn, head, nxt, after, reading, m.group(0))
+        if head.mention.kind == "fraction" and role in ("plan_percent", "share_percent"):
+            role = "ratio_percent"  # "958/970 trẻ, đạt 98,8%": the fraction's own ratio, whatever it is of
         if role is None or role in reading.comparisons:
             break
         reading.comparisons[role] = nxt
@@ -323,84 +309,12 @@ def _basis(after: str) -> str:
     return "unstated"
 
 
-def compatible(a: Figure, b: Figure, loose: bool) -> bool:
-    """Can b be a part (or a base) of a? Same unit; counts of related nouns ("lượt" / "lượt khách");
-    in a footnote list cited at a count (loose), any count."""
-    ma, mb = a.mention, b.mention
-    if ma.unit == "%" or mb.unit == "%":
-        return False
-    if ma.unit == mb.unit:
-        return ma.kind == mb.kind or {ma.kind, mb.kind} <= {"count", "number"}
-    if ma.kind == "count" and mb.kind == "count":
-        return loose or (ma.unit is not None and mb.unit is not None
-                         and (ma.unit.startswith(mb.unit) or mb.unit.startswith(ma.unit)))
-    return False
-
-
-def _name(stream: _Stream, i: int, reading: Reading) -> None:
-    """The words before the figure back to the clause start, when that is clearly a name."""
-    before = stream.before(i)
-    folded = fold(before)
-    cut = max((m.end() for m in _CLAUSE_START.finditer(folded)), default=0)
-    clause, fclause = before[cut:], folded[cut:]
-    lead = _NAME_LEAD.match(fclause)
-    if lead:
-        clause, fclause = clause[lead.end():], fclause[lead.end():]
-    tail = _NAME_TAIL.search(fclause)
-    if tail:
-        clause = clause[:tail.start()]
-    name = clause.strip(" :")
-    words = name.split()
-    if 1 <= len(words) <= 16 and not re.search(r"\b(?:tang|giam|so voi)\b", fold(name)):
+def _name(stream: Stream, i: int, reading: Reading) -> None:
+    name, period = name_before(stream, i)
+    if name is not None:
         reading.name = name
-    for period, pattern in _PERIODS:
-        if pattern.search(folded[-80:]):
-            reading.labels["period"] = period
-            break
-
-
-def _attach_footnote(doc: Document, stream: _Stream, reading: Reading, notes: dict[int, Footnote]) -> None:
-    """A footnote cited at the figure (or right after its comparisons) that opens with "trong đó",
-    "chủ yếu", "gồm" lists the figure's parts."""
-    idx = stream.figs.index(reading.head)
-    last = idx + len(reading.comparisons)
-    gap_end = stream.figs[last + 1].mention.start if last + 1 < len(stream.figs) else stream.segments[-1][1]
-    clause_end = gap_end
-    m = re.search(r"[.;,]", stream.doc.text[reading.end:gap_end])
-    if m:
-        clause_end = reading.end + m.start() + 1
-    for fn in notes.values():
-        if not reading.head.mention.start <= fn.marker[0] <= clause_end:
-            continue
-        opener = _FOOTNOTE_OPENER.match(fold(fn.text))
-        if opener is None:
-            continue
-        figs = [f for f in doc.figures if f.footnote == fn.number]
-        if not figs:
-            continue
-        inner = _Stream(doc, figs, list(fn.spans), fn.spans[0][0])
-        parts = [r for r in _read_stream(inner) if compatible(reading.head, r.head, loose=True)]
-        units = {p.head.mention.unit for p in parts}
-        if len(units) == 1 and units != {reading.head.mention.unit} and _names_other(stream, reading, units.pop()):
-            continue  # "64 vụ, …, 82 đối tượng¹⁴" with a footnote of "vụ": it lists the other figure's parts
-        if parts:
-            reading.parts = parts
-            reading.complete = opener.group(1) in _COMPLETE_OPENERS
-            reading.labels["parts_footnote"] = str(fn.number)
-            return
-
-
-def _names_other(stream: _Stream, reading: Reading, unit: str | None) -> bool:
-    """Does another figure of the same sentence count exactly this unit?"""
-    if unit is None:
-        return False
-    idx = stream.figs.index(reading.head)
-    for k in range(idx - 1, -1, -1):
-        if _sentence_end(stream.gap(k)):
-            return False
-        if stream.figs[k].mention.unit == unit:
-            return True
-    return False
+    if period is not None:
+        reading.labels["period"] = period
 
 
 def _record(doc: Document, reading: Reading, section_id: str, kind: str, rid: str, rtype: str = "indicator") -> Record:

@@ -46,13 +46,14 @@ def extract(doc: Document, server: ReplayServer, tmp_path: Path, *, timeout: flo
 
 
 def tasks_of(result: Result) -> dict[str, str]:
-    [rec] = [r for r in result.records if r.type == "tasks"]
+    [rec] = [r for r in result.records if r.type == "tasks" and not is_reader_record(r)]  # the model's
     return {name: f.value for name, f in rec.figures.items() if f}
 
 
 def tasks_in(data: dict) -> dict[str, str]:
     """The tasks record of a result as written to JSON."""
-    return {k: f["value"] for r in data["records"] if r["type"] == "tasks" for k, f in r["figures"].items() if f}
+    return {k: f["value"] for r in data["records"] if r["type"] == "tasks" and r["labels"].get("source") != "reader"
+            for k, f in r["figures"].items() if f}
 
 
 def test_clean_replay_matches_the_recording(report_2026: Document, tmp_path: Path) -> None:

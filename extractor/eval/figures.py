@@ -10,7 +10,6 @@ from typing import Any, Optional
 
 from ..document import Document
 from ..errors import InputError
-from ..records import named_figures
 from ..result import Record
 from .relations import _WS, CollapsedText
 
@@ -60,10 +59,21 @@ def locate_figure(doc: Document, collapsed: CollapsedText, g: GoldFigure) -> Opt
     return start + hits[0].start() if len(hits) == 1 else None
 
 
-def roles(rec: Record) -> list[tuple[str, Any]]:
-    """(field, figure) of a record as the eval reads it: own fields, then `part.<field>` of its parts."""
+def roles(rec: Record) -> list[tuple[Record, list[tuple[str, Any]]]]:
+    """(holder, [(field, figure)]) of a record as the eval reads it: its own fields and `part.<field>` of
+    its parts, held by it; a part's own parts are held by that part (the gold names the direct
+    parent of a part of a part), as a record of its own."""
     own = [(name, f) for name, f in rec.figures.items() if f is not None]
-    return own + [(f"part.{name.rsplit('.', 1)[-1]}", f) for part in rec.parts for name, f in named_figures(part)]
+    return [(rec, own + _part_fields(rec)), *[group for part in rec.parts for group in _nested(part)]]
+
+
+def _part_fields(rec: Record) -> list[tuple[str, Any]]:
+    return [(f"part.{name}", f) for part in rec.parts for name, f in part.figures.items() if f is not None]
+
+
+def _nested(part: Record) -> list[tuple[Record, list[tuple[str, Any]]]]:
+    groups = [(part, _part_fields(part))] if part.parts else []
+    return groups + [group for sub in part.parts for group in _nested(sub)]
 
 
 def same_field(predicted: str, gold: str) -> bool:
@@ -139,8 +149,8 @@ def score_figures(doc: Document, records: list[Record], gold: FigureGold,
     right_gold: set[int] = set()
     taken_gold: set[int] = set()
     mistakes = []
-    for rec in records:
-        pairs = [(field_, fig) for field_, fig in roles(rec) if section_of.get(fig.start, rec.section_id) in kinds]
+    for rec, held in (group for top in records for group in roles(top)):
+        pairs = [(field_, fig) for field_, fig in held if section_of.get(fig.start, rec.section_id) in kinds]
         if not pairs:
             continue
         votes: dict[str, int] = {}
