@@ -46,7 +46,8 @@ def extract(tmp_path: Path, server: ChatServer, mode: str, cache: str = "cache")
 
 
 def tasks_of(result: dict[str, Any]) -> dict[str, str]:
-    [tasks] = [r for r in result["records"] if r["type"] == "tasks"]
+    [tasks] = [r for r in result["records"] if r["type"] == "tasks"
+               and (r.get("labels") or {}).get("source") != "reader"]  # the model's, not the reader's own
     return {k: f["value"] for k, f in tasks["figures"].items() if f}
 
 
