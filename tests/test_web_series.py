@@ -92,6 +92,6 @@ def test_without_a_corpus_the_page_says_how_to_open_one(served: tuple[Path, Path
     page = TestClient(create_app(store, port=8700), base_url=HOME).get("/series")
     assert page.status_code == 200 and "review serve --db corpus.sqlite" in page.text
     run = subprocess.run([sys.executable, "-m", "extractor", "review", "serve", "--store", str(store),
-                          "--db", str(tmp_path / "none.sqlite"), "--port", "0"], capture_output=True, text=True,
+                          "--db", str(tmp_path / "none.sqlite"), "--port", "8700"], capture_output=True, text=True,
                          timeout=60)
     assert run.returncode == 2 and run.stderr.count("\n") == 1 and "no such corpus database" in run.stderr
