@@ -32,6 +32,7 @@ from .textview import TextView, build_view, subtract
 from .units import UNIT_PATTERN, unit_of
 
 SOURCE = "reader"
+LABELS = frozenset({"period", "change_direction"})  # the schemas' labels the reader reads where the text states them
 _OPENER = re.compile(r"\b(trong do|trong so|bao gom|gom|chu yeu|cu the|nhu)\b\s*(:)?")
 _COMPLETE_OPENERS = ("gom", "bao gom")
 _FOOTNOTE_OPENER = re.compile(r"\s*(trong do|chu yeu|bao gom|gom|cu the)\b")

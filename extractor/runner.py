@@ -29,12 +29,12 @@ READER_ONLY = "none (reader only)"
 
 def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, outputs: Outputs,
               sections: list[str] | None, concurrency: int, token_budget: int | None, console: Console,
-              store: ReviewStore | None = None, retry_failed: bool = False, reader_first: bool = False) -> bool:
+              store: ReviewStore | None = None, retry_failed: bool = False, ask_all: bool = False) -> bool:
     docs = [load_document(f) for f in report_files(files)]
     # No backend: `--no-model`, only the reader and the checks.
     extractor = Extractor(backend, model=getattr(backend, "identity", READER_ONLY), mode=getattr(backend, "mode", "none"),
                           cache=cache, token_budget=token_budget, retry_failed=retry_failed, use_model=backend is not None,
-                          skip_settled=reader_first)
+                          ask_all=ask_all)
     several = len(docs) > 1
     planned = [(doc, extractor.plan(doc, sections)) for doc in docs]
     if sections:
