@@ -56,7 +56,8 @@ class ChunkOutcome:
     kind: str
     records: list[Record] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
-    cached: bool = False
+    cached: bool = False  # answered from the cache (a split piece: every half)
+    cache_hits: int = 0  # replies read from the cache: 1, or a split piece's halves that were
     error: str | None = None
     failed_piece: str | None = None  # the half that failed, when the piece was split and only part of it did
 
@@ -200,10 +201,11 @@ class Extractor:
                 return ChunkOutcome(chunk, kind, usage=exc.usage, error=str(exc))
             # The reply ran past the token limit: ask about each half of the piece instead.
             parts = [self._chunk(doc, kind, half, fresh, depth + 1) for half in halves]
-            merged = ChunkOutcome(chunk, kind, usage=exc.usage)
+            merged = ChunkOutcome(chunk, kind, usage=exc.usage, cached=all(part.cached for part in parts))
             for part in parts:
                 merged.records.extend(part.records)  # a failed half brings none; the other keeps its own
                 merged.usage.add(part.usage)
+                merged.cache_hits += part.cache_hits
                 if part.error and merged.error is None:
                     merged.error, merged.failed_piece = part.error, part.failed_piece or part.chunk.id
             if all(part.error for part in parts):
@@ -224,11 +226,11 @@ class Extractor:
             if hit is not None and "truncated" in hit:
                 raise TruncatedReply(hit["truncated"])
             if hit is not None and "failed" in hit:
-                outcome.cached = True
+                outcome.cached, outcome.cache_hits = True, 1
                 raise ExtractorError(hit["failed"])
             if hit is not None:
                 reply = model_cls.model_validate(hit["reply"], context=context)
-                outcome.cached = True
+                outcome.cached, outcome.cache_hits = True, 1
             else:
                 if self.client is None:
                     raise ExtractorError("not in the cache and no model configured")
@@ -294,7 +296,7 @@ def _add_usage(totals: UsageTotals, outcome: ChunkOutcome) -> None:
     totals.prompt_tokens += outcome.usage.prompt_tokens
     totals.completion_tokens += outcome.usage.completion_tokens
     totals.retries += outcome.usage.retries
-    totals.cache_hits += int(outcome.cached)
+    totals.cache_hits += outcome.cache_hits
 
 
 def _coverage(doc: Document, jobs: list[Job], records: list[Record]) -> Coverage:

@@ -44,7 +44,7 @@ def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, 
     results: list[Result] = []
     timings: list[float] = []
     awaiting = skipped = 0
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} chunks"),
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} {task.fields[unit]}"),
                TextColumn("{task.fields[stats]}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as progress:
         for index, (doc, jobs) in enumerate(planned):
@@ -53,7 +53,8 @@ def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, 
                 console.print(f"[dim]done[/] {_name(doc)}: already extracted ({done})")
                 skipped += 1
                 continue
-            bar = _ReportBar(progress, doc, jobs, lambda result, i=index: outputs.section_done(i, result))
+            bar = _ReportBar(progress, doc, jobs, lambda result, i=index: outputs.section_done(i, result),
+                             pieces=extractor.use_model)
             started = time.monotonic()
             section_ids = {j.section.id for j in jobs}
             refresh = store.sections_to_reextract(doc.content_hash) & section_ids if store else set()
@@ -89,12 +90,15 @@ def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, 
 
 class _ReportBar:
     """One report's progress line; each finished section also rewrites its JSON, so an
-    interrupted run keeps what it did."""
+    interrupted run keeps what it did. The bar counts the pieces sent to the model, or the
+    sections when no model is asked (`--no-model`)."""
 
-    def __init__(self, progress: Progress, doc: Document, jobs: list[Job], keep: Callable[[Result], None]) -> None:
-        self.progress, self.keep, self.sections = progress, keep, len(jobs)
+    def __init__(self, progress: Progress, doc: Document, jobs: list[Job], keep: Callable[[Result], None],
+                 pieces: bool = True) -> None:
+        self.progress, self.keep, self.sections, self.pieces = progress, keep, len(jobs), pieces
         self.stats: dict[str, Any] = {"sections": f"0/{len(jobs)}", "done": 0, "failed": 0, "cached": 0, "tokens": 0}
-        self.task = progress.add_task(_name(doc), total=sum(len(j.chunks) for j in jobs), stats="")
+        total = sum(len(j.chunks) for j in jobs) if pieces else len(jobs)
+        self.task = progress.add_task(_name(doc), total=total, stats="", unit="chunks" if pieces else "sections")
 
     def on_chunk(self, outcome: ChunkOutcome) -> None:
         self.stats["failed" if outcome.error else "cached" if outcome.cached else "done"] += 1
@@ -103,7 +107,7 @@ class _ReportBar:
 
     def on_section(self, result: Result) -> None:
         self.stats["sections"] = f"{len(result.sections)}/{self.sections}"
-        self._show()
+        self._show(advance=0 if self.pieces else 1)
         self.keep(result)
 
     def _show(self, advance: int = 0) -> None:

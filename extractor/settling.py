@@ -21,6 +21,7 @@ rule looks at nothing but the schemas and the reader's records, so it holds for 
 from __future__ import annotations
 
 import typing
+from functools import cache
 
 from pydantic import BaseModel
 
@@ -50,16 +51,17 @@ def reader_settles(kind: str, figures: list[Figure], read: list[Record]) -> bool
     return True
 
 
-def _labels(model: type[BaseModel]) -> set[str]:
+@cache
+def _labels(model: type[BaseModel]) -> frozenset[str]:
     """The label fields of a record model and of the sub-models it lists (its parts)."""
-    labels = set()
+    labels: set[str] = set()
     for name, info in model.model_fields.items():
         if name in _STRUCTURE or any(isinstance(m, FigureRefMarker) for m in info.metadata):
             for sub in _sub_models(info.annotation):
                 labels |= _labels(sub)
             continue
         labels.add(name)
-    return labels
+    return frozenset(labels)
 
 
 def _sub_models(annotation: object) -> list[type[BaseModel]]:
@@ -68,6 +70,7 @@ def _sub_models(annotation: object) -> list[type[BaseModel]]:
     return [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
 
 
+@cache
 def _typed_units(kind: str) -> dict[str, set[str]]:
     """For each record type of the kind's reply: the units that the *other* record types'
     figure fields are restricted to."""

@@ -240,13 +240,18 @@ def test_retry_after_429_then_500(notice: Document, tmp_path: Path) -> None:
 
 
 def test_truncated_reply_is_split_never_accepted(notice: Document, tmp_path: Path) -> None:
-    result = Run(tmp_path, max_tokens=24).extract(notice, ["10"])
+    run = Run(tmp_path, max_tokens=24)
+    result = run.extract(notice, ["10"])
     assert_matches_golden("truncated_notice_10", result)
     section = result.sections[0]
     assert result.usage.requests > section.chunks  # cut-off replies were asked again, in halves
     halves = {r.chunk_id for r in result.records if not is_reader_record(r)}
     assert all(cid.startswith("10#1") and cid != "10#1" for cid in halves)  # nothing kept from a cut-off reply
     assert all("cut off at max_tokens=24" in e for e in section.errors)
+    # The warm re-run goes straight to the halves: each one's reply (or settled failure) is a cache hit.
+    warm = run.extract(notice, ["10"])
+    assert warm.usage.requests == 0 and warm.usage.cache_hits >= 2
+    assert [r.model_dump() for r in warm.records] == [r.model_dump() for r in result.records]
 
 
 def test_cli_extract_flags_a_real_inconsistency_and_honours_the_review(tmp_path: Path, monkeypatch, vcr) -> None:
