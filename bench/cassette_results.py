@@ -36,7 +36,7 @@ REPLAYS = [  # (cassette, report, sections) as tests/test_cassettes.py recorded 
 ]
 
 
-def replay(cassette: str, report: Path, sections: list[str], ask_all: bool) -> Result:
+def replay(cassette: str, report: Path, sections: list[str], ask_all: bool = False) -> Result:
     player = vcr.VCR(cassette_library_dir=str(ROOT / "cassettes"), record_mode="none",
                      match_on=["method", "path", "body"], decode_compressed_response=True)
     config = LLMConfig(base_url="http://127.0.0.1:8765/v1", model=MODEL, api_key="sk-replay-placeholder",

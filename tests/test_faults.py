@@ -224,8 +224,9 @@ def test_a_token_budget_stops_sending_and_keeps_what_was_read(report_2026: Docum
 
 
 def _cli(tmp_path: Path, base_url: str, sections: str, out: Path, *extra: str) -> list[str]:
+    """`extract` asking every piece (--ask-all): these tests count the requests a fault leaves unsent."""
     return [sys.executable, "-m", "extractor", "extract", str(REPORT_2026), "--sections", sections, "--base-url",
-            base_url, "--model", MODEL, "--cache-dir", str(tmp_path / "cache"), "-o", str(out), *extra]
+            base_url, "--model", MODEL, "--cache-dir", str(tmp_path / "cache"), "-o", str(out), "--ask-all", *extra]
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
