@@ -72,7 +72,7 @@ def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, 
     outputs.finish(results)
     if results:
         console.print(_summary(results, timings))
-    for line in _failures(results):
+    for line in _failures(results) + _dropped(results):
         console.print(line, markup=False, highlight=False, soft_wrap=True)
     if skipped:
         console.print(f"{skipped} report{'s' if skipped > 1 else ''} already done, skipped")
@@ -183,6 +183,17 @@ def _failures(results: list[Result]) -> list[str]:
         for why, pieces in reasons.items():
             shown = ", ".join(pieces[:4]) + (f" and {len(pieces) - 4} more" if len(pieces) > 4 else "")
             lines.append(f"failed in {Path(result.source or '-').name}: {shown}: {why}")
+    return lines
+
+
+def _dropped(results: list[Result]) -> list[str]:
+    """How many model fields the reader's reading overruled, per report (the JSON lists each)."""
+    lines = []
+    for result in results:
+        n = sum(1 for s in result.sections for w in s.warnings if " dropped: " in w)
+        if n:
+            lines.append(f"{Path(result.source or '-').name}: {n} model field{'s' if n > 1 else ''} dropped where the "
+                         "reader reads the figure otherwise (sections[].warnings)")
     return lines
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from bench.replayserver import ReplayServer
 from extractor.cli import app
 from extractor.document import Document, parse_text
 from extractor.engine import Extractor
@@ -34,8 +35,7 @@ def test_a_piece_is_left_out_only_when_the_reader_holds_every_figure_of_it(repor
         asked = sum(len(j.chunks) for j in first)
         assert asked < sum(len(j.chunks) for j in every)
         for all_, job in zip(every, first):
-            assert [c.id for c in all_.chunks] == sorted([c.id for c in job.chunks + job.settled],
-                                                         key=[c.id for c in all_.chunks].index)
+            assert sorted(c.id for c in job.chunks + job.settled) == sorted(c.id for c in all_.chunks)
             read = read_section(doc, job.section.id)
             held = {f.start for r in read for f in all_figures(r)}
             for piece in job.settled:
@@ -52,8 +52,11 @@ def test_what_the_reader_cannot_give_is_still_asked(report_2026: Document) -> No
     budget = by_id["II.1.6"]
     assert budget.chunks and not budget.settled
     assert all(settles(c.figures, read_section(report_2026, "II.1.6")) for c in budget.chunks)
-    assert not by_id["I"].settled
-    assert all(not j.settled for j in first if j.kind == "directives")
+    direction = by_id["I"]
+    assert not direction.settled and any(settles(c.figures, read_section(report_2026, "I")) for c in direction.chunks)
+    directives = [j for j in first if j.kind == "directives"]
+    assert directives and all(not j.settled for j in directives)
+    assert any(settles(c.figures, read_section(report_2026, j.section.id)) for j in directives for c in j.chunks)
     assert [len(j.chunks) for j in every] == [len(j.chunks) for j in first]
 
 
@@ -151,3 +154,21 @@ def test_no_model_progress_counts_the_sections_it_read(report_2026: Document, tm
     assert run.exit_code == 0, run.output
     sections = len(Extractor(None, model="m", mode="json").plan(report_2026, ["II.1"]))
     assert f"{sections}/{sections} sections" in run.output and " chunks" not in run.output
+
+
+def test_extract_says_how_many_model_fields_the_reader_overruled(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The recorded small model's budget (II.1.6) through `extract`: the console says how many
+    of its fields were dropped, the JSON lists each."""
+    monkeypatch.setenv("EXTRACTOR_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.setenv("COLUMNS", "200")
+    cassette = Path(__file__).parent.parent / "cassettes" / "test_budget_section_as_the_small_model_reads_it.yaml"
+    out = tmp_path / "out.json"
+    with ReplayServer([cassette]) as server:
+        run = CliRunner().invoke(app, ["extract", str(REPORT_2026), "--sections", "II.1.6", "--base-url",
+                                       server.base_url, "--model", "qwen2.5-coder-1.5b-instruct-q4_k_m",
+                                       "--no-cache", "--store", str(tmp_path / "r.db"), "-o", str(out)])
+    [section] = Result.model_validate_json(out.read_text(encoding="utf-8")).sections
+    dropped = [w for w in section.warnings if " dropped: " in w]
+    assert dropped and f"lang-son-2026-01-report.txt: {len(dropped)} model fields dropped where the reader reads " \
+        "the figure otherwise" in " ".join(run.output.split())
