@@ -14,8 +14,9 @@ from extractor.document import Document, parse_text
 from extractor.engine import Extractor
 from extractor.kinds import reads_text
 from extractor.reader import is_reader_record, read_section, settles
-from extractor.records import all_figures
+from extractor.records import all_figures, figure_value
 from extractor.result import Record, Result
+from extractor.settling import reader_settles
 
 from .conftest import REPORT_2026
 from .fakemodel import Passage, ScriptedModel, budget_2026, tasks
@@ -172,3 +173,23 @@ def test_extract_says_how_many_model_fields_the_reader_overruled(tmp_path: Path,
     dropped = [w for w in section.warnings if " dropped: " in w]
     assert dropped and f"lang-son-2026-01-report.txt: {len(dropped)} model fields dropped where the reader reads " \
         "the figure otherwise" in " ".join(run.output.split())
+
+
+def test_a_new_reader_kind_settles_pieces_without_a_change_here(report_2026: Document) -> None:
+    """When the reader returns the direction's tasks as a `tasks` record (the type the schema
+    names), the piece "giao 510 nhiệm vụ … đã hoàn thành 379 nhiệm vụ, trong đó: 354 … 25 …; 131 …"
+    is settled; with one count left out of it, it is not."""
+    [job] = Extractor(None, model="m", mode="json", ask_all=True).plan(report_2026, ["I"])
+    [piece] = [c for c in job.chunks if any(f.mention.text == "354 nhiệm vụ" for f in c.figures)]
+    printed = {f.mention.text: f for f in piece.figures}
+    fields = {"assigned": "510 nhiệm vụ", "completed": "379 nhiệm vụ", "completed_on_time": "354 nhiệm vụ",
+              "completed_late": "25 nhiệm vụ", "pending": "131 nhiệm vụ"}
+    assert set(printed) == set(fields.values())
+
+    def tasks_record(names: list[str]) -> Record:
+        return Record(id="I#reader/0", section_id="I", chunk_id="I#reader", kind="direction", type="tasks",
+                      figures={n: figure_value(printed[fields[n]]) for n in names}, labels={"source": "reader"})
+
+    assert not reader_settles("direction", piece.figures, read_section(report_2026, "I"))  # indicators today
+    assert reader_settles("direction", piece.figures, [tasks_record(list(fields))])
+    assert not reader_settles("direction", piece.figures, [tasks_record(list(fields)[:-1])])
