@@ -8,6 +8,7 @@ import re
 import shutil
 import signal
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -142,19 +143,26 @@ def test_a_worker_killed_mid_run_loses_its_reports_which_the_rerun_adds_once(cor
     db = tmp_path / "corpus.sqlite"
     store = ReviewStore(tmp_path / "review.db")
     killed: list[int] = []
-    # Slow replies: a report is still running when the first one is done (pieces the reader settles are not sent).
-    with losing_cluster() as client, ReplayServer(CASSETTES, fallback=True, latency=0.8) as server:
+    with losing_cluster() as client, ReplayServer(CASSETTES, fallback=True, latency=0.3) as server:
         settings = WorkerSettings(base_urls=(server.base_url,), model=MODEL, sections=tuple(SECTIONS.split(",")),
                                   cache_dir=str(tmp_path / "cache"))
         reports = sorted(corpus.iterdir())
 
         def kill_a_busy_worker(source: str, status: str, detail: str) -> None:
+            # Once the worker that finished the first report has taken the queued one (so one report
+            # surely runs: another may be finishing as short as the first), kill every busy worker.
             if killed:
                 return
-            busy = [pid for pid, executing in client.run(_busy_worker_pid).values() if executing]
+            deadline = time.monotonic() + 2
+            while True:
+                busy = [pid for pid, executing in client.run(_busy_worker_pid).values() if executing]
+                if len(busy) == 2 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.02)
             assert busy, "no worker was running a report when the first one finished"
-            os.kill(busy[0], signal.SIGKILL)
-            killed.append(busy[0])
+            for pid in busy:
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
 
         first = run_corpus(reports, db, settings, lambda: nullcontext(client), store=store,
                            on_report=kill_a_busy_worker)
