@@ -230,8 +230,11 @@ def _cli(tmp_path: Path, base_url: str, sections: str, out: Path, *extra: str) -
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
-    return {**os.environ, "EXTRACTOR_CONFIG": str(tmp_path / "none.toml"),
-            "EXTRACTOR_REVIEW_DB": str(tmp_path / "r.db"), "COLUMNS": "200"}
+    # Not what a Dask cluster of an earlier test left in os.environ (__DASK_PARENT_PID): with it, the
+    # child took itself for a Dask worker's process and Ctrl+C did not stop it.
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("__DASK")}
+    return {**inherited, "EXTRACTOR_CONFIG": str(tmp_path / "none.toml"), "EXTRACTOR_REVIEW_DB": str(tmp_path / "r.db"),
+            "COLUMNS": "200"}
 
 
 def test_a_refused_endpoint_stops_the_run_at_once_and_keeps_what_was_read(tmp_path: Path) -> None:
