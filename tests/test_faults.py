@@ -230,11 +230,8 @@ def _cli(tmp_path: Path, base_url: str, sections: str, out: Path, *extra: str) -
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
-    # Not what a Dask cluster of an earlier test left in os.environ (__DASK_PARENT_PID): with it, the
-    # child took itself for a Dask worker's process and Ctrl+C did not stop it.
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith("__DASK")}
-    return {**inherited, "EXTRACTOR_CONFIG": str(tmp_path / "none.toml"), "EXTRACTOR_REVIEW_DB": str(tmp_path / "r.db"),
-            "COLUMNS": "200"}
+    return {**os.environ, "EXTRACTOR_CONFIG": str(tmp_path / "none.toml"),
+            "EXTRACTOR_REVIEW_DB": str(tmp_path / "r.db"), "COLUMNS": "200"}
 
 
 def test_a_refused_endpoint_stops_the_run_at_once_and_keeps_what_was_read(tmp_path: Path) -> None:
@@ -336,7 +333,10 @@ def test_ctrl_c_stops_sending_keeps_what_was_answered_and_says_how_to_resume(tmp
     out = tmp_path / "out.json"
     with ReplayServer([CASSETTE], fallback=True, latency=0.5) as server:
         cmd = _cli(tmp_path, server.base_url, "I,II.1.1,II.1.2,II.1.3", out, "--concurrency", "2", "--timeout", "30")
-        proc = subprocess.Popen(cmd, env=_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        # Ctrl+C as a terminal sends it: to a child that has not inherited an ignored SIGINT (an
+        # earlier test's process may leave it ignored in this one, and an ignored signal survives exec).
+        proc = subprocess.Popen(cmd, env=_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         deadline = time.monotonic() + 60
         while len(server.log) < 7 and time.monotonic() < deadline:
             time.sleep(0.02)
