@@ -130,7 +130,7 @@ def extract(
                                              help="Deprecated name of --token-budget."),
     store: Optional[Path] = typer.Option(None, "--store", help="Review store for flagged inconsistencies (default: EXTRACTOR_REVIEW_DB or the user data dir)."),
     no_model: bool = typer.Option(False, "--no-model", help="Only the deterministic reader and the checks: no model is started or asked."),
-    reader_first: bool = typer.Option(False, "--reader-first", help="Do not ask the model about pieces of indicator sections the reader reads completely."),
+    ask_all: bool = typer.Option(False, "--ask-all", help="Ask the model about every piece, even those the deterministic reader settles (by default they are not sent)."),
 ) -> None:
     """Extract typed, grounded records from every section (or the chosen ones)."""
     from contextlib import nullcontext
@@ -158,7 +158,7 @@ def extract(
         with nullcontext() if no_model else Backend(options) as backend:
             ok = run_files(files, backend=backend, cache=cache, outputs=outputs, sections=wanted,
                            concurrency=concurrency, token_budget=token_budget, console=err, store=ReviewStore(store, writable=True),
-                           retry_failed=retry_failed, reader_first=reader_first)
+                           retry_failed=retry_failed, ask_all=ask_all)
     finally:
         if cache:
             cache.close()

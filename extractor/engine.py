@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from .cache import ResultCache, cache_key, check_reply_size
 from .chunking import Chunk, chunk_section, split_chunk
+from .crosscheck import reconcile
 from .document import Document
 from .errors import ExtractorError
 from .export import metadata_dict
@@ -17,12 +18,12 @@ from .kinds import kind_of, reads_text, reply_model
 from .llm import (EndpointDown, EndpointUnavailable, InvalidReply, LLMClient, TruncatedReply, Usage,
                   json_schema_of)
 from .prompting import render_messages, template_versions
-from .reader import read_section, settles
+from .reader import read_section
 from .records import (FigureResolver, build_records, copied_from, figure_value, merge_records, read_list_kind,
                       referenced_starts)
 from .result import Coverage, Record, Result, SectionResult, UsageTotals
-from .schemas.common import IndicatorsReply
 from .sections import Section
+from .settling import reader_settles
 from .textchecks import check_grounding
 from .validator import sort_checks, validate_section
 
@@ -55,7 +56,8 @@ class ChunkOutcome:
     kind: str
     records: list[Record] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
-    cached: bool = False
+    cached: bool = False  # answered from the cache (a split piece: every half)
+    cache_hits: int = 0  # replies read from the cache: 1, or a split piece's halves that were
     error: str | None = None
     failed_piece: str | None = None  # the half that failed, when the piece was split and only part of it did
 
@@ -64,7 +66,8 @@ class ChunkOutcome:
 class Job:
     section: Section
     kind: str
-    chunks: list[Chunk]
+    chunks: list[Chunk]  # the pieces to ask the model about
+    settled: list[Chunk] = field(default_factory=list)  # the pieces the reader settles: not asked
 
 
 Listener = Callable[[ChunkOutcome], None]
@@ -73,10 +76,10 @@ Listener = Callable[[ChunkOutcome], None]
 class Extractor:
     def __init__(self, client: LLMClient | None, *, model: str, mode: str, cache: ResultCache | None = None,
                  token_budget: int | None = None, retry_failed: bool = False, use_model: bool = True,
-                 skip_settled: bool = False) -> None:
+                 ask_all: bool = False) -> None:
         self.client = client
         self.use_model = use_model  # False: only the reader and the checks (`extract --no-model`)
-        self.skip_settled = skip_settled  # pieces the reader settles are not sent (`extract --reader-first`)
+        self.ask_all = ask_all  # True: every piece is sent, even those the reader settles (`extract --ask-all`)
         self.retry_failed = retry_failed
         self.model = model
         self.mode = mode
@@ -103,9 +106,10 @@ class Extractor:
             text = reads_text(kind)
             # A piece without figures gives a figure-reading kind nothing to point at: skip it.
             chunks = [c for c in chunk_section(doc, sec, whole=text) if text or c.figures]
-            if chunks and self.skip_settled and reply_model(kind) is IndicatorsReply:
+            if chunks and not self.ask_all:  # what the reader settles is not asked (extractor/settling.py)
                 read = read_section(doc, sec.id)
-                jobs.append(Job(sec, kind, [c for c in chunks if not settles(c.figures, read)]))
+                settled = [c for c in chunks if reader_settles(kind, c.figures, read)]
+                jobs.append(Job(sec, kind, [c for c in chunks if c not in settled], settled))
             elif chunks:
                 jobs.append(Job(sec, kind, chunks))
         return jobs
@@ -172,6 +176,7 @@ class Extractor:
         records = merge_records([r for o in ordered for r in o.records])
         read_list_kind(doc, records)
         read = read_section(doc, job.section.id)
+        records, warnings = reconcile(records, read)  # on what the reader settled, its reading wins
         failed = [o for o in ordered if o.error]
         cached = sum(1 for o in ordered if o.cached)
         # A section that keeps model records is partial, even if every piece failed somewhere (a
@@ -183,7 +188,7 @@ class Extractor:
         result.sections.append(SectionResult(
             id=job.section.id, title=job.section.title, kind=job.kind, status=status, chunks=len(ordered),
             cached_chunks=cached, failed_chunks=len(failed), records=len(records) + len(read),
-            errors=[f"{o.failed_piece or o.chunk.id}: {o.error}" for o in failed]))
+            errors=[f"{o.failed_piece or o.chunk.id}: {o.error}" for o in failed], warnings=warnings))
         result.records.extend(records + read)
         result.checks.extend(validate_section(doc, job.section.id, records))
 
@@ -196,10 +201,11 @@ class Extractor:
                 return ChunkOutcome(chunk, kind, usage=exc.usage, error=str(exc))
             # The reply ran past the token limit: ask about each half of the piece instead.
             parts = [self._chunk(doc, kind, half, fresh, depth + 1) for half in halves]
-            merged = ChunkOutcome(chunk, kind, usage=exc.usage)
+            merged = ChunkOutcome(chunk, kind, usage=exc.usage, cached=all(part.cached for part in parts))
             for part in parts:
                 merged.records.extend(part.records)  # a failed half brings none; the other keeps its own
                 merged.usage.add(part.usage)
+                merged.cache_hits += part.cache_hits
                 if part.error and merged.error is None:
                     merged.error, merged.failed_piece = part.error, part.failed_piece or part.chunk.id
             if all(part.error for part in parts):
@@ -220,11 +226,11 @@ class Extractor:
             if hit is not None and "truncated" in hit:
                 raise TruncatedReply(hit["truncated"])
             if hit is not None and "failed" in hit:
-                outcome.cached = True
+                outcome.cached, outcome.cache_hits = True, 1
                 raise ExtractorError(hit["failed"])
             if hit is not None:
                 reply = model_cls.model_validate(hit["reply"], context=context)
-                outcome.cached = True
+                outcome.cached, outcome.cache_hits = True, 1
             else:
                 if self.client is None:
                     raise ExtractorError("not in the cache and no model configured")
@@ -290,13 +296,14 @@ def _add_usage(totals: UsageTotals, outcome: ChunkOutcome) -> None:
     totals.prompt_tokens += outcome.usage.prompt_tokens
     totals.completion_tokens += outcome.usage.completion_tokens
     totals.retries += outcome.usage.retries
-    totals.cache_hits += int(outcome.cached)
+    totals.cache_hits += outcome.cache_hits
 
 
 def _coverage(doc: Document, jobs: list[Job], records: list[Record]) -> Coverage:
     """Which figures of the extracted sections no record accounts for."""
     in_scope = [f for f in doc.figures
-                if any(c.span[0] <= f.mention.start and f.mention.end <= c.span[1] for j in jobs for c in j.chunks)]
+                if any(c.span[0] <= f.mention.start and f.mention.end <= c.span[1]
+                       for j in jobs for c in j.chunks + j.settled)]
     used = referenced_starts(records)
     left = [figure_value(f) for f in in_scope if f.mention.start not in used]
     return Coverage(figures=len(in_scope), covered=len(in_scope) - len(left), left_over=left)

@@ -39,6 +39,7 @@ from .result import Evidence, Record
 from .textutil import collapse_ws, fold
 
 SOURCE = "reader"
+LABELS = frozenset({"period", "change_direction"})  # the schemas' labels the reader reads where the text states them
 _OPENER = re.compile(r"\b(trong do|trong so|bao gom|gom|chu yeu|cu the|nhu)\b\s*(:)?")
 _COMPLETE_OPENERS = ("gom", "bao gom")
 # The connecting words between a figure and the next, after the last clause mark: what the

@@ -116,6 +116,8 @@ class SectionResult(BaseModel):
     failed_chunks: int = 0
     records: int = 0
     errors: list[str] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list, description="Fields of the model's records dropped because "
+                                                                  "they contradict the reader's reading of the figure.")
 
 
 class UsageTotals(BaseModel):

@@ -28,12 +28,12 @@ READER_ONLY = "none (reader only)"
 
 def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, outputs: Outputs,
               sections: list[str] | None, concurrency: int, token_budget: int | None, console: Console,
-              store: ReviewStore | None = None, retry_failed: bool = False, reader_first: bool = False) -> bool:
+              store: ReviewStore | None = None, retry_failed: bool = False, ask_all: bool = False) -> bool:
     docs = [load_document(f) for f in report_files(files)]
     # No backend: `--no-model`, only the reader and the checks.
     extractor = Extractor(backend, model=getattr(backend, "identity", READER_ONLY), mode=getattr(backend, "mode", "none"),
                           cache=cache, token_budget=token_budget, retry_failed=retry_failed, use_model=backend is not None,
-                          skip_settled=reader_first)
+                          ask_all=ask_all)
     several = len(docs) > 1
     planned = [(doc, extractor.plan(doc, sections)) for doc in docs]
     if sections:
@@ -71,7 +71,7 @@ def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, 
     outputs.finish(results)
     if results:
         console.print(_summary(results, timings))
-    for line in _failures(results):
+    for line in _failures(results) + _dropped(results):
         console.print(line, markup=False, highlight=False, soft_wrap=True)
     if skipped:
         console.print(f"{skipped} report{'s' if skipped > 1 else ''} already done, skipped")
@@ -156,6 +156,17 @@ def _failures(results: list[Result]) -> list[str]:
         for why, pieces in reasons.items():
             shown = ", ".join(pieces[:4]) + (f" and {len(pieces) - 4} more" if len(pieces) > 4 else "")
             lines.append(f"failed in {Path(result.source or '-').name}: {shown}: {why}")
+    return lines
+
+
+def _dropped(results: list[Result]) -> list[str]:
+    """How many model fields the reader's reading overruled, per report (the JSON lists each)."""
+    lines = []
+    for result in results:
+        n = sum(1 for s in result.sections for w in s.warnings if " dropped: " in w)
+        if n:
+            lines.append(f"{Path(result.source or '-').name}: {n} model field{'s' if n > 1 else ''} dropped where the "
+                         "reader reads the figure otherwise (sections[].warnings)")
     return lines
 
 

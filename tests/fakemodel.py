@@ -117,7 +117,8 @@ def extract(report: Path, passages: list[Passage]) -> Result:
     """The engine's result for the report, read by the scripted model (no cache, no network)."""
     doc = load_document(report)
     model = ScriptedModel(passages)
-    engine = Extractor(model, model=model.model, mode=model.mode)  # type: ignore[arg-type]
+    # Every piece is asked: the passages stand for a model that reads each one.
+    engine = Extractor(model, model=model.model, mode=model.mode, ask_all=True)  # type: ignore[arg-type]
     return engine.run(doc, engine.plan(doc, SECTIONS))
 
 

@@ -225,8 +225,9 @@ def test_a_token_budget_stops_sending_and_keeps_what_was_read(report_2026: Docum
 
 
 def _cli(tmp_path: Path, base_url: str, sections: str, out: Path, *extra: str) -> list[str]:
+    """`extract` asking every piece (--ask-all): these tests count the requests a fault leaves unsent."""
     return [sys.executable, "-m", "extractor", "extract", str(REPORT_2026), "--sections", sections, "--base-url",
-            base_url, "--model", MODEL, "--cache-dir", str(tmp_path / "cache"), "-o", str(out), *extra]
+            base_url, "--model", MODEL, "--cache-dir", str(tmp_path / "cache"), "-o", str(out), "--ask-all", *extra]
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
@@ -333,7 +334,10 @@ def test_ctrl_c_stops_sending_keeps_what_was_answered_and_says_how_to_resume(tmp
     out = tmp_path / "out.json"
     with ReplayServer([CASSETTE], fallback=True, latency=0.5) as server:
         cmd = _cli(tmp_path, server.base_url, "I,II.1.1,II.1.2,II.1.3", out, "--concurrency", "2", "--timeout", "30")
-        proc = subprocess.Popen(cmd, env=_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        # Ctrl+C as a terminal sends it: to a child that has not inherited an ignored SIGINT (an
+        # earlier test's process may leave it ignored in this one, and an ignored signal survives exec).
+        proc = subprocess.Popen(cmd, env=_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         deadline = time.monotonic() + 60
         while len(server.log) < 7 and time.monotonic() < deadline:
             time.sleep(0.02)

@@ -72,7 +72,7 @@ def _answering(reply: dict) -> tuple[LLMClient, list[dict]]:
 
 
 def _piece_with(doc: Document, printed: str) -> list[Job]:
-    engine = Extractor(None, model="m", mode="json")
+    engine = Extractor(None, model="m", mode="json", ask_all=True)  # the reader may settle the piece: ask it
     return [Job(j.section, j.kind, [c for c in j.chunks if printed in [f.mention.text for f in c.figures]])
             for j in engine.plan(doc) if any(printed in [f.mention.text for f in c.figures] for c in j.chunks)]
 
