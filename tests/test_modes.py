@@ -39,7 +39,7 @@ def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def extract(tmp_path: Path, server: ChatServer, mode: str, cache: str = "cache") -> dict[str, Any]:
     out = tmp_path / f"{mode}.json"
     run = CliRunner().invoke(app, ["extract", str(REPORT_2026), "--sections", "I", "--base-url", server.base_url,
-                                   "--model", "m", "--mode", mode, "--store", str(tmp_path / "review.sqlite3"),
+                                   "--model", "m", "--mode", mode, "--ask-all", "--store", str(tmp_path / "review.sqlite3"),
                                    "--cache-dir", str(tmp_path / cache), "-o", str(out)])
     assert run.exit_code == 0, run.output
     return json.loads(out.read_text(encoding="utf-8"))
