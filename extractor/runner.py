@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 from rich import box
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from .cache import ResultCache
@@ -45,8 +45,9 @@ def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, 
     timings: list[float] = []
     awaiting = skipped = 0
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} chunks"),
-               TextColumn("{task.fields[stats]}"), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=False) as progress:
+               TextColumn("{task.fields[stats]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+    # The ETA's speed is taken over the whole run: a local model answers a piece a minute at most.
+    with Progress(*columns, console=console, transient=False, speed_estimate_period=24 * 3600) as progress:
         for index, (doc, jobs) in enumerate(planned):
             done = outputs.already_done(index, doc.content_hash, {j.section.id for j in jobs})
             if done:  # an earlier run finished it: resume after it
