@@ -263,7 +263,10 @@ def smoke(max_tokens: int = 8) -> int:
         print(f"xllamacpp cannot be imported ({exc}): run `pip install 'extractor[local]'`")
         return 1
     print(f"xllamacpp {xllamacpp.__version__}; build: {xllamacpp.get_system_info().strip()}")
-    print(f"this CPU: {os.cpu_count()} cores; {_cpu_flags()}")
+    flags = _cpu_flags()
+    print(f"this CPU: {os.cpu_count()} cores; {flags}")
+    if "avx2" not in flags.split():
+        print("this CPU has no AVX2: the prebuilt runtime needs it (a server that dies of SIGILL says so)")
     try:
         start = time.monotonic()
         path = ensure_model()
