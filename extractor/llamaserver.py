@@ -14,8 +14,8 @@ What it sets beyond those flags, and why (`server_settings`):
   is the same for every piece of a kind); a prompt pushed out of the slot is kept in RAM up to
   `cache_ram_mib`, so a kind that comes back later finds its prefix again.
 
-The process ends when it gets SIGTERM or SIGINT (the server stops after the batch in progress)
-and when the process that started it is gone, so a killed `extractor` leaves no server behind
+The process ends at once when it gets SIGTERM or SIGINT, and when the process that started it
+is gone, so a killed `extractor` leaves no server behind
 that keeps both cores busy. llama.cpp logs to this process's stderr (LocalServer sends it to
 the log file).
 """
@@ -95,9 +95,11 @@ def main(argv: list[str] | None = None) -> None:
     exit_with_parent(int(os.environ.get(PARENT_ENV) or os.getppid()))
     import xllamacpp
 
-    server = xllamacpp.Server(apply_settings(xllamacpp.CommonParams(), server_settings(args)))
+    _serving = xllamacpp.Server(apply_settings(xllamacpp.CommonParams(), server_settings(args)))  # serves until exit
     signal.sigwait(stop)
-    del server  # stops the server loop after the batch in progress and frees the model
+    # The server keeps nothing worth saving, so the process ends at once: deleting it with a
+    # request in flight waited on that request's HTTP thread and hung (killed after 10 s).
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -158,8 +158,7 @@ def test_without_the_runtime_the_server_is_one_clear_error(model_file: Path, mon
 
 FAKE_RUNTIME = r'''
 """A stand-in for xllamacpp: Server(params) serves the params' port (/v1/models; every chat
-completion answered "{}", nothing found, after 0.3 s) and writes what it was given; deleting it
-(how the launcher stops the server) writes "stopped"."""
+completion answered "{}", nothing found, after 0.3 s) and writes what it was given."""
 import json, os, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
@@ -209,11 +208,6 @@ class Server:
             json.dump({"pid": os.getpid(), "port": params.port, "threads": params.cpuparams.n_threads,
                        "model": params.model.path, "no_extra_bufts": params.no_extra_bufts}, out)
         print("srv init: listening", flush=True)
-
-    def __del__(self):
-        self.http.shutdown()
-        with open(RECORD, "a") as out:
-            out.write("\nstopped")
 '''
 
 
@@ -235,8 +229,7 @@ def test_the_launcher_starts_the_runtime_and_stops_it_on_sigterm(tmp_path: Path,
         given = json.loads(record.read_text())
         assert server.base_url == f"http://127.0.0.1:{given['port']}/v1"
         assert (given["threads"], given["model"], given["no_extra_bufts"]) == (1, str(model_file), True)
-    assert process is not None and process.returncode == 0  # SIGTERM taken: a clean stop, not a kill
-    assert record.read_text().endswith("stopped")
+    assert process is not None and process.returncode == 0  # SIGTERM taken: a clean exit, not a kill
     assert "srv init: listening" in (tmp_path / "s.log").read_text()
 
 
@@ -261,8 +254,7 @@ def test_sigterm_stops_extract_like_ctrl_c_and_its_server_with_it(tmp_path: Path
     assert proc.returncode == 130, stderr
     [line] = [ln for ln in stderr.splitlines() if ln.startswith("interrupted:")]
     assert "run the same command again to resume" in line
-    server_pid = json.loads(record.read_text().split("\n")[0])["pid"]
-    assert record.read_text().endswith("stopped") and not _alive(server_pid)  # stopped cleanly, no orphan
+    assert not _alive(json.loads(record.read_text())["pid"])  # no server left behind
     result = json.loads(out.read_text(encoding="utf-8"))
     assert result["sections"][0]["id"] == "I" and result["usage"]["requests"] >= 3
     assert any(e.endswith("not sent: interrupted") for s in result["sections"] for e in s["errors"])
