@@ -1,6 +1,7 @@
 """The real embedded model on a sample report, from a cold cache: what a user's first run costs.
 
     python bench/local.py [REPORT] [--sections I,II.1.6] [--concurrency 1] [--reader-first] [--json OUT] [--log LOG]
+                          [--time-limit S]
 
 Runs `extractor extract` as a user would, in a process of its own, with XDG_CACHE_HOME in a
 temporary folder (so no cached reply and a fresh server log), then prints the wall time, the
@@ -17,6 +18,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -49,7 +51,7 @@ def server_figures(log: str, billed_prompt_tokens: int) -> dict[str, float]:
 
 
 def run(report: Path, sections: str | None, concurrency: int, reader_first: bool = False,
-        keep_log: Path | None = None) -> dict[str, object]:
+        keep_log: Path | None = None, time_limit: float | None = None) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="bench-local-") as tmp:
         out = Path(tmp) / "out.json"
         env = {**os.environ, "XDG_CACHE_HOME": tmp, "EXTRACTOR_REVIEW_DB": str(Path(tmp) / "review.db")}
@@ -62,7 +64,11 @@ def run(report: Path, sections: str | None, concurrency: int, reader_first: bool
         start = time.monotonic()
         proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdin=subprocess.DEVNULL)
         load_during = []  # the 1-minute load average, every 10 s while it runs
+        stopped = False
         while proc.poll() is None:
+            if time_limit and time.monotonic() - start > time_limit and not stopped:
+                proc.send_signal(signal.SIGTERM)  # extract keeps what was answered, exits 130
+                stopped = True
             load_during.append(os.getloadavg()[0])
             try:
                 proc.wait(timeout=10)
@@ -79,7 +85,7 @@ def run(report: Path, sections: str | None, concurrency: int, reader_first: bool
     secs = result.get("sections", [])
     figures: dict[str, object] = {
         "report": report.name, "sections_asked": sections or "all", "concurrency": concurrency,
-        "reader_first": reader_first, "threads": os.environ.get("EXTRACTOR_THREADS") or os.cpu_count(),
+        "reader_first": reader_first, "stopped_at_time_limit": stopped, "threads": os.environ.get("EXTRACTOR_THREADS") or os.cpu_count(),
         "exit_code": proc.returncode, "wall_s": round(wall, 1),
         "requests": usage.get("requests", 0), "retries": usage.get("retries", 0),
         "prompt_tokens": usage.get("prompt_tokens", 0), "completion_tokens": usage.get("completion_tokens", 0),
@@ -107,8 +113,9 @@ def main() -> None:
                         help="pass --reader-first: pieces the deterministic reader settles are not asked")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--log", type=Path, help="keep the server log here")
+    parser.add_argument("--time-limit", type=float, help="seconds; then stop the run (SIGTERM) and report what it did")
     args = parser.parse_args()
-    figures = run(args.report, args.sections, args.concurrency, args.reader_first, args.log)
+    figures = run(args.report, args.sections, args.concurrency, args.reader_first, args.log, args.time_limit)
     for key, value in figures.items():
         print(f"{key:26} {value}")
     if args.json:
