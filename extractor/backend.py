@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 
 OPENAI_URL = "https://api.openai.com/v1"
 OPENAI_DEFAULT_MODEL = "gpt-4o-mini"
+# The embedded model on 2 busy cores generates 2-5 tokens/s: a reply of 1,024 tokens can take
+# minutes, and asking again on the same cores takes as long (a 120 s limit cancelled replies of
+# 500 tokens three times over). A dead local server is noticed at once all the same (failure()).
+LOCAL_TIMEOUT = 900.0
 
 
 @dataclass
@@ -69,7 +73,7 @@ def resolve(options: BackendOptions) -> BackendOptions:
         mode=mode,
         model_path=Path(model_path) if model_path else None,
         max_tokens=options.max_tokens or _conf(conf, "max_tokens", int) or 1024,
-        timeout=options.timeout or _conf(conf, "timeout", float) or DEFAULT_TIMEOUT,
+        timeout=options.timeout or _conf(conf, "timeout", float) or (DEFAULT_TIMEOUT if base_url or api_key else LOCAL_TIMEOUT),
     )
 
 
@@ -151,7 +155,7 @@ class Backend:
 
         server = self._stack.enter_context(LocalServer(opts.model_path or ensure_model()))
         self._server = server
-        return _client(opts, server.base_url, server.model)
+        return _client(opts, server.base_url, server.model, timeout_retries=0)  # the same cores would take as long
 
     def failure(self) -> str | None:
         """Why the embedded model server died (one line), or None: it runs, none was started,
@@ -168,6 +172,7 @@ class Backend:
         self.close()
 
 
-def _client(opts: BackendOptions, base_url: str, model: str) -> LLMClient:
+def _client(opts: BackendOptions, base_url: str, model: str, timeout_retries: int = 2) -> LLMClient:
     return LLMClient(LLMConfig(base_url=base_url, model=model, api_key=opts.api_key, mode=str(opts.mode),
-                               max_tokens=int(opts.max_tokens or 1024), timeout=float(opts.timeout or DEFAULT_TIMEOUT)))
+                               max_tokens=int(opts.max_tokens or 1024), timeout=float(opts.timeout or DEFAULT_TIMEOUT),
+                               timeout_retries=timeout_retries))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
@@ -117,7 +118,8 @@ def extract(
     mode: Optional[str] = typer.Option(None, "--mode", help="Structured-output mode: json, md_json, tools, json_schema."),
     model_path: Optional[Path] = typer.Option(None, "--model-path", help="A GGUF file to serve locally instead of the embedded model."),
     timeout: Optional[float] = typer.Option(None, "--timeout", min=1, help="Seconds to wait for one reply (default: "
-                                            "config file, else 120); a request that times out is sent twice more at most."),
+                                            "config file, else 120; 900 for the embedded model); a request that times out is sent twice more at "
+                                            "most (the embedded model's is not sent again)."),
     concurrency: int = typer.Option(1, "--concurrency", min=1, max=64, help="Chunks in flight at once."),
     sections_opt: Optional[str] = typer.Option(None, "--sections", help="Comma-separated section ids (an id includes its children)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the result cache."),
@@ -279,7 +281,12 @@ def _tree(doc: Document) -> Tree:
     return root
 
 
+def _terminated(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM (kill, a container or CI stopping the job) stops the run as Ctrl+C does
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         app()
     except Interrupted as exc:

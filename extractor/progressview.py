@@ -40,7 +40,9 @@ class RunProgress:
             TimeRemainingColumn(compact=True, elapsed_when_finished=True,
                                 table_column=Column(no_wrap=True, width=ETA, justify="right")),
             TextColumn("{task.fields[stats]}", table_column=Column(no_wrap=True)),
-            console=console, transient=False)
+            # the ETA's speed over the whole run: a local model answers a piece a minute at most,
+            # and rich's default 30-second window would show no estimate at all
+            console=console, transient=False, speed_estimate_period=24 * 3600)
         total = sum(self.size(jobs) for jobs in plans)
         self.overall: TaskID | None = None
         if self.reports > 1:

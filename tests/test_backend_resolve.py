@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from extractor.backend import OPENAI_DEFAULT_MODEL, OPENAI_URL, Backend, BackendOptions, resolve
+from extractor.backend import LOCAL_TIMEOUT, OPENAI_DEFAULT_MODEL, OPENAI_URL, Backend, BackendOptions, resolve
 from extractor.errors import ExtractorError
 from extractor.llm import DEFAULT_TIMEOUT
 
@@ -33,7 +33,7 @@ FILE = 'base_url = "http://file.example:8000/v1"\nmodel = "file-model"\nmode = "
 def test_nothing_set_means_the_embedded_model(config: Path) -> None:
     got = resolve(BackendOptions())
     assert (got.base_url, got.model, got.api_key, got.mode, got.model_path) == (None, None, None, "json", None)
-    assert (got.max_tokens, got.timeout) == (1024, DEFAULT_TIMEOUT)
+    assert (got.max_tokens, got.timeout) == (1024, LOCAL_TIMEOUT)  # a local CPU model takes minutes a reply
 
 
 def test_the_config_file_fills_what_nothing_else_gives(config: Path) -> None:

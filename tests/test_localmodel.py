@@ -1,16 +1,19 @@
-"""The embedded model's launcher: the command it builds, the weights kept out of llama.cpp's
-extra buffers, and a server that dies being reported, not swallowed.
+"""The embedded model's launcher: the command and runtime settings it builds, the weights kept
+out of llama.cpp's extra buffers, a clean stop on SIGTERM, and a server that dies being
+reported, not swallowed. No test here needs the runtime or the model (one reads the real
+runtime's fields back when xllamacpp is installed).
 
 The dying server is a stand-in script run through the launcher seam: it starts, answers
-/v1/models like llama-cpp-python's server, logs like llama.cpp, and kills itself with SIGSEGV on
+/v1/models like llama.cpp's server, logs like llama.cpp, and kills itself with SIGSEGV on
 its first completion, as the native build did on an AMX Xeon."""
 from __future__ import annotations
 
 import argparse
 import functools
 import importlib.util
-import inspect
+import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -24,10 +27,10 @@ import pytest
 from extractor import localmodel
 from extractor.backend import Backend, BackendOptions
 from extractor.errors import ExtractorError
-from extractor.llamaserver import plain_cpu_buffers
+from extractor.llamaserver import apply_settings, parse_args, server_settings
 from extractor.localmodel import MODEL_ID, LocalServer
 
-HAS_LLAMA_CPP = importlib.util.find_spec("llama_cpp") is not None
+HAS_RUNTIME = importlib.util.find_spec("xllamacpp") is not None
 
 CRASHING_SERVER = r'''
 import argparse, json, os, signal, sys
@@ -96,62 +99,165 @@ def _crash_with_a_completion(base_url: str) -> None:
 def test_command_serves_on_loopback_with_every_core_and_our_model_id(model_file: Path) -> None:
     command = LocalServer(model_file, n_ctx=4096, threads=2, n_batch=256).command(8123)
     assert command[:3] == [sys.executable, "-m", "extractor.llamaserver"]
-    parser = argparse.ArgumentParser()
-    for flag in ("model", "model_alias", "host", "port", "n_ctx", "n_threads", "n_threads_batch",
-                 "n_batch", "n_ubatch", "flash_attn"):
-        parser.add_argument(f"--{flag}", required=True)
-    args = parser.parse_args(command[3:])
-    assert args.host == "127.0.0.1" and args.port == "8123"
-    assert args.model == str(model_file) and args.model_alias == MODEL_ID
-    assert (args.n_threads, args.n_threads_batch) == ("2", "2")
-    assert args.n_ctx == "4096" and args.n_batch == args.n_ubatch == "256"
+    settings = server_settings(parse_args(command[3:]))
+    assert settings["hostnames"] == ["127.0.0.1"] and settings["port"] == 8123
+    assert settings["model.path"] == str(model_file) and settings["model_alias"] == {MODEL_ID}
+    assert settings["cpuparams.n_threads"] == settings["cpuparams_batch.n_threads"] == 2
+    assert settings["n_ctx"] == 4096 and settings["n_batch"] == settings["n_ubatch"] == 256
+
+
+def test_the_server_keeps_weights_in_plain_buffers_and_one_slot_that_reuses_prompts(model_file: Path) -> None:
+    settings = server_settings(parse_args(LocalServer(model_file).command(8123)[3:]))
+    assert settings["no_extra_bufts"] is True  # the AMX buffer crashed a native build (issue #11)
+    assert settings["n_parallel"] == 1 and settings["cache_prompt"] is True and settings["cache_ram_mib"] > 0
 
 
 def test_threads_default_to_every_core_and_can_be_lowered(model_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("EXTRACTOR_THREADS", raising=False)
     assert LocalServer(model_file).threads == (os.cpu_count() or 2)
     monkeypatch.setenv("EXTRACTOR_THREADS", "1")
-    command = LocalServer(model_file).command(8123)
-    assert command[command.index("--n_threads") + 1] == command[command.index("--n_threads_batch") + 1] == "1"
+    settings = server_settings(parse_args(LocalServer(model_file).command(8123)[3:]))
+    assert settings["cpuparams.n_threads"] == settings["cpuparams_batch.n_threads"] == 1
     monkeypatch.setenv("EXTRACTOR_THREADS", "two")
     with pytest.raises(ExtractorError, match="EXTRACTOR_THREADS"):
         LocalServer(model_file)
 
 
-@pytest.mark.skipif(not HAS_LLAMA_CPP, reason="llama-cpp-python (the `local` extra) is not installed")
-def test_command_is_what_llama_cpp_server_reads(model_file: Path) -> None:
-    from llama_cpp.server.cli import add_args_from_model, parse_model_from_args
-    from llama_cpp.server.settings import ModelSettings, ServerSettings, Settings
-
-    parser = argparse.ArgumentParser()
-    add_args_from_model(parser, Settings)
-    args = parser.parse_args(LocalServer(model_file, threads=2, flash_attn=True).command(8123)[3:])
-    server, model = parse_model_from_args(ServerSettings, args), parse_model_from_args(ModelSettings, args)
-    assert (server.host, server.port) == ("127.0.0.1", 8123)
-    assert (model.n_threads, model.n_threads_batch, model.n_ctx, model.model_alias) == (2, 2, 4096, MODEL_ID)
-    assert model.flash_attn is True
+def test_the_log_goes_to_the_user_cache_dir(model_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert LocalServer(model_file).log_path == tmp_path / "cache" / "extractor" / "llama-server.log"
 
 
-def test_plain_cpu_buffers_turns_extra_buffers_off_and_keeps_the_rest() -> None:
-    bindings = ModuleType("fake_bindings")
-    bindings.llama_model_default_params = lambda: SimpleNamespace(use_extra_bufts=True, n_gpu_layers=-1)
-    plain_cpu_buffers(bindings)
-    params = bindings.llama_model_default_params()
-    assert params.use_extra_bufts is False and params.n_gpu_layers == -1
+def test_settings_reach_nested_fields() -> None:
+    params = SimpleNamespace(port=0, model=SimpleNamespace(path=""), cpuparams=SimpleNamespace(n_threads=-1))
+    apply_settings(params, {"port": 8123, "model.path": "/m.gguf", "cpuparams.n_threads": 2})
+    assert (params.port, params.model.path, params.cpuparams.n_threads) == (8123, "/m.gguf", 2)
+    with pytest.raises(AttributeError):
+        apply_settings(params, {"no_such.field": 1})
 
 
-@pytest.mark.skipif(not HAS_LLAMA_CPP, reason="llama-cpp-python (the `local` extra) is not installed")
-def test_plain_cpu_buffers_reaches_the_params_llama_builds(monkeypatch: pytest.MonkeyPatch) -> None:
-    import llama_cpp
-    import llama_cpp.llama_cpp as bindings
+@pytest.mark.skipif(not HAS_RUNTIME, reason="xllamacpp (the `local` extra) is not installed")
+def test_every_setting_is_a_field_the_runtime_keeps(model_file: Path) -> None:
+    import xllamacpp
 
-    monkeypatch.setattr(bindings, "llama_model_default_params", bindings.llama_model_default_params)
-    assert bindings.llama_model_default_params().use_extra_bufts is True
-    plain_cpu_buffers(bindings)
-    assert bindings.llama_model_default_params().use_extra_bufts is False
-    # The seam: Llama.__init__ starts its model params from the bindings' defaults, looked up
-    # at call time. If a new llama-cpp-python builds them otherwise, the launcher must change.
-    assert "llama_cpp.llama_model_default_params()" in inspect.getsource(llama_cpp.Llama.__init__)
+    settings = server_settings(parse_args(LocalServer(model_file, threads=2).command(8123)[3:]))
+    params = apply_settings(xllamacpp.CommonParams(), settings)
+    for dotted, value in settings.items():
+        target = params
+        for name in dotted.split("."):
+            target = getattr(target, name)
+        assert target == value, dotted  # read back: a field renamed or converted (a str as a set of letters) fails
+
+
+def test_without_the_runtime_the_server_is_one_clear_error(model_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "xllamacpp", None)  # what an import finds when it is not installed
+    with pytest.raises(ExtractorError, match=r"needs xllamacpp: run `pip install 'extractor\[local\]'`"):
+        LocalServer(model_file).__enter__()
+    assert localmodel.smoke() == 1
+
+
+FAKE_RUNTIME = r'''
+"""A stand-in for xllamacpp: Server(params) serves the params' port (/v1/models; every chat
+completion answered "{}", nothing found, after 0.3 s) and writes what it was given."""
+import json, os, threading, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
+
+RECORD = os.environ["FAKE_RUNTIME_RECORD"]
+
+
+class CommonParams(SimpleNamespace):
+    def __init__(self):
+        super().__init__(model=SimpleNamespace(path=""), cpuparams=SimpleNamespace(n_threads=-1),
+                         cpuparams_batch=SimpleNamespace(n_threads=-1))
+
+
+class Server:
+    def __init__(self, params):
+        alias = sorted(params.model_alias)[0]
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                self._send({"object": "list", "data": [{"id": alias}]})
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("content-length", 0)))
+                with open(RECORD + ".requests", "a") as log:
+                    log.write("request\n")
+                time.sleep(0.3)
+                self._send({"id": "fake", "object": "chat.completion", "created": 0, "model": alias,
+                            "choices": [{"index": 0, "finish_reason": "stop",
+                                         "message": {"role": "assistant", "content": "{}"}}],
+                            "usage": {"prompt_tokens": 100, "completion_tokens": 1, "total_tokens": 101}})
+
+            def _send(self, payload):
+                body = json.dumps(payload).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *a):
+                pass
+
+        self.http = ThreadingHTTPServer((params.hostnames[0], params.port), Handler)
+        self.http.daemon_threads = True
+        threading.Thread(target=self.http.serve_forever, daemon=True).start()
+        with open(RECORD, "w") as out:
+            json.dump({"pid": os.getpid(), "port": params.port, "threads": params.cpuparams.n_threads,
+                       "model": params.model.path, "no_extra_bufts": params.no_extra_bufts}, out)
+        print("srv init: listening", flush=True)
+'''
+
+
+def _fake_runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Put the stand-in xllamacpp first on the path of this process and of the processes it starts."""
+    (tmp_path / "runtime" / "xllamacpp").mkdir(parents=True)
+    (tmp_path / "runtime" / "xllamacpp" / "__init__.py").write_text(FAKE_RUNTIME)
+    monkeypatch.syspath_prepend(str(tmp_path / "runtime"))
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "runtime"))
+    monkeypatch.setenv("FAKE_RUNTIME_RECORD", str(tmp_path / "record.txt"))
+    return tmp_path / "record.txt"
+
+
+def test_the_launcher_starts_the_runtime_and_stops_it_on_sigterm(tmp_path: Path, model_file: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    record = _fake_runtime(tmp_path, monkeypatch)
+    with LocalServer(model_file, threads=1, log_path=tmp_path / "s.log") as server:
+        process = server._process
+        given = json.loads(record.read_text())
+        assert server.base_url == f"http://127.0.0.1:{given['port']}/v1"
+        assert (given["threads"], given["model"], given["no_extra_bufts"]) == (1, str(model_file), True)
+    assert process is not None and process.returncode == 0  # SIGTERM taken: a clean exit, not a kill
+    assert "srv init: listening" in (tmp_path / "s.log").read_text()
+
+
+def test_sigterm_stops_extract_like_ctrl_c_and_its_server_with_it(tmp_path: Path, model_file: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    record = _fake_runtime(tmp_path, monkeypatch)
+    (tmp_path / "config.toml").write_text(f"model_path = {json.dumps(str(model_file))}\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_BASE_URL", "OPENAI_API_KEY")}
+    env.update(EXTRACTOR_CONFIG=str(tmp_path / "config.toml"), XDG_CACHE_HOME=str(tmp_path / "cache"),
+               EXTRACTOR_REVIEW_DB=str(tmp_path / "review.db"))
+    out = tmp_path / "out.json"
+    report = Path(__file__).parent / "fixtures" / "lang-son-2026-01-report.txt"
+    proc = subprocess.Popen([sys.executable, "-m", "extractor", "extract", str(report), "--sections",
+                             "I,II.1.1,II.1.2,II.1.3", "-o", str(out)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    requests = Path(f"{record}.requests")
+    deadline = time.monotonic() + 60
+    while (not requests.exists() or len(requests.read_text().splitlines()) < 4) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130, stderr
+    [line] = [ln for ln in stderr.splitlines() if ln.startswith("interrupted:")]
+    assert "run the same command again to resume" in line
+    assert not _alive(json.loads(record.read_text())["pid"])  # no server left behind
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert result["sections"][0]["id"] == "I" and result["usage"]["requests"] >= 3
+    assert any(e.endswith("not sent: interrupted") for s in result["sections"] for e in s["errors"])
 
 
 def test_the_server_exits_when_the_process_that_started_it_is_gone(tmp_path: Path) -> None:
