@@ -18,15 +18,15 @@ from pathlib import Path
 import pytest
 
 from bench.replayserver import Fault, ReplayServer
-from extractor.cache import ResultCache
-from extractor.document import Document, load_document, parse_text
-from extractor.engine import Extractor
-from extractor.llm import LLMClient, LLMConfig
-from extractor.reader import is_reader_record
-from extractor.writers import to_csv
-from extractor.result import FigureValue, Record, Result
-from extractor.textutil import appears_in, collapse_ws
-from extractor.review import ReviewStore
+from extractor.extraction.cache import ResultCache
+from extractor.document.report import Document, load_document, parse_text
+from extractor.extraction.engine import Extractor
+from extractor.llm.client import LLMClient, LLMConfig
+from extractor.reading.reader import is_reader_record
+from extractor.cli.writers import to_csv
+from extractor.output.result import FigureValue, Record, Result
+from extractor.document.text import appears_in, collapse_ws
+from extractor.review.store import ReviewStore
 
 from .conftest import REPORT_2026
 from .golden import assert_matches_golden, verdicts
@@ -234,7 +234,7 @@ def test_cli_extract_flags_a_real_inconsistency_and_honours_the_review(tmp_path:
     and the warm re-run (no model call) carries the decision onto the figures it involves."""
     from typer.testing import CliRunner
 
-    from extractor.cli import app
+    from extractor.cli.commands import app
 
     monkeypatch.setenv("EXTRACTOR_CONFIG", str(tmp_path / "none.toml"))
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "EXTRACTOR_MODEL"):

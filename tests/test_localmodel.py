@@ -21,11 +21,11 @@ from types import ModuleType, SimpleNamespace
 
 import pytest
 
-from extractor import localmodel
-from extractor.backend import Backend, BackendOptions
+from extractor.llm import localmodel
+from extractor.llm.backend import Backend, BackendOptions
 from extractor.errors import ExtractorError
-from extractor.llamaserver import plain_cpu_buffers
-from extractor.localmodel import MODEL_ID, LocalServer
+from extractor.llm.llamaserver import plain_cpu_buffers
+from extractor.llm.localmodel import MODEL_ID, LocalServer
 
 HAS_LLAMA_CPP = importlib.util.find_spec("llama_cpp") is not None
 
@@ -95,7 +95,7 @@ def _crash_with_a_completion(base_url: str) -> None:
 
 def test_command_serves_on_loopback_with_every_core_and_our_model_id(model_file: Path) -> None:
     command = LocalServer(model_file, n_ctx=4096, threads=2, n_batch=256).command(8123)
-    assert command[:3] == [sys.executable, "-m", "extractor.llamaserver"]
+    assert command[:3] == [sys.executable, "-m", "extractor.llm.llamaserver"]
     parser = argparse.ArgumentParser()
     for flag in ("model", "model_alias", "host", "port", "n_ctx", "n_threads", "n_threads_batch",
                  "n_batch", "n_ubatch", "flash_attn"):
@@ -156,7 +156,7 @@ def test_plain_cpu_buffers_reaches_the_params_llama_builds(monkeypatch: pytest.M
 
 def test_the_server_exits_when_the_process_that_started_it_is_gone(tmp_path: Path) -> None:
     child = tmp_path / "child.py"
-    child.write_text("import os, time\nfrom extractor.llamaserver import PARENT_ENV, exit_with_parent\n"
+    child.write_text("import os, time\nfrom extractor.llm.llamaserver import PARENT_ENV, exit_with_parent\n"
                      "exit_with_parent(int(os.environ[PARENT_ENV]), 0.05)\n"
                      f"open({str(tmp_path / 'watching')!r}, 'w').close()\ntime.sleep(60)\n")
     parent = ("import os, subprocess, sys\n"

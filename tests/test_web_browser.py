@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 import uvicorn
 
-from extractor.htmlexport import render_report
-from extractor.review import ReviewStore
-from extractor.web import create_app
+from extractor.review.htmlexport import render_report
+from extractor.review.store import ReviewStore
+from extractor.review.web import create_app
 
 from .reviewdata import build_queue, build_store
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from ..document import Document
+from ..document.report import Document
 from ..errors import InputError
-from ..records import named_figures
-from ..result import Record
+from ..extraction.records import named_figures
+from ..output.result import Record
 from .relations import _WS, CollapsedText
 
 # ---------------------------------------------------------------- figure roles

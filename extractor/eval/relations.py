@@ -10,9 +10,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Optional
 
-from ..document import Document, Figure
+from ..document.report import Document, Figure
 from ..errors import InputError
-from ..result import Check
+from ..output.result import Check
 
 WINDOW = 600  # characters either side of a quote where a relation's figures are looked for
 

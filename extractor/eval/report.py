@@ -10,11 +10,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..document import Document, load_document
+from ..document.report import Document, load_document
 from ..errors import ExtractorError, InputError
-from ..result import Check, Record
-from ..textutil import collapse_ws
-from ..validator import (
+from ..output.result import Check, Record
+from ..document.text import collapse_ws
+from ..checks.validate import (
     load_result,
     sort_checks,
     source_of,
