@@ -200,7 +200,7 @@ def test_every_gold_figure_is_placed_on_the_text(report_2026: Document, report_2
 def record(doc: Document, rid: str, section: str, figures: dict[str, int],
            parts: tuple[dict[str, int], ...] = (), kind: str = "test", rtype: str = "test"):
     """A record whose figures are the document's own mentions at the given (hand-found) offsets."""
-    from extractor.extraction.records import figure_value
+    from extractor.output.figures import figure_value
     from extractor.output.result import Record
 
     at = {f.mention.start: f for f in doc.figures}

@@ -15,7 +15,7 @@ from extractor.document.report import Document, Figure
 from extractor.extraction.engine import Extractor, Job
 from extractor.llm.client import LLMClient, LLMConfig
 from extractor.reading.reader import is_reader_record
-from extractor.extraction.records import figure_value
+from extractor.output.figures import figure_value
 from extractor.output.result import Record, Result
 from extractor.checks.text import check_grounding
 

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from extractor.document.report import Document, parse_text
 from extractor.numbers.parse import format_vn_number
-from extractor.extraction.records import figure_value, read_list_kind
+from extractor.output.figures import figure_value
+from extractor.extraction.records import read_list_kind
 from extractor.output.result import Check, Record
 from extractor.checks.text import check_grounding
 from extractor.checks.validate import validate_section

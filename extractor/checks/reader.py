@@ -34,7 +34,7 @@ from ..document.report import Document, Figure
 from ..numbers.intervals import Interval, interval, stated_percent
 from ..numbers.parse import format_vn_number
 from ..reading.reader import read_section
-from ..extraction.records import figure_value, main_figure
+from ..output.figures import figure_value, main_figure
 from ..output.result import Check, FigureValue, Record
 from .text import _change
 from ..document.text import fold

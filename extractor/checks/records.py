@@ -21,7 +21,7 @@ from decimal import Decimal
 from ..numbers.intervals import Interval, interval, stated_percent, unit_of_last_digit
 from ..kinds import record_model
 from ..numbers.parse import format_vn_number
-from ..extraction.records import main_figure
+from ..output.figures import main_figure
 from ..output.result import Check, CheckFigure, FigureValue, Record
 from ..document.text import collapse_ws
 from ..numbers.units import SCALES

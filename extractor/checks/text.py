@@ -18,9 +18,8 @@ from decimal import Decimal
 from .records import compare_percent, make_check, mark, shown, shown_value
 from ..document.report import Document
 from ..numbers.intervals import Interval, interval
-from ..output.dicts import decimal_str
-from ..numbers.parse import NumberMention, format_vn_number
-from ..extraction.records import figure_value
+from ..numbers.parse import NumberMention, decimal_str, format_vn_number
+from ..output.figures import figure_value
 from ..output.result import Check, FigureValue, Record
 from ..document.text import collapse_ws
 

@@ -8,7 +8,7 @@ from ..document.report import Document, load_document
 from ..errors import ExtractorError, InputError
 from ..reading.reader import is_reader_record
 from .reader import reader_checks
-from ..extraction.records import main_figure
+from ..output.figures import main_figure
 from ..output.result import Check, Record, Result
 from .text import check_changes, check_fractions, check_grounding
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import sys
 
-from ..redaction import register as redact  # noqa: F401  (the backend registers the key through here)
 from ..redaction import scrub
 
 

@@ -15,7 +15,7 @@ from ..review.flagging import parse_correction
 from ..review.reflow import Mark, kept_passage
 from ..output.result import Check
 from ..errors import ExtractorError
-from ..review.store import STATUSES, Item, ReviewError, ReviewStore, default_store_path, reviewer_name
+from ..review.store import STATUSES, Item, ReviewError, existing_store, reviewer_name
 
 review_app = typer.Typer(help="List, show and decide flagged source inconsistencies.", no_args_is_help=True)
 out = Console()
@@ -31,15 +31,6 @@ STYLE = {"fail": "bold red", "warn": "bold yellow", "pass": "green", "skip": "di
 
 def _print_json(data: object) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-
-
-def existing_store(path: Path | None, create: bool = False) -> ReviewStore:
-    """The review store at `path` (or the default one); a store that is not there is an error
-    unless `create`: a mistyped path must not silently give an empty store."""
-    where = path or default_store_path()
-    if not create and not where.exists():
-        raise ExtractorError(f"{where}: no review store there (check --store; `extract` or `review serve --create` makes one)")
-    return ReviewStore(where)
 
 
 def item_dict(item: Item) -> dict[str, object]:

@@ -27,7 +27,7 @@ from ..errors import ExtractorError
 from ..output.dicts import document_fields
 from ..review.flagging import apply_decisions
 from .indicators import IndicatorTable, load_table
-from ..extraction.records import main_figure
+from ..output.figures import main_figure
 from ..output.result import Record, Result
 from ..review.store import ReviewStore
 

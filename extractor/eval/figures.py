@@ -10,7 +10,7 @@ from typing import Any, Optional
 
 from ..document.report import Document
 from ..errors import InputError
-from ..extraction.records import named_figures
+from ..output.figures import named_figures
 from ..output.result import Record
 from .relations import _WS, CollapsedText
 

@@ -18,8 +18,8 @@ from ..llm.client import (EndpointDown, EndpointUnavailable, InvalidReply, LLMCl
                   json_schema_of)
 from .prompting import render_messages, template_versions
 from ..reading.reader import read_section, settles
-from .records import (FigureResolver, build_records, copied_from, figure_value, merge_records, read_list_kind,
-                      referenced_starts)
+from .records import FigureResolver, build_records, copied_from, merge_records, read_list_kind
+from ..output.figures import figure_value, referenced_starts
 from ..output.result import Coverage, Record, Result, SectionResult, UsageTotals
 from ..schemas.common import IndicatorsReply
 from ..document.sections import Section

@@ -17,10 +17,10 @@ from ..schemas.common import FigureRefMarker
 
 from .chunking import Chunk
 from ..document.report import Document, Figure
-from ..output.dicts import figure_dict
 from ..kinds import record_type
 from ..numbers.parse import parse_vn_number
-from ..output.result import Evidence, FigureValue, Issue, Record
+from ..output.figures import all_figures, figure_value, main_figure
+from ..output.result import Evidence, Issue, Record
 from ..document.text import appears_in, collapse_ws, fold
 
 
@@ -76,12 +76,6 @@ def _number(text: str) -> Any:
         return None
 
 
-def figure_value(fig: Figure) -> FigureValue:
-    data = figure_dict(fig)
-    data.pop("section_id")
-    return FigureValue(**data)
-
-
 def build_records(doc: Document, chunk: Chunk, kind: str, reply: BaseModel) -> list[Record]:
     resolver = FigureResolver(chunk)
     records: list[Record] = []
@@ -129,26 +123,6 @@ def _record(doc: Document, chunk: Chunk, kind: str, rtype: str, item: BaseModel,
         start, end = min(s for s, _ in spans), max(e for _, e in spans)
         rec.evidence = Evidence(quote=doc.view(start, end).text, start=start, end=end)
     return rec
-
-
-def named_figures(rec: Record, prefix: str = "") -> list[tuple[str, FigureValue]]:
-    """Every figure of the record and its parts, named as checks name them ("parts[2].value")."""
-    named = [(prefix + name, f) for name, f in rec.figures.items() if f is not None]
-    for i, part in enumerate(rec.parts):
-        named += named_figures(part, f"{prefix}parts[{i}].")
-    return named
-
-
-def all_figures(rec: Record) -> list[FigureValue]:
-    return [f for _, f in named_figures(rec)]
-
-
-def main_figure(rec: Record) -> tuple[str, FigureValue] | None:
-    """The figure a record is about (its value or total), with its field name."""
-    for name in ("value", "total"):
-        if rec.figures.get(name) is not None:
-            return name, rec.figures[name]  # type: ignore[return-value]
-    return None
 
 
 def copied_from(chunk: Chunk) -> Callable[[str], None]:
@@ -213,7 +187,3 @@ def read_list_kind(doc: Document, records: list[Record]) -> None:
             rec.parts_complete = False
         elif _COMPLETE.search(opener):
             rec.parts_complete = True
-
-
-def referenced_starts(records: list[Record]) -> set[int]:
-    return {f.start for r in records for f in all_figures(r)}

@@ -15,7 +15,7 @@ import httpx
 import platformdirs
 
 from ..errors import ExtractorError
-from ..cli.logs import redact
+from ..redaction import register as redact
 from .client import DEFAULT_TIMEOUT, EndpointDown, LLMClient, LLMConfig, public_url
 
 if TYPE_CHECKING:

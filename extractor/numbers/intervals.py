@@ -9,14 +9,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol
 
-from ..output.result import FigureValue
 from .units import SCALES
 
 INF = Decimal("Infinity")
 _ABOVE = {"hơn", "trên", ">", "≥", "tối thiểu", "ít nhất"}
 _BELOW = {"gần", "dưới", "<", "≤"}
 _VAGUE = {"khoảng", "xấp xỉ"}
+
+
+class PrintedFigure(Protocol):
+    """What the precision of a printed figure depends on (the result's `FigureValue` is one)."""
+
+    @property
+    def value(self) -> str | Decimal: ...        # scale applied
+    @property
+    def decimals(self) -> int: ...
+    @property
+    def scale(self) -> str | None: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def qualifier(self) -> str | None: ...
+    @property
+    def range_to(self) -> object: ...            # set for a range ("10-12"), which is too vague to check
 
 
 @dataclass(frozen=True)
@@ -44,12 +61,12 @@ class Interval:
         return Interval(self.lo / whole.hi * 100, self.hi / whole.lo * 100)
 
 
-def unit_of_last_digit(fig: FigureValue) -> Decimal:
+def unit_of_last_digit(fig: PrintedFigure) -> Decimal:
     scale = SCALES[fig.scale][1] if fig.scale in SCALES else 0
     return Decimal(1).scaleb(scale - fig.decimals)
 
 
-def interval(fig: FigureValue) -> Interval | None:
+def interval(fig: PrintedFigure) -> Interval | None:
     """The values the printed figure may stand for; None when it is too vague to check."""
     if fig.range_to is not None or fig.qualifier in _VAGUE:
         return None
@@ -64,7 +81,7 @@ def interval(fig: FigureValue) -> Interval | None:
     return Interval(lo, hi)
 
 
-def stated_percent(fig: FigureValue) -> tuple[Interval, Interval] | None:
+def stated_percent(fig: PrintedFigure) -> tuple[Interval, Interval] | None:
     """A printed percentage as (rounded reading, truncated reading): 98,8% is [98,75; 98,85]
     if rounded, [98,8; 98,9) if the writer cut digits off instead."""
     base = interval(fig)

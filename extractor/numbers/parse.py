@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import overload
 
 from .units import SCALES, UNIT_PATTERN, unit_of
 
@@ -70,6 +71,20 @@ def format_vn_number(value: Decimal, decimals: int) -> str:
     groups.insert(0, whole)
     text = sign + ".".join(groups)
     return f"{text},{frac}" if decimals else text
+
+
+@overload
+def decimal_str(value: Decimal) -> str: ...
+@overload
+def decimal_str(value: None) -> None: ...
+@overload
+def decimal_str(value: Decimal | None) -> str | None: ...
+def decimal_str(value: Decimal | None) -> str | None:
+    """A Decimal as plain text without exponent ("809338000000", "2828.46"): how outputs carry values."""
+    if value is None:
+        return None
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def find_numbers(text: str, start: int = 0, end: int | None = None) -> list[NumberMention]:

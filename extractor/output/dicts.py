@@ -3,21 +3,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict
-from decimal import Decimal
 from typing import Any
 
 from ..document.report import Document, Figure
 from ..document.layout import Footnote
+from .figures import figure_value
 from .result import Result
 from ..document.sections import Section
-
-
-def decimal_str(value: Decimal | None) -> str | None:
-    """A Decimal as plain text without exponent ("809338000000", "2828.46")."""
-    if value is None:
-        return None
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def footnote_dict(fn: Footnote) -> dict[str, Any]:
@@ -51,23 +43,9 @@ def section_dict(doc: Document, sec: Section) -> dict[str, Any]:
 
 
 def figure_dict(fig: Figure) -> dict[str, Any]:
-    m = fig.mention
-    return {
-        "text": m.text,
-        "value": decimal_str(m.value),
-        "number": decimal_str(m.number),
-        "decimals": m.decimals,
-        "scale": m.scale,
-        "unit": m.unit,
-        "kind": m.kind,
-        "qualifier": m.qualifier,
-        "range_to": decimal_str(m.range_to),
-        "denominator": decimal_str(m.denominator),
-        "start": m.start,
-        "end": m.end,
-        "section_id": fig.section_id,
-        "footnote": fig.footnote,
-    }
+    """A figure of the inventory (`extractor numbers --json`): its reading, with its section."""
+    data = figure_value(fig).model_dump(exclude={"footnote", "review", "corrected_value"})
+    return {**data, "section_id": fig.section_id, "footnote": fig.footnote}
 
 
 def metadata_dict(doc: Document) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from ..document.report import Document, Figure
 from ..kinds import kind_of
 from ..document.layout import Footnote
-from ..extraction.records import figure_value
+from ..output.figures import figure_value
 from ..output.result import Evidence, Record
 from ..document.text import collapse_ws, fold
 from ..document.view import TextView, build_view, subtract

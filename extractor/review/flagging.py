@@ -7,9 +7,8 @@ it involves (their review status, and a reviewer's corrected value where one was
 from __future__ import annotations
 
 from ..document.report import Document
-from ..output.dicts import decimal_str
-from ..numbers.parse import parse_vn_number
-from ..extraction.records import all_figures
+from ..numbers.parse import decimal_str, parse_vn_number
+from ..output.figures import all_figures
 from ..output.result import Check, FigureValue, Result
 from .store import ReviewError, ReviewStore
 from ..numbers.units import SCALES

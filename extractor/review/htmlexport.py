@@ -54,7 +54,7 @@ def export_html(result_file: Path = typer.Argument(..., help="A JSON result writ
                 lang: str = typer.Option("vi", "--lang", help="Language of the page: vi or en.")) -> None:
     """Write one self-contained HTML file (no server, no network) of the report with its figures
     highlighted, the checks and records beside it, and reviewers' decisions (with --store)."""
-    from ..cli.review import existing_store
+    from .store import existing_store
 
     if lang not in LANGUAGES:
         raise InputError(f"unknown language {lang!r}: one of {', '.join(LANGUAGES)}")

@@ -15,7 +15,7 @@ import jinja2
 from ..document.report import Document
 from .labels import LANGUAGES, translator
 from .reflow import Mark, section_block
-from ..extraction.records import named_figures, referenced_starts
+from ..output.figures import named_figures, referenced_starts
 from ..output.result import Check, Result
 from ..document.sections import Section
 

@@ -82,6 +82,15 @@ def default_store_path() -> Path:
     return Path(env) if env else Path(platformdirs.user_data_dir("extractor")) / "review.sqlite3"
 
 
+def existing_store(path: Path | None, create: bool = False) -> ReviewStore:
+    """The review store at `path` (or the default one); a store that is not there is an error
+    unless `create`: a mistyped path must not silently give an empty store."""
+    where = path or default_store_path()
+    if not create and not where.exists():
+        raise ExtractorError(f"{where}: no review store there (check --store; `extract` or `review serve --create` makes one)")
+    return ReviewStore(where)
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 

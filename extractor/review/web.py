@@ -39,7 +39,7 @@ from ..errors import ExtractorError
 from .flagging import parse_correction
 from .pages import Flag, document_context, environment, marker_marks
 from .reflow import Block, Mark, Paragraph, kept_passage, section_blocks, sentence
-from ..extraction.records import all_figures
+from ..output.figures import all_figures
 from ..output.result import Check, Record, Result
 from .store import STATUSES, Item, ReviewError, ReviewStore, reviewer_name
 
