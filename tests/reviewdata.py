@@ -16,9 +16,9 @@ import vcr
 
 from extractor.document.report import Document, load_document
 from extractor.extraction.engine import Extractor
-from extractor.review.flagging import flag_result
 from extractor.llm.client import LLMClient, LLMConfig
 from extractor.output.result import Result
+from extractor.review.flagging import flag_result
 from extractor.review.store import ReviewStore
 
 from .conftest import REPORT_2026

@@ -18,14 +18,14 @@ from pathlib import Path
 import pytest
 
 from bench.replayserver import Fault, ReplayServer
-from extractor.extraction.cache import ResultCache
+from extractor.cli.writers import to_csv
 from extractor.document.report import Document, load_document, parse_text
+from extractor.document.text import appears_in, collapse_ws
+from extractor.extraction.cache import ResultCache
 from extractor.extraction.engine import Extractor
 from extractor.llm.client import LLMClient, LLMConfig
-from extractor.reading.reader import is_reader_record
-from extractor.cli.writers import to_csv
 from extractor.output.result import FigureValue, Record, Result
-from extractor.document.text import appears_in, collapse_ws
+from extractor.reading.reader import is_reader_record
 from extractor.review.store import ReviewStore
 
 from .conftest import REPORT_2026

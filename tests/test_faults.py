@@ -21,12 +21,12 @@ import httpx
 import pytest
 
 from bench.replayserver import Fault, ReplayServer
-from extractor.extraction.cache import ResultCache
 from extractor.document.report import Document
+from extractor.extraction.cache import ResultCache
 from extractor.extraction.engine import Extractor
 from extractor.llm.client import LLMClient, LLMConfig
-from extractor.reading.reader import is_reader_record
 from extractor.output.result import Result
+from extractor.reading.reader import is_reader_record
 
 from .conftest import REPORT_2026
 

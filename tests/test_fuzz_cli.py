@@ -25,8 +25,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from extractor.extraction.cache import ResultCache
 from extractor.cli.commands import main
+from extractor.extraction.cache import ResultCache
 from extractor.review.store import ReviewStore
 
 from .conftest import FUZZ_CASES, NOTICE_OCR, REPORT_2024, REPORT_2026

@@ -8,16 +8,16 @@ from pathlib import Path
 import httpx
 import pytest
 
+from extractor.checks.records import make_check
+from extractor.checks.text import check_grounding
+from extractor.document.report import Document, Figure
 from extractor.extraction import engine as engine_module
 from extractor.extraction.cache import ResultCache
-from extractor.checks.records import make_check
-from extractor.document.report import Document, Figure
 from extractor.extraction.engine import Extractor, Job
 from extractor.llm.client import LLMClient, LLMConfig
-from extractor.reading.reader import is_reader_record
 from extractor.output.figures import figure_value
 from extractor.output.result import Record, Result
-from extractor.checks.text import check_grounding
+from extractor.reading.reader import is_reader_record
 
 
 def model_records(result: Result) -> list[Record]:

@@ -21,9 +21,9 @@ from types import ModuleType, SimpleNamespace
 
 import pytest
 
+from extractor.errors import ExtractorError
 from extractor.llm import localmodel
 from extractor.llm.backend import Backend, BackendOptions
-from extractor.errors import ExtractorError
 from extractor.llm.llamaserver import plain_cpu_buffers
 from extractor.llm.localmodel import MODEL_ID, LocalServer
 

@@ -13,13 +13,13 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from extractor.checks.reader import check_reader_records
+from extractor.checks.validate import validate_section
 from extractor.cli.commands import app
 from extractor.document.report import Document, parse_text
 from extractor.extraction.engine import Extractor
-from extractor.reading.reader import is_reader_record, read_section
-from extractor.checks.reader import check_reader_records
 from extractor.output.result import Check, Record
-from extractor.checks.validate import validate_section
+from extractor.reading.reader import is_reader_record, read_section
 
 from .conftest import REPORT_2026
 

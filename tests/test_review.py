@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from extractor.review.flagging import flag_result, parse_correction
-from extractor.output.result import Result
-from extractor.review.store import ReviewError, ReviewStore
 from extractor.checks.validate import validate_section
+from extractor.output.result import Result
+from extractor.review.flagging import flag_result, parse_correction
+from extractor.review.store import ReviewError, ReviewStore
 
 from .test_validator import BUDGET, TASKS, _budget, passage, tasks_record
 

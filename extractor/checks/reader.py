@@ -29,16 +29,16 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal
 
-from .records import Operand, check_records, compare_percent, compare_sum, make_check, mark, shown, shown_value
 from ..document.report import Document, Figure
+from ..document.text import fold
 from ..numbers.intervals import Interval, interval, stated_percent
 from ..numbers.parse import format_vn_number
-from ..reading.reader import read_section
+from ..numbers.units import SCALES
 from ..output.figures import figure_value, main_figure
 from ..output.result import Check, FigureValue, Record
+from ..reading.reader import read_section
+from .records import Operand, check_records, compare_percent, compare_sum, make_check, mark, shown, shown_value
 from .text import _change
-from ..document.text import fold
-from ..numbers.units import SCALES
 
 _PLAN_ROLES = ("plan_percent_central", "plan_percent_provincial", "plan_percent")
 _ZERO = Interval(Decimal(0), Decimal(0))

@@ -18,13 +18,13 @@ import hashlib
 from collections.abc import Iterator
 from decimal import Decimal
 
-from ..numbers.intervals import Interval, interval, stated_percent, unit_of_last_digit
+from ..document.text import collapse_ws
 from ..kinds import record_model
+from ..numbers.intervals import Interval, interval, stated_percent, unit_of_last_digit
 from ..numbers.parse import format_vn_number
+from ..numbers.units import SCALES
 from ..output.figures import main_figure
 from ..output.result import Check, CheckFigure, FigureValue, Record
-from ..document.text import collapse_ws
-from ..numbers.units import SCALES
 
 Operand = tuple[str, FigureValue]  # (role, figure)
 

@@ -15,13 +15,13 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from .records import compare_percent, make_check, mark, shown, shown_value
 from ..document.report import Document
+from ..document.text import collapse_ws
 from ..numbers.intervals import Interval, interval
 from ..numbers.parse import NumberMention, decimal_str, format_vn_number
 from ..output.figures import figure_value
 from ..output.result import Check, FigureValue, Record
-from ..document.text import collapse_ws
+from .records import compare_percent, make_check, mark, shown, shown_value
 
 _SAME_CLAUSE = re.compile(r"[^.;:]{0,40}")
 _DIRECTION = re.compile(r"[^.;:()\d]{0,40}?(?<!\w)(tăng|giảm)\s*", re.I)  # "vụ tai nạn giao thông, giảm "

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .records import check_records
 from ..document.report import Document, load_document
 from ..errors import ExtractorError, InputError
-from ..reading.reader import is_reader_record
-from .reader import reader_checks
 from ..output.figures import main_figure
 from ..output.result import Check, Record, Result
+from ..reading.reader import is_reader_record
+from .reader import reader_checks
+from .records import check_records
 from .text import check_changes, check_fractions, check_grounding
 
 

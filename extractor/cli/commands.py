@@ -15,12 +15,13 @@ from rich.tree import Tree
 
 from ..document.report import Document, load_document
 from ..errors import ExtractorError, Interrupted
-from ..redaction import scrub
-from .review import review_app
-from .corpus import corpus_app, series as series_command
 from ..output.dicts import figure_dict, metadata_dict, section_dict
+from ..redaction import scrub
 from ..review.htmlexport import export_html
+from .corpus import corpus_app
+from .corpus import series as series_command
 from .logs import configure as configure_logging
+from .review import review_app
 
 app = typer.Typer(help="Turn Vietnamese government reports into typed, checked, reviewable data.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -129,10 +130,10 @@ def extract(
     """Extract typed, grounded records from every section (or the chosen ones)."""
     from contextlib import nullcontext
 
-    from ..llm.backend import Backend, BackendOptions
-    from ..extraction.cache import ResultCache
-    from ..review.store import ReviewStore
     from ..document.ingest import report_files
+    from ..extraction.cache import ResultCache
+    from ..llm.backend import Backend, BackendOptions
+    from ..review.store import ReviewStore
     from .extract_files import run_files
     from .writers import Outputs
 
@@ -167,9 +168,9 @@ def validate(result_file: Path = typer.Argument(..., help="A JSON result written
              as_json: bool = JsonOpt) -> None:
     """Re-run every check on a saved result, without any model; show what reviewers decided.
     Exit 1 if a check fails."""
-    from .review import checks_table
-    from ..review.store import ReviewStore, default_store_path
     from ..checks.validate import load_result, source_of, validate_result
+    from ..review.store import ReviewStore, default_store_path
+    from .review import checks_table
 
     result = load_result(result_file)
     checks = validate_result(result, source_of(result, source))

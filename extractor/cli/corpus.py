@@ -78,7 +78,8 @@ def series(key: str = typer.Argument(..., help="Canonical indicator key, e.g. bu
     """An indicator over periods: value, % plan, % same period, source and offsets of each point.
     A point whose review is open or rejected is marked; a corrected value is the one used."""
     from ..corpus.indicators import load_table
-    from ..corpus.series import point_dict, scale_of, series as find, shown, write_chart
+    from ..corpus.series import point_dict, scale_of, shown, write_chart
+    from ..corpus.series import series as find
 
     points = find(db, key, province, field)
     label = load_table().by_key[key].label if key in load_table().by_key else key

@@ -13,16 +13,15 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..extraction.cache import ResultCache
-from ..document.report import Document, load_document
-from ..extraction.engine import INTERRUPTED, ChunkOutcome, Extractor, Job
-from ..errors import ExtractorError, Interrupted
-from ..review.flagging import flag_result
 from ..document.ingest import report_files
+from ..document.report import Document, load_document
+from ..errors import ExtractorError, Interrupted
+from ..extraction.cache import ResultCache
+from ..extraction.engine import INTERRUPTED, ChunkOutcome, Extractor, Job
 from ..output.result import Result
+from ..review.flagging import flag_result
 from ..review.store import ReviewStore
 from .writers import Outputs
-
 
 READER_ONLY = "none (reader only)"
 

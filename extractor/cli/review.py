@@ -11,10 +11,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..errors import ExtractorError
+from ..output.result import Check
 from ..review.flagging import parse_correction
 from ..review.reflow import Mark, kept_passage
-from ..output.result import Check
-from ..errors import ExtractorError
 from ..review.store import STATUSES, Item, ReviewError, existing_store, reviewer_name
 
 review_app = typer.Typer(help="List, show and decide flagged source inconsistencies.", no_args_is_help=True)

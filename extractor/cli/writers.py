@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ExtractorError
-from ..output.dicts import document_fields
 from ..output.atomic import check_writable, to_json, write_atomic
-from ..redaction import scrub_obj
+from ..output.dicts import document_fields
 from ..output.result import Record, Result
+from ..redaction import scrub_obj
 
 FORMATS = ("json", "jsonl", "csv", "parquet")
 MANIFEST = "extractor-manifest.json"  # in an output folder: the reports this folder holds, done

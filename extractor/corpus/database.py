@@ -25,11 +25,11 @@ from pydantic import ValidationError
 
 from ..errors import ExtractorError
 from ..output.dicts import document_fields
-from ..review.flagging import apply_decisions
-from .indicators import IndicatorTable, load_table
 from ..output.figures import main_figure
 from ..output.result import Record, Result
+from ..review.flagging import apply_decisions
 from ..review.store import ReviewStore
+from .indicators import IndicatorTable, load_table
 
 SCHEMA_VERSION = 1
 _CHILDREN = ("figures", "checks", "records", "sections")  # deleted before their document

@@ -28,23 +28,24 @@ import atexit
 import hashlib
 import os
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager as ContextManager, contextmanager
+from contextlib import AbstractContextManager as ContextManager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..llm.backend import Backend, BackendOptions
-from ..extraction.cache import ResultCache
-from .database import add_results, open_corpus
-from ..document.report import load_document
-from ..extraction.engine import Extractor
-from ..errors import ExtractorError
-from ..review.flagging import flag_result
 from ..document.ingest import read_source
 from ..document.normalize import normalize
+from ..document.report import load_document
+from ..errors import ExtractorError
+from ..extraction.cache import ResultCache
+from ..extraction.engine import Extractor
+from ..llm.backend import Backend, BackendOptions
 from ..output.result import Result
+from ..review.flagging import flag_result
 from ..review.store import ReviewStore
+from .database import add_results, open_corpus
 
 if TYPE_CHECKING:
     import sqlite_utils

@@ -19,8 +19,8 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from ..errors import ExtractorError
 from ..document.text import fold
+from ..errors import ExtractorError
 
 
 def folded(text: str | None) -> str:

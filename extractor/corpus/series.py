@@ -12,11 +12,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .database import open_existing
 from ..errors import ExtractorError
-from .indicators import folded, load_table
 from ..numbers.parse import format_vn_number
 from ..output.atomic import write_atomic
+from .database import open_existing
+from .indicators import folded, load_table
 
 PLAN_FIELDS = ("plan_percent", "plan_percent_central", "plan_percent_provincial")
 UNTRUSTED = ("open", "rejected")

@@ -8,11 +8,11 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from ..numbers.parse import NumberMention, find_numbers
 from .ingest import Source, read_source
 from .layout import Footnote, Layout, analyse_layout
 from .metadata import Metadata, infer_period, read_frame
 from .normalize import NormalizedText, normalize
-from ..numbers.parse import NumberMention, find_numbers
 from .sections import Gap, Section, build_sections, heading_label
 from .text import Line, split_at, split_lines
 from .view import TextView, build_view, subtract

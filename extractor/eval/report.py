@@ -10,10 +10,6 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..document.report import Document, load_document
-from ..errors import ExtractorError, InputError
-from ..output.result import Check, Record
-from ..document.text import collapse_ws
 from ..checks.validate import (
     load_result,
     sort_checks,
@@ -21,6 +17,10 @@ from ..checks.validate import (
     validate_result,
     validate_section,
 )
+from ..document.report import Document, load_document
+from ..document.text import collapse_ws
+from ..errors import ExtractorError, InputError
+from ..output.result import Check, Record
 from .figures import FigureGold, FigureScore, load_figure_gold, score_figures
 from .relations import (
     FLAGS,

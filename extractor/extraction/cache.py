@@ -18,7 +18,6 @@ from typing import Any
 
 import diskcache
 import platformdirs
-
 from pydantic import BaseModel
 
 from ..errors import ExtractorError

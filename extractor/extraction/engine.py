@@ -8,23 +8,30 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
-from .cache import ResultCache, cache_key, check_reply_size
-from .chunking import Chunk, chunk_section, split_chunk
-from ..document.report import Document
-from ..errors import ExtractorError
-from ..output.dicts import metadata_dict
-from ..kinds import kind_of, reads_text, reply_model
-from ..llm.client import (EndpointDown, EndpointUnavailable, InvalidReply, LLMClient, TruncatedReply, Usage,
-                  json_schema_of)
-from .prompting import render_messages, template_versions
-from ..reading.reader import read_section, settles
-from .records import FigureResolver, build_records, copied_from, merge_records, read_list_kind
-from ..output.figures import figure_value, referenced_starts
-from ..output.result import Coverage, Record, Result, SectionResult, UsageTotals
-from ..schemas.common import IndicatorsReply
-from ..document.sections import Section
 from ..checks.text import check_grounding
 from ..checks.validate import sort_checks, validate_section
+from ..document.report import Document
+from ..document.sections import Section
+from ..errors import ExtractorError
+from ..kinds import kind_of, reads_text, reply_model
+from ..llm.client import (
+    EndpointDown,
+    EndpointUnavailable,
+    InvalidReply,
+    LLMClient,
+    TruncatedReply,
+    Usage,
+    json_schema_of,
+)
+from ..output.dicts import metadata_dict
+from ..output.figures import figure_value, referenced_starts
+from ..output.result import Coverage, Record, Result, SectionResult, UsageTotals
+from ..reading.reader import read_section, settles
+from ..schemas.common import IndicatorsReply
+from .cache import ResultCache, cache_key, check_reply_size
+from .chunking import Chunk, chunk_section, split_chunk
+from .prompting import render_messages, template_versions
+from .records import FigureResolver, build_records, copied_from, merge_records, read_list_kind
 
 
 class BudgetExceeded(ExtractorError):

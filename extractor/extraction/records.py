@@ -13,15 +13,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..schemas.common import FigureRefMarker
-
-from .chunking import Chunk
 from ..document.report import Document, Figure
+from ..document.text import appears_in, collapse_ws, fold
 from ..kinds import record_type
 from ..numbers.parse import parse_vn_number
 from ..output.figures import all_figures, figure_value, main_figure
 from ..output.result import Evidence, Issue, Record
-from ..document.text import appears_in, collapse_ws, fold
+from ..schemas.common import FigureRefMarker
+from .chunking import Chunk
 
 
 class FigureResolver:
@@ -80,7 +79,7 @@ def build_records(doc: Document, chunk: Chunk, kind: str, reply: BaseModel) -> l
     resolver = FigureResolver(chunk)
     records: list[Record] = []
     loose: dict[str, Any] = {}
-    for name, info in type(reply).model_fields.items():
+    for name in type(reply).model_fields:
         value = getattr(reply, name)
         if isinstance(value, list) and value and isinstance(value[0], BaseModel):
             records.extend(_record(doc, chunk, kind, record_type(name, many=True), item, resolver, f"{name}[{i}]")

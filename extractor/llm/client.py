@@ -26,9 +26,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import instructor
-from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
 import openai
 import tenacity
+from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
 from pydantic import BaseModel
 
 from ..errors import ExtractorError

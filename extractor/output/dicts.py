@@ -5,11 +5,11 @@ import re
 from dataclasses import asdict
 from typing import Any
 
-from ..document.report import Document, Figure
 from ..document.layout import Footnote
+from ..document.report import Document, Figure
+from ..document.sections import Section
 from .figures import figure_value
 from .result import Result
-from ..document.sections import Section
 
 
 def footnote_dict(fn: Footnote) -> dict[str, Any]:

@@ -19,17 +19,17 @@ opening with such words lists its parts instead. Readings become `Record`s label
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 
-from ..document.report import Document, Figure
-from ..kinds import kind_of
 from ..document.layout import Footnote
-from ..output.figures import figure_value
-from ..output.result import Evidence, Record
+from ..document.report import Document, Figure
 from ..document.text import collapse_ws, fold
 from ..document.view import TextView, build_view, subtract
+from ..kinds import kind_of
 from ..numbers.units import UNIT_PATTERN, unit_of
+from ..output.figures import figure_value
+from ..output.result import Evidence, Record
 
 SOURCE = "reader"
 _OPENER = re.compile(r"\b(trong do|trong so|bao gom|gom|chu yeu|cu the|nhu)\b\s*(:)?")

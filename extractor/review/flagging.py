@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from ..document.report import Document
 from ..numbers.parse import decimal_str, parse_vn_number
+from ..numbers.units import SCALES
 from ..output.figures import all_figures
 from ..output.result import Check, FigureValue, Result
 from .store import ReviewError, ReviewStore
-from ..numbers.units import SCALES
 
 MARGIN = 160
 

@@ -11,15 +11,15 @@ from typing import Optional
 
 import typer
 
+from ..checks.validate import load_result, source_of
 from ..document.report import Document
 from ..errors import InputError
+from ..output.atomic import write_atomic
+from ..output.result import Result
 from .flagging import apply_decisions
 from .labels import LANGUAGES
-from ..output.atomic import write_atomic
 from .pages import RANK, Flag, document_context, environment
-from ..output.result import Result
 from .store import ReviewStore
-from ..checks.validate import load_result, source_of
 
 
 def render_report(result: Result, doc: Document, store: ReviewStore | None = None, lang: str = "vi") -> str:

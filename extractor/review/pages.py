@@ -13,11 +13,11 @@ from typing import Any
 import jinja2
 
 from ..document.report import Document
-from .labels import LANGUAGES, translator
-from .reflow import Mark, section_block
+from ..document.sections import Section
 from ..output.figures import named_figures, referenced_starts
 from ..output.result import Check, Result
-from ..document.sections import Section
+from .labels import LANGUAGES, translator
+from .reflow import Mark, section_block
 
 RANK = {"fail": 3, "warn": 2, "pass": 1, "skip": 0}
 OUTLINE_TITLE = 60

@@ -23,8 +23,8 @@ from typing import Any, ParamSpec, TypeVar
 import platformdirs
 
 from ..errors import ExtractorError
-from ..redaction import scrub
 from ..output.result import Check, Result
+from ..redaction import scrub
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -36,11 +36,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..document.report import Document, load_document
 from ..errors import ExtractorError
+from ..output.figures import all_figures
+from ..output.result import Check, Record, Result
 from .flagging import parse_correction
 from .pages import Flag, document_context, environment, marker_marks
 from .reflow import Block, Mark, Paragraph, kept_passage, section_blocks, sentence
-from ..output.figures import all_figures
-from ..output.result import Check, Record, Result
 from .store import STATUSES, Item, ReviewError, ReviewStore, reviewer_name
 
 FILTERS = ("document", "section", "rule", "severity", "status")
