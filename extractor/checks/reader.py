@@ -35,7 +35,7 @@ from ..numbers.intervals import Interval, interval, stated_percent
 from ..numbers.parse import format_vn_number
 from ..numbers.units import SCALES
 from ..output.figures import figure_value, main_figure
-from ..output.result import Check, FigureValue, Record
+from ..output.result import Check, CheckStatus, FigureValue, Record
 from ..reading.reader import read_section
 from .records import Operand, check_records, compare_percent, compare_sum, make_check, mark, shown, shown_value
 from .text import _change
@@ -102,7 +102,7 @@ def _change_vs_base(rec: Record, h: str) -> list[Check]:
 def _signed_change(rec: Record, role: str) -> tuple[Interval, int] | None:
     fig = rec.figures.get(role)
     span = interval(fig) if fig is not None else None
-    if span is None or Decimal(fig.value) < 0 or rec.labels.get("change_basis") == "other":
+    if fig is None or span is None or Decimal(fig.value) < 0 or rec.labels.get("change_basis") == "other":
         return None
     sign = -1 if rec.labels.get("change_direction") == "decrease" else 1
     return (span if sign > 0 else Interval(-span.hi, -span.lo)), sign
@@ -110,9 +110,9 @@ def _signed_change(rec: Record, role: str) -> tuple[Interval, int] | None:
 
 def _change_pair(rec: Record, h: str) -> list[Check]:
     """"bị thương 35 người (tăng 26 người, tăng 288,9%)": 26 / (35 − 26) must be 288,9%."""
-    value, amount, pct = rec.figures["value"], rec.figures.get("change_amount"), rec.figures.get("change_percent")
-    now, change = interval(value), _signed_change(rec, "change_amount")
-    if amount is None or pct is None or now is None or change is None or amount.unit != value.unit:
+    value, amount, pct = rec.figures.get("value"), rec.figures.get("change_amount"), rec.figures.get("change_percent")
+    now, change = interval(value) if value else None, _signed_change(rec, "change_amount")
+    if value is None or amount is None or pct is None or now is None or change is None or amount.unit != value.unit:
         return []
     base = now - change[0]
     if base.lo <= 0:
@@ -134,9 +134,9 @@ def _change_pair(rec: Record, h: str) -> list[Check]:
 def _whole_base(rec: Record, h: str) -> list[Check]:
     """"74 doanh nghiệp, tăng 2,1%": a count of whole things is a whole number in the same period
     too, so some whole b must give (74 − b) / b = 2,1%."""
-    value, pct = rec.figures["value"], rec.figures.get("change_percent")
-    now = interval(value)
-    if pct is None or now is None or not now.exact or value.kind != "count" or value.unit is None \
+    value, pct = rec.figures.get("value"), rec.figures.get("change_percent")
+    now = interval(value) if value else None
+    if value is None or pct is None or now is None or not now.exact or value.kind != "count" or value.unit is None \
             or rec.figures.get("change_amount") is not None or rec.labels.get("change_basis") == "other":
         return []
     readings = stated_percent(pct)
@@ -158,7 +158,7 @@ def _whole_base(rec: Record, h: str) -> list[Check]:
     if widest is None or widest[1] - widest[0] >= 1:
         return []  # a whole number surely fits: only a small count can tell
     found, truncated = bases(readings[0]), bases(readings[1])
-    status = "pass" if found else "warn" if truncated else "fail"
+    status: CheckStatus = "pass" if found else "warn" if truncated else "fail"
     word = "giảm" if sign < 0 else "tăng"
     n = Decimal(value.value)
     centre = n / (1 + sign * Decimal(pct.value) / 100)
@@ -291,6 +291,7 @@ def _implied_check(rec: Record, h: str, rule: str, role: str, stated: FigureValu
     if readings is None:
         return
     signed = [_signed(r, head_sign if role == "change_percent" else 1) for r in readings]
+    status: CheckStatus
     if exhaustive:
         status = "pass" if computed.overlaps(signed[0]) else "warn" if computed.overlaps(signed[1]) else "fail"
         relation = "="
@@ -359,7 +360,7 @@ def check_listed_counts(doc: Document, section_id: str) -> list[Check]:
         else:
             holds = m.number == len(items)
             said, found = format_vn_number(m.number, 0), f"footnote {fn.number} lists {len(items)} items"
-        status = "pass" if holds else "fail"
+        status: CheckStatus = "pass" if holds else "fail"
         expr = f"{found} {'=' if holds else '≠'} printed {said} {mark(status)}"
         checks.append(make_check(doc.content_hash, "item_count", status, expr, [("count", value)],
                                  section_id=section_id, message="items counted in the footnote the count cites"))

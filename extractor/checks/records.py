@@ -15,7 +15,7 @@ truncation instead of rounding explains is a warning.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 from ..document.text import collapse_ws
@@ -24,7 +24,7 @@ from ..numbers.intervals import Interval, interval, stated_percent, unit_of_last
 from ..numbers.parse import format_vn_number
 from ..numbers.units import SCALES
 from ..output.figures import main_figure
-from ..output.result import Check, CheckFigure, FigureValue, Record
+from ..output.result import Check, CheckCategory, CheckFigure, CheckStatus, FigureValue, Record, Severity
 
 Operand = tuple[str, FigureValue]  # (role, figure)
 
@@ -35,10 +35,10 @@ def check_key(content_hash: str, rule: str, section_id: str | None, operands: li
     return hashlib.sha256(f"{content_hash}|{rule}|{section_id}|{numbers}".encode()).hexdigest()[:16]
 
 
-def make_check(content_hash: str, rule: str, status: str, expression: str, operands: list[Operand], *,
-               section_id: str | None, record_id: str | None = None, category: str = "source",
+def make_check(content_hash: str, rule: str, status: CheckStatus, expression: str, operands: list[Operand], *,
+               section_id: str | None, record_id: str | None = None, category: CheckCategory = "source",
                message: str = "") -> Check:
-    severity = {"fail": "error", "warn": "warning"}.get(status, "info")
+    severity: Severity = "error" if status == "fail" else "warning" if status == "warn" else "info"
     figures = [CheckFigure(role=role, text=f.text, value=f.value, scale=f.scale, start=f.start, end=f.end) for role, f in operands]
     return Check(rule=rule, category=category, status=status, severity=severity, expression=expression,
                  message=message, section_id=section_id, record_id=record_id, figures=figures,
@@ -63,21 +63,21 @@ def shown_value(value: Decimal, like: list[FigureValue]) -> str:
 
 def _truncated(fig: FigureValue) -> Interval:
     value = Decimal(fig.value)
-    return Interval(value, value + unit_of_last_digit(fig)) if interval(fig) and not interval(fig).exact \
-        else Interval(value, value)
+    reading = interval(fig)
+    return Interval(value, value + unit_of_last_digit(fig)) if reading and not reading.exact else Interval(value, value)
 
 
-def _sum(figs: list[FigureValue], reading=interval) -> Interval | None:
-    spans = [reading(f) for f in figs]
-    if any(s is None for s in spans):
-        return None
+def _sum(figs: list[FigureValue], reading: Callable[[FigureValue], Interval | None] = interval) -> Interval | None:
     total = Interval(Decimal(0), Decimal(0))
-    for s in spans:
-        total = total + s
+    for f in figs:
+        span = reading(f)
+        if span is None:
+            return None
+        total = total + span
     return total
 
 
-def compare_sum(parts: list[FigureValue], whole: FigureValue, at_most: bool = False) -> str | None:
+def compare_sum(parts: list[FigureValue], whole: FigureValue, at_most: bool = False) -> CheckStatus | None:
     """pass / warn / fail for parts summing to (or, if at_most, staying within) the whole."""
     rounded, w = _sum(parts), interval(whole)
     if rounded is None or w is None:
@@ -88,10 +88,11 @@ def compare_sum(parts: list[FigureValue], whole: FigureValue, at_most: bool = Fa
 
     if holds(rounded, w):
         return "pass"
-    return "warn" if holds(_sum(parts, _truncated), _truncated(whole)) else "fail"
+    truncated = _sum(parts, _truncated)  # a truncated reading always exists
+    return "warn" if truncated is not None and holds(truncated, _truncated(whole)) else "fail"
 
 
-def compare_percent(computed: Interval | None, stated: FigureValue, sign: int = 1) -> str | None:
+def compare_percent(computed: Interval | None, stated: FigureValue, sign: int = 1) -> CheckStatus | None:
     readings = stated_percent(stated)
     if computed is None or readings is None:
         return None
@@ -117,8 +118,8 @@ def check_records(records: list[Record], content_hash: str) -> list[Check]:
 def _identities(rec: Record, h: str) -> Iterator[Check]:
     model = record_model(rec.kind, rec.type)
     for whole_name, part_names in getattr(model, "SUMS", []):
-        whole, parts = rec.figures.get(whole_name), [rec.figures.get(n) for n in part_names]
-        if whole is None or any(p is None for p in parts):
+        whole, parts = rec.figures.get(whole_name), [f for n in part_names if (f := rec.figures.get(n)) is not None]
+        if whole is None or len(parts) < len(part_names):
             continue
         status = compare_sum(parts, whole)
         if status is None:
@@ -135,9 +136,9 @@ def _parts_total(rec: Record, h: str) -> Iterator[Check]:
     if main is None:
         return
     name, whole = main
-    parts = [(f"parts[{i}].value", p.figures["value"]) for i, p in enumerate(rec.parts)
-             if p.figures.get("value") is not None and same_measure(p.figures["value"], whole, rec)
-             and p.figures["value"].start != whole.start]
+    parts = [(f"parts[{i}].value", value) for i, p in enumerate(rec.parts)
+             if (value := p.figures.get("value")) is not None and same_measure(value, whole, rec)
+             and value.start != whole.start]
     if not parts:
         return
     complete = rec.parts_complete is True
@@ -190,18 +191,19 @@ def _shares(rec: Record, h: str) -> Iterator[Check]:
 
 
 def _cumulative(records: list[Record], h: str) -> Iterator[Check]:
-    by_name: dict[str, dict[str, Record]] = {}
+    by_name: dict[str, dict[str, tuple[Record, FigureValue]]] = {}
     for rec in records:
-        if rec.name and rec.figures.get("value") and rec.labels.get("period") in ("month", "cumulative"):
-            by_name.setdefault(collapse_ws(rec.name).lower(), {})[rec.labels["period"]] = rec
+        value = rec.figures.get("value")
+        if rec.name and value and rec.labels.get("period") in ("month", "cumulative"):
+            by_name.setdefault(collapse_ws(rec.name).lower(), {})[rec.labels["period"]] = (rec, value)
     for pair in by_name.values():
         if len(pair) < 2:
             continue
-        month, cum = pair["month"].figures["value"], pair["cumulative"].figures["value"]
+        (month_rec, month), (cum_rec, cum) = pair["month"], pair["cumulative"]
         m, c = interval(month), interval(cum)
         if m is None or c is None or month.unit != cum.unit:
             continue
-        status = "pass" if c.hi >= m.lo else "fail"
+        status: CheckStatus = "pass" if c.hi >= m.lo else "fail"
         expr = f"cumulative {shown(cum)} {'≥' if status == 'pass' else '<'} this month {shown(month)} {mark(status)}"
         yield make_check(h, "cumulative", status, expr, [("month", month), ("cumulative", cum)],
-                         section_id=pair["month"].section_id, record_id=pair["cumulative"].id)
+                         section_id=month_rec.section_id, record_id=cum_rec.id)

@@ -178,7 +178,7 @@ def validate(result_file: Path = typer.Argument(..., help="A JSON result written
     decisions = ReviewStore(path) if path.exists() else None  # reading must not create a store
     for check in checks:
         item = decisions.get_by_key(check.key) if decisions else None
-        check.review = item and (item.decision() or {"status": "open", "item": item.id})
+        check.review = item.review() if item else None
     if as_json:
         _print_json([c.model_dump(mode="json") for c in checks])
     else:

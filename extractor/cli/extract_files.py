@@ -4,6 +4,7 @@ Bad inputs fail before any model starts; results are written after every finishe
 so an interrupted run keeps what it did (and the cache makes the re-run cheap)."""
 from __future__ import annotations
 
+import functools
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -18,6 +19,7 @@ from ..document.report import Document, load_document
 from ..errors import ExtractorError, Interrupted
 from ..extraction.cache import ResultCache
 from ..extraction.engine import INTERRUPTED, ChunkOutcome, Extractor, Job
+from ..llm.backend import Backend
 from ..output.result import Result
 from ..review.flagging import flag_result
 from ..review.store import ReviewStore
@@ -26,7 +28,7 @@ from .writers import Outputs
 READER_ONLY = "none (reader only)"
 
 
-def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, outputs: Outputs,
+def run_files(files: list[Path], *, backend: Backend | None, cache: ResultCache | None, outputs: Outputs,
               sections: list[str] | None, concurrency: int, token_budget: int | None, console: Console,
               store: ReviewStore | None = None, retry_failed: bool = False, reader_first: bool = False) -> bool:
     docs = [load_document(f) for f in report_files(files)]
@@ -52,7 +54,7 @@ def run_files(files: list[Path], *, backend: object, cache: ResultCache | None, 
                 console.print(f"[dim]done[/] {_name(doc)}: already extracted ({done})")
                 skipped += 1
                 continue
-            bar = _ReportBar(progress, doc, jobs, lambda result, i=index: outputs.section_done(i, result))
+            bar = _ReportBar(progress, doc, jobs, functools.partial(outputs.section_done, index))
             started = time.monotonic()
             section_ids = {j.section.id for j in jobs}
             refresh = store.sections_to_reextract(doc.content_hash) & section_ids if store else set()

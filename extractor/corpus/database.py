@@ -63,34 +63,34 @@ def open_existing(path: Path) -> sqlite_utils.Database:
 
 
 def _create(db: sqlite_utils.Database) -> None:
-    db["documents"].create({
+    db.table("documents").create({
         "id": int, "content_hash": str, "source": str, "province": str, "issuer": str, "period": str, "year": int,
         "month": int, "doc_type": str, "number": str, "date": str, "title": str, "model": str, "added_at": str,
     }, pk="id", not_null={"content_hash"}, if_not_exists=True)
-    db["documents"].create_index(["content_hash"], unique=True, if_not_exists=True)
-    db["sections"].create({
+    db.table("documents").create_index(["content_hash"], unique=True, if_not_exists=True)
+    db.table("sections").create({
         "id": int, "document_id": int, "section_id": str, "title": str, "kind": str, "status": str, "chunks": int,
         "failed_chunks": int, "records": int,
     }, pk="id", foreign_keys=[("document_id", "documents", "id")], if_not_exists=True)
-    db["records"].create({
+    db.table("records").create({
         "id": int, "document_id": int, "parent_id": int, "record_id": str, "section_id": str, "title_path": str,
         "type": str, "name": str, "indicator": str, "labels": str, "parts_complete": int, "evidence_start": int,
         "evidence_end": int, "issues": str,
     }, pk="id", foreign_keys=[("document_id", "documents", "id"), ("parent_id", "records", "id")],
         if_not_exists=True)
-    db["figures"].create({
+    db.table("figures").create({
         "id": int, "document_id": int, "record_id": int, "field": str, "main": int, "text": str, "value": str,
         "number": str, "unit": str, "scale": str, "kind": str, "period": str, "period_kind": str, "start": int,
         "end": int, "footnote": int, "review": str, "corrected_value": str,
     }, pk="id", foreign_keys=[("document_id", "documents", "id"), ("record_id", "records", "id")],
         if_not_exists=True)
-    db["checks"].create({
+    db.table("checks").create({
         "id": int, "document_id": int, "key": str, "rule": str, "category": str, "status": str, "severity": str,
         "expression": str, "message": str, "section_id": str, "record_id": str, "review": str,
     }, pk="id", foreign_keys=[("document_id", "documents", "id")], if_not_exists=True)
     for table, column in (("sections", "document_id"), ("records", "document_id"), ("records", "indicator"),
                           ("figures", "record_id"), ("figures", "document_id"), ("checks", "document_id")):
-        db[table].create_index([column], if_not_exists=True)
+        db.table(table).create_index([column], if_not_exists=True)
     db.create_view("indicator_figures", """
         SELECT r.indicator, d.province, d.period, d.year, d.month, f.field, f.main, f.value, f.corrected_value,
                coalesce(f.corrected_value, f.value) AS used_value, f.unit, f.scale, f.text, f.review,
@@ -102,7 +102,7 @@ def _create(db: sqlite_utils.Database) -> None:
 
 def load_results(paths: Iterable[Path]) -> list[Result]:
     """Result JSON files (as `extract` writes them: one document, or JSON Lines)."""
-    results = []
+    results: list[Result] = []
     for path in paths:
         try:
             text = Path(path).read_text(encoding="utf-8")

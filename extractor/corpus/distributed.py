@@ -232,7 +232,7 @@ def _failed(db: Path, summary: RunSummary, notify: ReportListener, source: str, 
 
 
 def _failures_table(corpus: sqlite_utils.Database) -> None:
-    corpus[FAILURES].create({"source": str, "content_hash": str, "error": str, "failed_at": str}, pk="source",
+    corpus.table(FAILURES).create({"source": str, "content_hash": str, "error": str, "failed_at": str}, pk="source",
                             if_not_exists=True)
 
 
@@ -284,7 +284,7 @@ def extract_report(path: str, settings: WorkerSettings, refresh: frozenset[str],
     # Results and cache keys name who answered as `extract` names it: the backend's identity
     # (model and endpoint) where the backend has one, else its model.
     extractor = Extractor(backend, model=getattr(backend, "identity", backend.model), mode=backend.mode,
-                          cache=cache, retry_failed=settings.retry_failed)  # type: ignore[arg-type]
+                          cache=cache, retry_failed=settings.retry_failed)
     jobs = extractor.plan(doc, settings.sections)
     if not jobs:
         return None

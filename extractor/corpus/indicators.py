@@ -93,7 +93,7 @@ def _parse(text: str, where: str) -> IndicatorTable:
         if not isinstance(row, dict) or not row.get("key"):
             raise ExtractorError(f"{where}: indicator #{i + 1} has no key")
         entries.append(Indicator(
-            key=row["key"], label=row.get("label", row["key"]), unit=row.get("unit"),
+            key=row["key"], label=row["label"] if "label" in row else row["key"], unit=row.get("unit"),
             names=frozenset(folded(n) for n in row.get("names", [])), titles=tuple(folded(t) for t in row.get("titles", [])),
             parent=row.get("parent"), types=frozenset(row.get("types", []))))
     keys = [e.key for e in entries]

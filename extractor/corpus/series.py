@@ -134,7 +134,7 @@ def write_chart(points: list[Point], key: str, label: str, path: Path) -> None:
     if all(months):
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
         if len(months) <= 12:
-            ax.set_xticks(months)
+            ax.set_xticks(months)  # type: ignore[arg-type]  # matplotlib takes dates (its units); the stubs say numbers
         fig.autofmt_xdate()
     ax.margins(x=0.06, y=0.18)  # room for the marks' words
     ax.set_title(f"{label}\n{key}", fontsize=11)

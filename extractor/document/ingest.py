@@ -106,10 +106,10 @@ def decode_text(p: Path, data: bytes) -> tuple[str, str]:
             return _decode(p, data, codec), "utf-8-sig" if codec == "utf-8-sig" else \
                 ("utf-16-le" if bom == b"\xff\xfe" else "utf-16-be")
     if b"\x00" in data:
-        codec = _utf16_without_bom(data)
-        if codec is None:
+        utf16 = _utf16_without_bom(data)
+        if utf16 is None:
             raise InputError(f"{p}: looks like a binary file, not a text report")
-        return _decode(p, data, codec), codec
+        return _decode(p, data, utf16), utf16
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:

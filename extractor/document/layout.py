@@ -255,7 +255,8 @@ class _Scan:
         if nxt is None or is_rule(nxt) or nxt.start in self.breaks | self.furniture:
             return False
         m = _NOTE_START.match(nxt.text)
-        return (m is not None and int(m.group(1)) == self.current.number + 1) or self.widths.wide(width(nxt))
+        cur = self.current
+        return (m is not None and cur is not None and int(m.group(1)) == cur.number + 1) or self.widths.wide(width(nxt))
 
     def _page_ends(self, k: int) -> bool:
         """Does a page number (or, in a text whose pages are numbered, the end of the body)

@@ -152,12 +152,13 @@ def _set_place_date(raw: str, m: re.Match[str], meta: Metadata) -> None:
 
 
 def _read_tail(lines: list[Line], meta: Metadata, text_len: int) -> int:
-    start = next((ln for ln in reversed(lines) if _RECIPIENTS.match(fold(ln.text))), None)
-    if start is None:
+    found = next(((ln, m) for ln in reversed(lines) if (m := _RECIPIENTS.match(fold(ln.text)))), None)
+    if found is None:
         return text_len
+    start, opening = found
     recipients: list[str] = []
     signature: list[str] = []
-    rest = start.text[_RECIPIENTS.match(fold(start.text)).end():].strip()
+    rest = start.text[opening.end():].strip()
     if rest:  # two columns flattened: "Nơi nhận: TL. CHỦ TỊCH"
         signature.append(rest)
     last_was_recipient = False

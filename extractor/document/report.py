@@ -116,7 +116,7 @@ def _missing_heading_lines(lines: list[Line], sections: list[Section], gaps: lis
     """Starts of lines, between the heading before a gap and the one after it, that start with
     a missing heading's number: the layout pass swallowed them, or the line before them ended
     no sentence."""
-    found = set()
+    found: set[int] = set()
     for gap in gaps:
         lo, hi = _gap_window(sections, gap)
         found.update(ln.start for ln in lines if lo < ln.start < hi and heading_label(ln) in gap.missing)

@@ -178,11 +178,12 @@ def _candidate(line: Line) -> _Candidate | None:
 
 
 def _ordinal(cand: _Candidate) -> int:
-    if cand.numbering == "decimal":
-        return cand.number[1]  # type: ignore[index]
-    if cand.numbering == "letter":
-        return _LETTERS.index(cand.number) + 1  # type: ignore[arg-type]
-    return cand.number if isinstance(cand.number, int) else 0
+    number = cand.number
+    if cand.numbering == "decimal" and isinstance(number, tuple):
+        return number[1]
+    if cand.numbering == "letter" and isinstance(number, str):
+        return _LETTERS.index(number) + 1
+    return number if isinstance(number, int) else 0
 
 
 def _parent_for(cand: _Candidate, stack: list[Section]) -> Section | None:

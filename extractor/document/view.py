@@ -7,6 +7,7 @@ mapped back to document offsets, so evidence always points at the report itself.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 Span = tuple[int, int]
@@ -33,7 +34,7 @@ class TextView:
 _RUN = re.compile(r"\s+|\S+")
 
 
-def build_view(doc: str, segments: list[Span], drop: list[Span] = ()) -> TextView:
+def build_view(doc: str, segments: list[Span], drop: Sequence[Span] = ()) -> TextView:
     """Concatenate `segments` of `doc`, skipping characters inside `drop` and collapsing every
     whitespace run (line breaks and segment joins included) into one space."""
     holes = sorted(drop)

@@ -136,33 +136,36 @@ def score_figures(doc: Document, records: list[Record], gold: FigureGold,
     def gold_at(fig: Any) -> Optional[GoldFigure]:
         return next((placed[o] for o in placed if fig.start <= o < fig.end), None)
 
+    def kind_at(fig: Any, rec: Record) -> Optional[str]:
+        section = section_of.get(fig.start, rec.section_id)
+        return kinds.get(section) if section is not None else None
+
     right_gold: set[int] = set()
     taken_gold: set[int] = set()
     mistakes = []
     for rec in records:
-        pairs = [(field_, fig) for field_, fig in roles(rec) if section_of.get(fig.start, rec.section_id) in kinds]
+        pairs = [(field_, fig, kind) for field_, fig in roles(rec) if (kind := kind_at(fig, rec)) is not None]
         if not pairs:
             continue
         votes: dict[str, int] = {}
-        for _, fig in pairs:
-            g = gold_at(fig)
-            if g is not None and g.holder:
-                votes[g.holder] = votes.get(g.holder, 0) + 1
+        for _, fig, _ in pairs:
+            at_gold = gold_at(fig)
+            if at_gold is not None and at_gold.holder:
+                votes[at_gold.holder] = votes.get(at_gold.holder, 0) + 1
         aligned = max(votes, key=lambda k: votes[k]) if votes else None
-        for field_, fig in pairs:
-            g = gold_at(fig)
-            taken_gold.add(id(g))
-            kind = kinds[section_of.get(fig.start, rec.section_id)]
-            ok = g is not None and g.field != "none" and g.holder == aligned and same_field(field_, g.field)
+        for field_, fig, kind in pairs:
+            found = gold_at(fig)
+            taken_gold.add(id(found))
+            ok = found is not None and found.field != "none" and found.holder == aligned and same_field(field_, found.field)
             for count in (by_kind[kind], by_field.setdefault(field_, RoleCount())):
                 count.predicted += 1
                 count.right += ok
             if ok:
-                right_gold.add(id(g))
+                right_gold.add(id(found))
             else:
                 mistakes.append({"record": rec.id, "name": rec.name, "field": field_, "text": fig.text,
-                                 "start": fig.start, "gold": None if g is None else
-                                 {"record": g.record, "field": g.field, "of": g.of}, "aligned_to": aligned})
+                                 "start": fig.start, "gold": None if found is None else
+                                 {"record": found.record, "field": found.field, "of": found.of}, "aligned_to": aligned})
     for g in placed.values():
         if g.field == "none" or g.section not in kinds:
             continue

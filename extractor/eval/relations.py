@@ -88,7 +88,7 @@ class CollapsedText:
     def find(self, quote: str) -> list[tuple[int, int]]:
         """Every (start, end) in the original text where the quote occurs, whitespace-insensitively."""
         needle = _WS.sub(" ", unicodedata.normalize("NFC", quote)).strip()
-        spans = []
+        spans: list[tuple[int, int]] = []
         if not needle:
             return spans
         i = self.text.find(needle)

@@ -95,8 +95,7 @@ def _pieces(text: str) -> list[tuple[Span, Span | None]]:
     for unit in units:
         ctx = opener
         last = pieces[-1] if pieces else None
-        fits = last is not None and unit[1] - last[0] <= TARGET
-        if fits and (ctx == last[2] or (ctx is not None and last[0] <= ctx[0])):
+        if last is not None and unit[1] - last[0] <= TARGET and (ctx == last[2] or (ctx is not None and last[0] <= ctx[0])):
             last[1] = unit[1]
         else:
             pieces.append([unit[0], unit[1], ctx])

@@ -7,6 +7,9 @@ import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from pydantic import BaseModel
 
 from ..checks.text import check_grounding
 from ..checks.validate import sort_checks, validate_section
@@ -18,7 +21,6 @@ from ..llm.client import (
     EndpointDown,
     EndpointUnavailable,
     InvalidReply,
-    LLMClient,
     TruncatedReply,
     Usage,
     json_schema_of,
@@ -77,8 +79,15 @@ class Job:
 Listener = Callable[[ChunkOutcome], None]
 
 
+class ModelClient(Protocol):
+    """What the engine asks of a model: `LLMClient`, or the `Backend` that opens one on first use."""
+
+    def complete(self, response_model: type[BaseModel], messages: list[dict[str, str]],
+                 context: dict[str, Any] | None = None) -> tuple[BaseModel, Usage]: ...
+
+
 class Extractor:
-    def __init__(self, client: LLMClient | None, *, model: str, mode: str, cache: ResultCache | None = None,
+    def __init__(self, client: ModelClient | None, *, model: str, mode: str, cache: ResultCache | None = None,
                  token_budget: int | None = None, retry_failed: bool = False, use_model: bool = True,
                  skip_settled: bool = False) -> None:
         self.client = client

@@ -23,7 +23,9 @@ def environment() -> jinja2.Environment:
 
 
 def template_version(name: str) -> str:
-    source, _, _ = environment().loader.get_source(environment(), name)
+    env = environment()
+    assert env.loader is not None  # environment() always has its package loader
+    source, _, _ = env.loader.get_source(env, name)
     m = _VERSION.search(source)
     return m.group(1) if m else "0"
 

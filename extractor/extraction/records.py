@@ -158,8 +158,8 @@ def merge_records(records: list[Record]) -> list[Record]:
                 by_figure[key] = rec
             continue
         kept = by_figure[key]
-        seen = {p.figures["value"].start for p in kept.parts if p.figures.get("value")}
-        kept.parts.extend(p for p in rec.parts if not p.figures.get("value") or p.figures["value"].start not in seen)
+        seen = {value.start for p in kept.parts if (value := p.figures.get("value"))}
+        kept.parts.extend(p for p in rec.parts if not (value := p.figures.get("value")) or value.start not in seen)
         for name, fig in rec.figures.items():
             kept.figures.setdefault(name, fig)
         kept.issues.extend(rec.issues)
@@ -177,7 +177,7 @@ def read_list_kind(doc: Document, records: list[Record]) -> None:
     the total and its first part, they decide; elsewhere the model's reading stays."""
     for rec in records:
         main = main_figure(rec)
-        starts = [p.figures["value"].start for p in rec.parts if p.figures.get("value")]
+        starts = [value.start for p in rec.parts if (value := p.figures.get("value"))]
         if main is None or not starts or not 0 <= min(starts) - main[1].end <= _LIST_OPENER_REACH:
             continue
         whole = main[1]

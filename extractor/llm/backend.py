@@ -62,7 +62,7 @@ def resolve(options: BackendOptions) -> BackendOptions:
         api_key=api_key,
         mode=options.mode or conf.get("mode") or "json",  # type: ignore[arg-type]
         model_path=options.model_path or (Path(str(conf["model_path"])) if conf.get("model_path") else None),
-        max_tokens=options.max_tokens or int(conf.get("max_tokens", 1024)),  # type: ignore[arg-type]
+        max_tokens=options.max_tokens or int(conf.get("max_tokens", 1024)),  # type: ignore[call-overload]
         timeout=options.timeout or float(conf.get("timeout", DEFAULT_TIMEOUT)),  # type: ignore[arg-type]
     )
 

@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -29,6 +29,7 @@ import instructor
 import openai
 import tenacity
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+from openai.types.chat import ChatCompletionMessageParam
 from pydantic import BaseModel
 
 from ..errors import ExtractorError
@@ -234,7 +235,8 @@ class LLMClient:
 
     def _before_sleep(self, state: tenacity.RetryCallState) -> None:
         self._usage().retries += 1
-        log.info("retrying after %s (attempt %d)", type(state.outcome.exception()).__name__, state.attempt_number)
+        failed = state.outcome.exception() if state.outcome else None
+        log.info("retrying after %s (attempt %d)", type(failed).__name__, state.attempt_number)
 
     def complete(self, response_model: type[BaseModel], messages: list[dict[str, str]],
                  context: dict[str, Any] | None = None) -> tuple[BaseModel, Usage]:
@@ -298,14 +300,15 @@ def _check_completion(response: httpx.Response) -> None:
         raise MalformedCompletion(problem, response.request)
 
 
-def _literal(message: dict[str, str]) -> dict[str, str]:
+def _literal(message: dict[str, str]) -> ChatCompletionMessageParam:
     """instructor renders every message as a Jinja template when given a validation context:
     mark ours raw so report text such as "{{" or "{%" reaches the model exactly as written."""
     content = message["content"].replace("{% endraw %}", "{% endraw %}{{ '{% endraw %}' }}{% raw %}")
-    return {**message, "content": "{% raw %}" + content + "{% endraw %}"}
+    # a role and its content, as prompting renders them (system, user): one of openai's message shapes
+    return cast(ChatCompletionMessageParam, {**message, "content": "{% raw %}" + content + "{% endraw %}"})
 
 
-def _brief(exc: BaseException) -> str:
+def _brief(exc: BaseException | None) -> str:
     """The server's or validator's words, short and with any key it quoted back masked: they
     become a piece's failure reason, shown on the console and kept in every output."""
     text = scrub(" ".join(str(exc).split()))

@@ -17,13 +17,12 @@ import os
 import sys
 import threading
 import time
-from types import ModuleType
 from typing import Any
 
 PARENT_ENV = "EXTRACTOR_PARENT_PID"  # set by LocalServer: the process this server serves
 
 
-def plain_cpu_buffers(bindings: ModuleType) -> None:
+def plain_cpu_buffers(bindings: Any) -> None:  # llama_cpp.llama_cpp, which has no type information
     """Make every model loaded through `bindings` (llama_cpp.llama_cpp) skip the extra buffer types."""
     default_params = bindings.llama_model_default_params
 

@@ -64,7 +64,7 @@ def format_vn_number(value: Decimal, decimals: int) -> str:
     quantized = value.quantize(Decimal(1).scaleb(-decimals)) if decimals else value.quantize(Decimal(1))
     sign = "-" if quantized < 0 else ""
     whole, _, frac = f"{abs(quantized):f}".partition(".")
-    groups = []
+    groups: list[str] = []
     while len(whole) > 3:
         groups.insert(0, whole[-3:])
         whole = whole[:-3]

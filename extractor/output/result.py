@@ -8,6 +8,10 @@ from pydantic import BaseModel, Field
 
 RESULT_VERSION = "1"
 
+CheckCategory = Literal["source", "extraction"]
+CheckStatus = Literal["pass", "fail", "warn", "skip"]
+Severity = Literal["error", "warning", "info"]
+
 
 class Evidence(BaseModel):
     """Source text a record rests on, found by the engine (never trusted from the model)."""
@@ -79,9 +83,9 @@ class Check(BaseModel):
     rule: str = Field(description="identity, parts_total, share, fraction, change, change_amount, cumulative, "
                                   "percent_range, plan_consistency, growth_consistency, whole_base, item_count, "
                                   "grounding")
-    category: Literal["source", "extraction"]
-    status: Literal["pass", "fail", "warn", "skip"]
-    severity: Literal["error", "warning", "info"]
+    category: CheckCategory
+    status: CheckStatus
+    severity: Severity
     expression: str = Field(description="The arithmetic with its numbers written out: '354 + 25 = 379 ✓'.")
     message: str = ""
     section_id: Optional[str] = None

@@ -234,11 +234,11 @@ def _shares_follow(stream: _Stream, j: int, head: Figure, gap: str) -> bool:
 
 def _shares_add_up(parts: list[Reading]) -> bool:
     """Do the parts' printed shares make 100% (within their rounding)?"""
-    shares = [p.comparisons.get("share_percent") for p in parts]
-    if len(shares) < 2 or any(s is None for s in shares):
+    shares = [s for p in parts if (s := p.comparisons.get("share_percent")) is not None]
+    if len(parts) < 2 or len(shares) < len(parts):
         return False
-    total = sum(s.mention.value for s in shares)
-    slack = sum(Decimal(1).scaleb(-s.mention.decimals) / 2 for s in shares)
+    total = sum((s.mention.value for s in shares), Decimal(0))
+    slack = sum((Decimal(1).scaleb(-s.mention.decimals) / 2 for s in shares), Decimal(0))
     return abs(total - 100) <= slack
 
 
@@ -293,7 +293,7 @@ def _role(conn: list[str], head: Figure, nxt: Figure, after: str, reading: Readi
             if _SAME_PERIOD.match(after):
                 return "same_period_percent"
             if _PLAN.match(after):
-                basis = after[:re.search(r"[,;(.]|$", after).start()]
+                basis = re.split(r"[,;(.]", after, maxsplit=1)[0]
                 if _CENTRAL.search(basis):
                     return "plan_percent_central"
                 if _PROVINCIAL.search(basis):
@@ -370,7 +370,7 @@ def _attach_footnote(doc: Document, stream: _Stream, reading: Reading, notes: di
     if m:
         clause_end = reading.end + m.start() + 1
     for fn in notes.values():
-        if not reading.head.mention.start <= fn.marker[0] <= clause_end:
+        if fn.marker is None or not reading.head.mention.start <= fn.marker[0] <= clause_end:
             continue
         opener = _FOOTNOTE_OPENER.match(fold(fn.text))
         if opener is None:

@@ -31,7 +31,7 @@ def render_report(result: Result, doc: Document, store: ReviewStore | None = Non
     if store is not None:
         for check in result.checks:
             item = store.get_by_key(check.key)
-            check.review = item and (item.decision() or {"status": "open", "item": item.id})
+            check.review = item.review() if item else None
         apply_decisions(result)
     flags: dict[int, Flag] = {}
     for number, check in enumerate(result.checks):

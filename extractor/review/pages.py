@@ -54,8 +54,8 @@ def document_marks(doc: Document, result: Result | None, flags: dict[int, Flag],
     used = referenced_starts(result.records)
     read_as: dict[int, str] = {}
     for rec in result.records:
-        for name, fig in named_figures(rec):
-            read_as.setdefault(fig.start, f"{rec.type} {rec.name or ''} · {name}".strip())
+        for name, value in named_figures(rec):
+            read_as.setdefault(value.start, f"{rec.type} {rec.name or ''} · {name}".strip())
     checks_at: dict[int, list[int]] = {}
     for number, check in enumerate(result.checks):
         for f in check.figures:

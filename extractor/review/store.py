@@ -76,6 +76,10 @@ class Item:
         return {"status": self.status, "note": self.note, "by": self.decided_by, "at": self.decided_at,
                 "correction": self.correction, "item": self.id}
 
+    def review(self) -> dict[str, Any]:
+        """What a check carries as its `review`: the decision, or that the item is open."""
+        return self.decision() or {"status": "open", "item": self.id}
+
 
 def default_store_path() -> Path:
     env = os.environ.get("EXTRACTOR_REVIEW_DB")

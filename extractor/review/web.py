@@ -39,6 +39,7 @@ from ..errors import ExtractorError
 from ..output.figures import all_figures
 from ..output.result import Check, Record, Result
 from .flagging import parse_correction
+from .labels import translator
 from .pages import Flag, document_context, environment, marker_marks
 from .reflow import Block, Mark, Paragraph, kept_passage, section_blocks, sentence
 from .store import STATUSES, Item, ReviewError, ReviewStore, reviewer_name
@@ -59,7 +60,7 @@ def create_app(store: Path | None = None, reviewer: str | None = None, lang: str
                port: int = 8700) -> Starlette:
     settings = Settings(store=store, reviewer=reviewer_name(reviewer), token=secrets.token_urlsafe(32))
     env = environment(lang)
-    t = env.globals["t"]
+    t = translator(lang)
     templates = Jinja2Templates(env=env)
 
     def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
