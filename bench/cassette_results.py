@@ -20,11 +20,11 @@ from pathlib import Path
 
 import vcr
 
-from extractor.document import load_document
-from extractor.engine import Extractor
-from extractor.llm import LLMClient, LLMConfig
-from extractor.output import to_json, write_atomic
-from extractor.result import Result
+from extractor.document.report import load_document
+from extractor.extraction.engine import Extractor
+from extractor.llm.client import LLMClient, LLMConfig
+from extractor.output.atomic import to_json, write_atomic
+from extractor.output.result import Result
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"

@@ -21,12 +21,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.replayserver import ReplayServer  # noqa: E402
-from extractor.corpus import add_results, unmatched  # noqa: E402
-from extractor.document import load_document  # noqa: E402
-from extractor.engine import Extractor  # noqa: E402
-from extractor.llm import LLMClient, LLMConfig  # noqa: E402
-from extractor.result import Result  # noqa: E402
-from extractor.series import series  # noqa: E402
+from extractor.corpus.database import add_results, unmatched  # noqa: E402
+from extractor.corpus.series import series  # noqa: E402
+from extractor.document.report import load_document  # noqa: E402
+from extractor.extraction.engine import Extractor  # noqa: E402
+from extractor.llm.client import LLMClient, LLMConfig  # noqa: E402
+from extractor.output.result import Result  # noqa: E402
 
 MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 REPORT = ROOT / "tests" / "fixtures" / "lang-son-2026-01-report.txt"

@@ -34,9 +34,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)  # not bench/: this file's name would hide the `distributed` package
 
 from bench.run import MODEL, REPORTS, StandIn  # noqa: E402
-from extractor.distributed import WorkerSettings, cluster_opener, run_corpus  # noqa: E402
-from extractor.document import load_document  # noqa: E402
-from extractor.engine import Extractor  # noqa: E402
+from extractor.corpus.distributed import WorkerSettings, cluster_opener, run_corpus  # noqa: E402
+from extractor.document.report import load_document  # noqa: E402
+from extractor.extraction.engine import Extractor  # noqa: E402
 
 
 def pieces(path: Path, sections: tuple[str, ...] | None = None) -> int:
@@ -57,7 +57,7 @@ def corpus(folder: Path, copies: int) -> list[Path]:
 
 
 def _warm() -> None:
-    import extractor.distributed  # noqa: F401  the first task would pay this import
+    import extractor.corpus.distributed  # noqa: F401  the first task would pay this import
 
 
 def rate(workers: int, files: list[Path], settings: WorkerSettings, latency: float, work: Path) -> dict[str, float]:

@@ -20,10 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.replayserver import ReplayServer  # noqa: E402
-from extractor.cache import ResultCache  # noqa: E402
-from extractor.document import load_document  # noqa: E402
-from extractor.engine import Extractor  # noqa: E402
-from extractor.llm import LLMClient, LLMConfig  # noqa: E402
+from extractor.document.report import load_document  # noqa: E402
+from extractor.extraction.cache import ResultCache  # noqa: E402
+from extractor.extraction.engine import Extractor  # noqa: E402
+from extractor.llm.client import LLMClient, LLMConfig  # noqa: E402
 
 REPORTS = sorted((ROOT / "tests" / "fixtures").glob("*.txt"))
 MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"

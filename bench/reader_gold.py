@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from extractor.document import load_document  # noqa: E402
-from extractor.numbers import parse_vn_number  # noqa: E402
-from extractor.validator import validate_section  # noqa: E402
+from extractor.document.report import load_document  # noqa: E402
+from extractor.extraction.validate import validate_section  # noqa: E402
+from extractor.numbers.parse import parse_vn_number  # noqa: E402
 
 _NUMERAL = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?")
 

@@ -13,9 +13,9 @@ from types import ModuleType
 
 from pydantic import BaseModel
 
-from .document import Document
-from .sections import Section
-from .textutil import fold
+from .document.report import Document
+from .document.sections import Section
+from .document.text import fold
 
 
 @dataclass(frozen=True)

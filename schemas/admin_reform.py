@@ -1,13 +1,13 @@
 """Administrative reform: dossiers received, returned early / on time / late, pending, overdue."""
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Annotated, ClassVar, Optional
 
 from pydantic import BaseModel, Field
 
 from .common import DistinctFigures, Indicator, count_of
 
-DossierCount = count_of("hồ sơ")
+DossierCount = Annotated[Optional[str], count_of("hồ sơ")]
 
 
 class Dossiers(DistinctFigures):

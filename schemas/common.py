@@ -8,9 +8,10 @@ the chunk is rejected.
 """
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal, Optional, cast
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, ValidationInfo, model_validator
+from pydantic.fields import FieldInfo
 
 
 class FigureRefMarker:
@@ -33,10 +34,11 @@ def _as_text(value: Any) -> Any:
     return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
 
 
-def figure_ref(marker: FigureRefMarker, description: str) -> Any:
-    """A figure-reference field type. With the engine's checker in the validation context, a
-    reference that matches no listed figure, or one of the wrong kind, is rejected and the
-    error goes back to the model."""
+def figure_ref(marker: FigureRefMarker, description: str) -> FieldInfo:
+    """What makes an optional string a figure reference: `Annotated[Optional[str], figure_ref(…)]`
+    (a type a type checker reads as what the model answers, `str | None`). With the engine's
+    checker in the validation context, a reference that matches no listed figure, or one of the
+    wrong kind, is rejected and the error goes back to the model."""
 
     def known(value: Optional[str], info: ValidationInfo) -> Optional[str]:
         check = (info.context or {}).get("check_figure")
@@ -44,20 +46,24 @@ def figure_ref(marker: FigureRefMarker, description: str) -> Any:
             check(value, marker)
         return value
 
-    return Annotated[Optional[str], marker, BeforeValidator(_as_text), AfterValidator(known),
-                     Field(default=None, description=description)]
+    # from_annotation takes an Annotated form although its signature says type[Any]
+    annotated = cast("type[Any]", Annotated[Optional[str], marker, BeforeValidator(_as_text), AfterValidator(known),
+                                            Field(default=None, description=description)])
+    return FieldInfo.from_annotation(annotated)
 
 
 _REF_HELP = 'Id of a listed figure (e.g. "n3"), or null.'
-Ref = figure_ref(FIGURE, _REF_HELP)
-PercentRef = figure_ref(FigureRefMarker(kinds=("percent",)), 'Id of a listed percentage (e.g. "n3"), or null.')
-AmountRef = figure_ref(FigureRefMarker(kinds=("money", "area", "mass", "volume", "energy", "length", "count",
-                                              "number", "rate", "fraction", "power", "duration")),
-                       'Id of a listed amount that is not a percentage, or null.')
+Ref = Annotated[Optional[str], figure_ref(FIGURE, _REF_HELP)]
+PercentRef = Annotated[Optional[str], figure_ref(FigureRefMarker(kinds=("percent",)),
+                                                 'Id of a listed percentage (e.g. "n3"), or null.')]
+AmountRef = Annotated[Optional[str], figure_ref(FigureRefMarker(kinds=("money", "area", "mass", "volume", "energy",
+                                                                       "length", "count", "number", "rate", "fraction",
+                                                                       "power", "duration")),
+                                                'Id of a listed amount that is not a percentage, or null.')]
 
 
-def count_of(*units: str) -> Any:
-    """A reference to a count of the given things ("nhiệm vụ", "hồ sơ")."""
+def count_of(*units: str) -> FieldInfo:
+    """A reference to a count of the given things: `Annotated[Optional[str], count_of("hồ sơ")]`."""
     return figure_ref(FigureRefMarker(kinds=("count", "fraction"), units=units),
                       f"Id of a listed number of {' / '.join(units)}, or null.")
 

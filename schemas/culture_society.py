@@ -1,5 +1,4 @@
 """Culture and society: education, health, labour, social welfare, culture and tourism."""
 from .common import IndicatorsReply
 
-
 Reply = IndicatorsReply

@@ -1,13 +1,14 @@
 """Direction and administration: documents issued and tasks assigned / completed / pending."""
 from __future__ import annotations
 
-from typing import ClassVar, Optional
+from typing import Annotated, ClassVar, Optional
 
 from pydantic import BaseModel, Field
 
 from .common import DistinctFigures, Part, count_of
 
-TaskCount = count_of("nhiệm vụ")
+TaskCount = Annotated[Optional[str], count_of("nhiệm vụ")]
+DocumentCount = Annotated[Optional[str], count_of("văn bản")]
 
 
 class Tasks(DistinctFigures):
@@ -26,7 +27,7 @@ class Tasks(DistinctFigures):
 class DocumentsIssued(BaseModel):
     """Documents issued ("ban hành … văn bản") and the kinds listed after it."""
 
-    total: count_of("văn bản")
+    total: DocumentCount
     parts: list[Part] = Field(default_factory=list)
     parts_complete: Optional[bool] = None
 

@@ -1,5 +1,4 @@
 """Economic sectors: agriculture, border trade, industry, trade, investment, enterprises."""
 from .common import IndicatorsReply
 
-
 Reply = IndicatorsReply

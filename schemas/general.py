@@ -1,5 +1,4 @@
 """Any section no other kind claims: plain indicators."""
 from .common import IndicatorsReply
 
-
 Reply = IndicatorsReply

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from extractor.document import Document, load_document
+from extractor.document.report import Document, load_document
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPORT_2026 = FIXTURES / "lang-son-2026-01-report.txt"

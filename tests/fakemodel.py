@@ -17,11 +17,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from extractor.engine import Extractor
-from extractor.document import load_document
-from extractor.llm import Usage
-from extractor.result import Result
-from extractor.textutil import collapse_ws
+from extractor.document.report import load_document
+from extractor.document.text import collapse_ws
+from extractor.extraction.engine import Extractor
+from extractor.llm.client import Usage
+from extractor.output.result import Result
 
 
 @dataclass(frozen=True)

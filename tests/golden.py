@@ -20,8 +20,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from extractor.reader import is_reader_record
-from extractor.result import Record, Result
+from extractor.output.result import Record, Result
+from extractor.reading.reader import is_reader_record
 
 GOLDEN = Path(__file__).parent / "golden"
 UNREVIEWED = "unreviewed"

@@ -16,9 +16,9 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from fpdf import FPDF
 
-from extractor.document import Document
-from extractor.textutil import collapse_ws
-from extractor.textview import build_view, subtract
+from extractor.document.report import Document
+from extractor.document.text import collapse_ws
+from extractor.document.view import build_view, subtract
 
 FONT = Path(__file__).parent / "fixtures" / "fonts" / "DejaVuSans.ttf"
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import vcr
 
-from extractor.document import Document, load_document
-from extractor.engine import Extractor
-from extractor.flagging import flag_result
-from extractor.llm import LLMClient, LLMConfig
-from extractor.result import Result
-from extractor.review import ReviewStore
+from extractor.document.report import Document, load_document
+from extractor.extraction.engine import Extractor
+from extractor.llm.client import LLMClient, LLMConfig
+from extractor.output.result import Result
+from extractor.review.flagging import flag_result
+from extractor.review.store import ReviewStore
 
 from .conftest import REPORT_2026
 

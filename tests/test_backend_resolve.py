@@ -1,4 +1,4 @@
-"""Which endpoint, model and key a run uses (extractor/backend.py): flags, then the environment,
+"""Which endpoint, model and key a run uses (extractor/llm/backend.py): flags, then the environment,
 then the config file; and the key is sent to the server, never kept anywhere else."""
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from extractor.backend import LOCAL_TIMEOUT, OPENAI_DEFAULT_MODEL, OPENAI_URL, Backend, BackendOptions, resolve
 from extractor.errors import ExtractorError
-from extractor.llm import DEFAULT_TIMEOUT
+from extractor.llm.backend import LOCAL_TIMEOUT, OPENAI_DEFAULT_MODEL, OPENAI_URL, Backend, BackendOptions, resolve
 
 from .chatserver import ChatServer
 

@@ -18,15 +18,15 @@ from pathlib import Path
 import pytest
 
 from bench.replayserver import Fault, ReplayServer
-from extractor.cache import ResultCache
-from extractor.document import Document, load_document, parse_text
-from extractor.engine import Extractor
-from extractor.llm import LLMClient, LLMConfig
-from extractor.reader import is_reader_record
-from extractor.writers import to_csv
-from extractor.result import FigureValue, Record, Result
-from extractor.textutil import appears_in, collapse_ws
-from extractor.review import ReviewStore
+from extractor.cli.writers import to_csv
+from extractor.document.report import Document, load_document, parse_text
+from extractor.document.text import appears_in, collapse_ws
+from extractor.extraction.cache import ResultCache
+from extractor.extraction.engine import Extractor
+from extractor.llm.client import LLMClient, LLMConfig
+from extractor.output.result import FigureValue, Record, Result
+from extractor.reading.reader import is_reader_record
+from extractor.review.store import ReviewStore
 
 from .conftest import REPORT_2026
 from .golden import assert_matches_golden, verdicts
@@ -152,7 +152,7 @@ def test_names_the_text_does_not_print_are_marked_and_flagged(report_2026: Docum
     as parts named after their figure ids, "n1"…"n5": each is kept, marked with an issue and
     flagged for a reviewer at low severity, with its figure. Names copied from the text are not
     marked, even where the reading is wrong (the golden file's verdicts)."""
-    from extractor.flagging import flag_result
+    from extractor.review.flagging import flag_result
 
     result = Run(tmp_path / "cache").extract(report_2026, ["I"])
     marks = {name: problem for rec in result.records for name, problem in _name_marks(rec).items()}
@@ -191,17 +191,6 @@ def test_budget_section_as_the_small_model_reads_it(report_2026: Document, tmp_p
                        "plan_percent_provincial '190,37%'", "value '809.338 triệu đồng'",
                        "plan_percent_provincial '5,6%'"}
     assert sum("left out, none of its figures stands" in w for w in section.warnings) == 3
-    # No figure is left with two roles: a model field on a figure the reader settled agrees with it.
-    read = {f.start: (r, name) for r in result.records if is_reader_record(r) for name, f in r.figures.items() if f}
-    for rec in (r for r in result.records if not is_reader_record(r)):
-        for name, fig in rec.figures.items():
-            if fig is not None and fig.start in read and read[fig.start][0].name is not None:
-                assert _basis_free(read[fig.start][1]) == _basis_free(name), (rec.id, name)
-
-
-def _basis_free(field: str) -> str:
-    """A plan share's field without its basis (central / provincial): either side may leave it unstated."""
-    return field.removesuffix("_central").removesuffix("_provincial")
     total = next(r for r in result.records if r.figures.get("value") and r.figures["value"].text == "2.828,46 tỷ đồng")
     assert Decimal(total.figures["value"].value) == Decimal("2828460000000")  # our parser's value, not the model's
     # Where the model is wrong, the reader reads the prose itself: revenue with its comparisons
@@ -220,6 +209,17 @@ def _basis_free(field: str) -> str:
     for row in rows:
         assert " ".join(report_2026.text[int(row["start"]):int(row["end"])].split()) == row["text"]
         assert row["section_id"] == "II.1.6"
+    # No figure is left with two roles: a model field on a figure the reader settled agrees with it.
+    settled = {f.start: (r, name) for r in result.records if is_reader_record(r) for name, f in r.figures.items() if f}
+    for rec in (r for r in result.records if not is_reader_record(r)):
+        for name, fig in rec.figures.items():
+            if fig is not None and fig.start in settled and settled[fig.start][0].name is not None:
+                assert _basis_free(settled[fig.start][1]) == _basis_free(name), (rec.id, name)
+
+
+def _basis_free(field: str) -> str:
+    """A plan share's field without its basis (central / provincial): either side may leave it unstated."""
+    return field.removesuffix("_central").removesuffix("_provincial")
 
 
 INJECTION = ("I. CÔNG TÁC CHỈ ĐẠO, ĐIỀU HÀNH\n"
@@ -295,7 +295,7 @@ def test_cli_extract_flags_a_real_inconsistency_and_honours_the_review(tmp_path:
     and the warm re-run (no model call) carries the decision onto the figures it involves."""
     from typer.testing import CliRunner
 
-    from extractor.cli import app
+    from extractor.cli.commands import app
 
     monkeypatch.setenv("EXTRACTOR_CONFIG", str(tmp_path / "none.toml"))
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "EXTRACTOR_MODEL"):

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import re
 
-from extractor.chunking import LIMIT, chunk_section
-from extractor.document import Document
+from extractor.document.report import Document
+from extractor.extraction.chunking import LIMIT, chunk_section
+from extractor.extraction.prompting import render_messages, template_versions
 from extractor.kinds import kind_of
-from extractor.prompting import render_messages, template_versions
 
 
 def test_budget_section_is_cut_into_small_pieces_with_list_context(report_2026: Document) -> None:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from bench.replayserver import ReplayServer
-from extractor.writers import MANIFEST
+from extractor.cli.writers import MANIFEST
 
 from .conftest import NOTICE_OCR, REPORT_2026
 from .test_faults import CASSETTE, MODEL

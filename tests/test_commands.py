@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from extractor.cli import app
-from extractor.document import Document
+from extractor.cli.commands import app
+from extractor.document.report import Document
 
 from .chatserver import ChatServer
 from .conftest import NOTICE_OCR, REPORT_2024, REPORT_2026

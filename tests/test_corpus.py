@@ -11,17 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from extractor.corpus import add_results, load_results, rekey, unmatched
-from extractor.document import load_document, parse_text
-from extractor.export import document_fields, metadata_dict
-from extractor.flagging import flag_result, parse_correction
+from extractor.cli.writers import to_jsonl
+from extractor.corpus.database import add_results, load_results, rekey, unmatched
+from extractor.corpus.indicators import folded, load_table
+from extractor.corpus.series import series
+from extractor.document.report import load_document, parse_text
 from extractor.errors import ExtractorError
-from extractor.indicators import folded, load_table
-from extractor.output import to_json
-from extractor.result import Result
-from extractor.review import ReviewStore
-from extractor.series import series
-from extractor.writers import to_jsonl
+from extractor.output.atomic import to_json
+from extractor.output.dicts import document_fields, metadata_dict
+from extractor.output.result import Result
+from extractor.review.flagging import flag_result, parse_correction
+from extractor.review.store import ReviewStore
 
 from .conftest import REPORT_2024, REPORT_2026
 from .fakemodel import Passage, extract, february_2026, month_2024_01, month_2026_01

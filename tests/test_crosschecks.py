@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from extractor.corpus import add_results
-from extractor.crosschecks import check_all, flag_for_review, listed
-from extractor.document import load_document
-from extractor.engine import Extractor
-from extractor.flagging import parse_correction
-from extractor.result import Result
-from extractor.review import ReviewStore
-from extractor.series import series
+from extractor.corpus.crosschecks import check_all, flag_for_review, listed
+from extractor.corpus.database import add_results
+from extractor.corpus.series import series
+from extractor.document.report import load_document
+from extractor.extraction.engine import Extractor
+from extractor.output.result import Result
+from extractor.review.flagging import parse_correction
+from extractor.review.store import ReviewStore
 
 from .conftest import REPORT_2026
 
@@ -168,7 +168,7 @@ def test_failing_checks_go_to_review_and_a_correction_reaches_the_series(months:
 
 
 def test_corpus_checks_command_lists_and_flags(months: dict[str, Result], tmp_path: Path) -> None:
-    from extractor.output import to_json
+    from extractor.output.atomic import to_json
 
     files = []
     for period, result in months.items():

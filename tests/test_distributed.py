@@ -19,9 +19,9 @@ from distributed import Client, LocalCluster
 from typer.testing import CliRunner
 
 from bench.replayserver import ReplayServer
-from extractor.cli import app
-from extractor.distributed import WorkerSettings, failures, run_corpus
-from extractor.review import ReviewStore
+from extractor.cli.commands import app
+from extractor.corpus.distributed import WorkerSettings, failures, run_corpus
+from extractor.review.store import ReviewStore
 
 from .conftest import NOTICE_OCR, REPORT_2024, REPORT_2026
 from .test_faults import MODEL

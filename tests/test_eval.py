@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from extractor.cli import app
-from extractor.document import Document, parse_text
+from extractor.cli.commands import app
+from extractor.document.report import Document, parse_text
 from extractor.eval.relations import Locator, Relation, expression_numbers, load_relations
 from extractor.eval.report import evaluate, gold_report_of, text_checks_only
 
@@ -200,8 +200,8 @@ def test_every_gold_figure_is_placed_on_the_text(report_2026: Document, report_2
 def record(doc: Document, rid: str, section: str, figures: dict[str, int],
            parts: tuple[dict[str, int], ...] = (), kind: str = "test", rtype: str = "test"):
     """A record whose figures are the document's own mentions at the given (hand-found) offsets."""
-    from extractor.records import figure_value
-    from extractor.result import Record
+    from extractor.output.figures import figure_value
+    from extractor.output.result import Record
 
     at = {f.mention.start: f for f in doc.figures}
 
@@ -241,8 +241,8 @@ def test_figure_roles_are_scored_by_offset_field_and_aligned_record(report_2026:
 
 
 def test_cli_measures_figure_roles_of_a_result(report_2026: Document, tmp_path: Path) -> None:
-    from extractor.output import to_json
-    from extractor.result import Result, SectionResult
+    from extractor.output.atomic import to_json
+    from extractor.output.result import Result, SectionResult
 
     tasks = record(report_2026, "t", "I", {"assigned": 4798, "completed": 4826, "completed_on_time": 4851,
                                            "completed_late": 4890, "pending": 4933}, kind="direction", rtype="tasks")

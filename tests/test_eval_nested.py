@@ -3,7 +3,7 @@ part of "chi trong cân đối ngân sách địa phương", itself a part of to
 scores it against that part, not against the top record."""
 from __future__ import annotations
 
-from extractor.document import Document
+from extractor.document.report import Document
 from extractor.eval.figures import load_figure_gold, score_figures
 
 from .test_eval import FIGURES_2026, record

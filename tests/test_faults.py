@@ -21,12 +21,12 @@ import httpx
 import pytest
 
 from bench.replayserver import Fault, ReplayServer
-from extractor.cache import ResultCache
-from extractor.document import Document
-from extractor.engine import Extractor
-from extractor.llm import LLMClient, LLMConfig
-from extractor.reader import is_reader_record
-from extractor.result import Result
+from extractor.document.report import Document
+from extractor.extraction.cache import ResultCache
+from extractor.extraction.engine import Extractor
+from extractor.llm.client import LLMClient, LLMConfig
+from extractor.output.result import Result
+from extractor.reading.reader import is_reader_record
 
 from .conftest import REPORT_2026
 
@@ -380,7 +380,7 @@ def test_two_servers_never_share_cached_answers(tmp_path: Path) -> None:
 
 def test_a_backend_is_named_by_the_model_it_serves_and_its_url_without_credentials(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from extractor.backend import Backend, BackendOptions
+    from extractor.llm.backend import Backend, BackendOptions
 
     monkeypatch.setenv("EXTRACTOR_CONFIG", "/nonexistent/config.toml")
     with ReplayServer([], served_model="qwen-x") as server:

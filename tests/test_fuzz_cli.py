@@ -6,7 +6,7 @@ UTF-8, huge lines, deep numbering, repeated headings, footnote markers everywher
 Whatever the input: exit code 0, 1 or 2, never a traceback, and a review store's decisions
 taken before the command are still there after it. `extract` runs with a token budget of 1
 against a closed loopback port: it plans, renders and looks up the cache for every piece, its
-first request is refused, and the run stops sending. The CLI runs in-process (`extractor.cli.main`, as
+first request is refused, and the run stops sending. The CLI runs in-process (`extractor.cli.commands.main`, as
 the console script does) to keep the whole suite within a minute; the number of cases run is
 printed in the terminal summary.
 """
@@ -25,9 +25,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from extractor.cache import ResultCache
-from extractor.cli import main
-from extractor.review import ReviewStore
+from extractor.cli.commands import main
+from extractor.extraction.cache import ResultCache
+from extractor.review.store import ReviewStore
 
 from .conftest import FUZZ_CASES, NOTICE_OCR, REPORT_2024, REPORT_2026
 from .reviewdata import build_store

@@ -8,16 +8,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from extractor import engine as engine_module
-from extractor.cache import ResultCache
-from extractor.checks import make_check
-from extractor.document import Document, Figure
-from extractor.engine import Extractor, Job
-from extractor.llm import LLMClient, LLMConfig
-from extractor.reader import is_reader_record
-from extractor.records import figure_value
-from extractor.result import Record, Result
-from extractor.textchecks import check_grounding
+from extractor.checks.records import make_check
+from extractor.checks.text import check_grounding
+from extractor.document.report import Document, Figure
+from extractor.extraction import engine as engine_module
+from extractor.extraction.cache import ResultCache
+from extractor.extraction.engine import Extractor, Job
+from extractor.llm.client import LLMClient, LLMConfig
+from extractor.output.figures import figure_value
+from extractor.output.result import Record, Result
+from extractor.reading.reader import is_reader_record
 
 
 def model_records(result: Result) -> list[Record]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from extractor.review import ReviewStore
+from extractor.review.store import ReviewStore
 
 from .reviewdata import build_store, store_copy
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bench.replayserver import ReplayServer
-from extractor.review import ReviewStore
+from extractor.review.store import ReviewStore
 
 from .conftest import REPORT_2026
 from .reviewdata import build_store, store_copy
@@ -142,7 +142,7 @@ def test_an_item_id_past_64_bits_is_not_found(store_path: Path) -> None:
 
 @pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
 def test_outputs_honour_the_umask_like_any_new_file(tmp_path: Path, umask: int) -> None:
-    from extractor.output import write_atomic
+    from extractor.output.atomic import write_atomic
 
     old = os.umask(umask)
     try:
@@ -155,7 +155,7 @@ def test_outputs_honour_the_umask_like_any_new_file(tmp_path: Path, umask: int) 
 
 
 def test_rewriting_an_output_keeps_the_mode_it_was_given(tmp_path: Path) -> None:
-    from extractor.output import write_atomic
+    from extractor.output.atomic import write_atomic
 
     target = tmp_path / "out.json"
     write_atomic(target, "{}\n")
@@ -166,7 +166,7 @@ def test_rewriting_an_output_keeps_the_mode_it_was_given(tmp_path: Path) -> None
 
 def test_a_failed_write_leaves_no_temp_file_behind(tmp_path: Path) -> None:
     from extractor.errors import ExtractorError
-    from extractor.output import write_atomic
+    from extractor.output.atomic import write_atomic
 
     (tmp_path / "out.json").mkdir()  # the rename onto a directory fails after the temp file is written
     with pytest.raises(ExtractorError, match="cannot write"):

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from extractor.review import ReviewStore
-from extractor.web import FILTERS, create_app
+from extractor.review.store import ReviewStore
+from extractor.review.web import FILTERS, create_app
 
 from .conftest import FUZZ_CASES
 from .reviewdata import build_store, store_copy

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from extractor.review import ReviewStore
-from extractor.web import MAX_BODY, create_app
+from extractor.review.store import ReviewStore
+from extractor.review.web import MAX_BODY, create_app
 
 from .reviewdata import build_store, store_copy
 

@@ -11,9 +11,9 @@ import docx
 import pytest
 from fpdf import FPDF
 
-from extractor.document import load_document
+from extractor.document.ingest import read_source
+from extractor.document.report import load_document
 from extractor.errors import InputError
-from extractor.ingest import read_source
 
 from .conftest import FIXTURES, REPORT_2024, REPORT_2026
 

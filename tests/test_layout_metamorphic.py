@@ -14,8 +14,8 @@ from typing import Callable
 
 import pytest
 
-from extractor.document import Document, parse_text
-from extractor.textutil import collapse_ws
+from extractor.document.report import Document, parse_text
+from extractor.document.text import collapse_ws
 
 from .conftest import REPORT_2024, REPORT_2026
 from .test_structure import IDS_2024, IDS_2026

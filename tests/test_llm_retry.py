@@ -5,7 +5,7 @@ import socket
 import httpx
 import pytest
 
-from extractor.llm import EndpointDown, LLMClient, LLMConfig
+from extractor.llm.client import EndpointDown, LLMClient, LLMConfig
 from extractor.schemas.economy import Reply
 
 

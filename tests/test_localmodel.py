@@ -8,7 +8,6 @@ The dying server is a stand-in script run through the launcher seam: it starts, 
 its first completion, as the native build did on an AMX Xeon."""
 from __future__ import annotations
 
-import argparse
 import functools
 import importlib.util
 import json
@@ -20,15 +19,15 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import SimpleNamespace
 
 import pytest
 
-from extractor import localmodel
-from extractor.backend import Backend, BackendOptions
 from extractor.errors import ExtractorError
-from extractor.llamaserver import apply_settings, parse_args, server_settings
-from extractor.localmodel import MODEL_ID, LocalServer
+from extractor.llm import localmodel
+from extractor.llm.backend import Backend, BackendOptions
+from extractor.llm.llamaserver import apply_settings, parse_args, server_settings
+from extractor.llm.localmodel import MODEL_ID, LocalServer
 
 HAS_RUNTIME = importlib.util.find_spec("xllamacpp") is not None
 
@@ -98,7 +97,7 @@ def _crash_with_a_completion(base_url: str) -> None:
 
 def test_command_serves_on_loopback_with_every_core_and_our_model_id(model_file: Path) -> None:
     command = LocalServer(model_file, n_ctx=4096, threads=2, n_batch=256).command(8123)
-    assert command[:3] == [sys.executable, "-m", "extractor.llamaserver"]
+    assert command[:3] == [sys.executable, "-m", "extractor.llm.llamaserver"]
     settings = server_settings(parse_args(command[3:]))
     assert settings["hostnames"] == ["127.0.0.1"] and settings["port"] == 8123
     assert settings["model.path"] == str(model_file) and settings["model_alias"] == {MODEL_ID}
@@ -262,7 +261,7 @@ def test_sigterm_stops_extract_like_ctrl_c_and_its_server_with_it(tmp_path: Path
 
 def test_the_server_exits_when_the_process_that_started_it_is_gone(tmp_path: Path) -> None:
     child = tmp_path / "child.py"
-    child.write_text("import os, time\nfrom extractor.llamaserver import PARENT_ENV, exit_with_parent\n"
+    child.write_text("import os, time\nfrom extractor.llm.llamaserver import PARENT_ENV, exit_with_parent\n"
                      "exit_with_parent(int(os.environ[PARENT_ENV]), 0.05)\n"
                      f"open({str(tmp_path / 'watching')!r}, 'w').close()\ntime.sleep(60)\n")
     parent = ("import os, subprocess, sys\n"

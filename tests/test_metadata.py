@@ -1,7 +1,7 @@
 """Document metadata: header, reporting period, recipients and signature kept out of the body."""
 from __future__ import annotations
 
-from extractor.document import Document, parse_text
+from extractor.document.report import Document, parse_text
 
 
 def test_report_2024_header(report_2024: Document) -> None:

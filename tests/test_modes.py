@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from extractor.cli import app
+from extractor.cli.commands import app
 from extractor.kinds import reply_model
-from extractor.llm import MODES, json_schema_of
+from extractor.llm.client import MODES, json_schema_of
 
 from .chatserver import ChatServer
 from .conftest import REPORT_2026
@@ -107,7 +107,7 @@ def test_an_unsupported_mode_is_one_line_before_anything_is_sent(tmp_path: Path)
 def test_report_text_reaches_the_model_as_written_with_or_without_a_context(context: Any) -> None:
     """The raw marks that keep instructor's templating off the report text are only added when
     instructor renders (with a validation context); without one they would reach the model."""
-    from extractor.llm import LLMClient, LLMConfig
+    from extractor.llm.client import LLMClient, LLMConfig
 
     text = "Text: {{ 510 }} nhiệm vụ {% if %} {# #}"
     with ChatServer(lambda body: {}) as server:

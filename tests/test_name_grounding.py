@@ -10,12 +10,12 @@ import unicodedata
 
 import pytest
 
-from extractor.chunking import Chunk, chunk_section
-from extractor.document import Document
+from extractor.checks.text import check_names
+from extractor.document.report import Document
+from extractor.document.text import unprinted_words
+from extractor.extraction.chunking import Chunk, chunk_section
+from extractor.extraction.records import build_records
 from extractor.kinds import reply_model
-from extractor.records import build_records
-from extractor.textchecks import check_names
-from extractor.textutil import unprinted_words
 
 
 def piece(doc: Document, chunk_id: str) -> Chunk:
@@ -74,10 +74,10 @@ def test_a_flagged_name_is_reviewable_on_the_page(report_2026: Document, tmp_pat
     """The low-severity item has its own label and page; approving it is an ordinary decision."""
     from starlette.testclient import TestClient
 
-    from extractor.flagging import flag_result
-    from extractor.result import Result
-    from extractor.review import ReviewStore
-    from extractor.web import create_app
+    from extractor.output.result import Result
+    from extractor.review.flagging import flag_result
+    from extractor.review.store import ReviewStore
+    from extractor.review.web import create_app
 
     chunk = piece(report_2026, "I#20")
     fid = next(fid for fid, fig in chunk.listed() if fig.mention.text.startswith("08"))
@@ -117,10 +117,10 @@ def test_a_figure_with_a_source_error_and_a_marked_name_links_to_the_error(tmp_p
 
     from starlette.testclient import TestClient
 
-    from extractor.flagging import flag_result
-    from extractor.result import Result
-    from extractor.review import ReviewStore
-    from extractor.web import create_app
+    from extractor.output.result import Result
+    from extractor.review.flagging import flag_result
+    from extractor.review.store import ReviewStore
+    from extractor.review.web import create_app
 
     from .reviewdata import build_store
 

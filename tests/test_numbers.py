@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from extractor.document import Document, parse_text
-from extractor.numbers import find_numbers, format_vn_number, parse_vn_number
+from extractor.document.report import Document, parse_text
+from extractor.numbers.parse import find_numbers, format_vn_number, parse_vn_number
 
 
 @given(st.decimals(min_value=-10**12, max_value=10**12, places=2, allow_nan=False, allow_infinity=False),

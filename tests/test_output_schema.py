@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from extractor.result import Result
+from extractor.output.result import Result
 
 SHIPPED = Path(__file__).parent.parent / "schemas" / "result.schema.json"
 

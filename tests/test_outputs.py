@@ -16,10 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench.replayserver import ReplayServer
+from extractor.cli.writers import FIGURE_COLUMNS, MANIFEST, Outputs, to_csv, to_parquet
+from extractor.document.ingest import report_files
 from extractor.errors import ExtractorError
-from extractor.ingest import report_files
-from extractor.result import FigureValue, Record, Result
-from extractor.writers import FIGURE_COLUMNS, MANIFEST, Outputs, to_csv, to_parquet
+from extractor.output.result import FigureValue, Record, Result
 
 from .conftest import REPORT_2024, REPORT_2026
 from .fakemodel import extract, month_2024_01, month_2026_01

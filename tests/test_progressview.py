@@ -7,10 +7,10 @@ from pathlib import Path
 
 from rich.console import Console
 
-from extractor.document import load_document
-from extractor.engine import Extractor
-from extractor.runner import run_files
-from extractor.writers import Outputs
+from extractor.cli.extract_files import run_files
+from extractor.cli.writers import Outputs
+from extractor.document.report import load_document
+from extractor.extraction.engine import Extractor
 
 from .conftest import REPORT_2024, REPORT_2026
 from .fakemodel import ScriptedModel, month_2026_01

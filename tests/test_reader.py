@@ -13,13 +13,13 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from extractor.cli import app
-from extractor.document import Document, parse_text
-from extractor.engine import Extractor
-from extractor.reader import is_reader_record, read_section
-from extractor.readerchecks import check_reader_records
-from extractor.result import Check, Record
-from extractor.validator import validate_section
+from extractor.cli.commands import app
+from extractor.document.report import Document, parse_text
+from extractor.extraction.engine import Extractor
+from extractor.extraction.validate import validate_section
+from extractor.output.result import Check, Record
+from extractor.reading.checks import check_reader_records
+from extractor.reading.reader import is_reader_record, read_section
 
 from .conftest import REPORT_2026
 

@@ -1,5 +1,5 @@
 """The model is asked only what the reader cannot settle, and its answers are checked against the
-reader's (extractor/settling.py, extractor/crosscheck.py), on the sample reports' own text."""
+reader's (extractor/extraction/settling.py, extractor/extraction/reconcile.py), on the sample reports' own text."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -9,14 +9,14 @@ import pytest
 from typer.testing import CliRunner
 
 from bench.replayserver import ReplayServer
-from extractor.cli import app
-from extractor.document import Document, parse_text
-from extractor.engine import Extractor
+from extractor.cli.commands import app
+from extractor.document.report import Document, parse_text
+from extractor.extraction.engine import Extractor
+from extractor.extraction.settling import reader_settles
 from extractor.kinds import reads_text
-from extractor.reader import is_reader_record, read_section, settles
-from extractor.records import all_figures, figure_value
-from extractor.result import Record, Result
-from extractor.settling import reader_settles
+from extractor.output.figures import all_figures, figure_value
+from extractor.output.result import Record, Result
+from extractor.reading.reader import is_reader_record, read_section, settles
 
 from .conftest import REPORT_2026
 from .fakemodel import Passage, ScriptedModel, budget_2026, tasks

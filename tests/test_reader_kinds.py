@@ -12,10 +12,10 @@ from decimal import Decimal
 
 import pytest
 
-from extractor.document import Document, parse_text
-from extractor.reader import read_section
-from extractor.records import all_figures
-from extractor.result import Record
+from extractor.document.report import Document, parse_text
+from extractor.output.figures import all_figures
+from extractor.output.result import Record
+from extractor.reading.reader import read_section
 
 from .test_reader import at, checks_of, passage
 

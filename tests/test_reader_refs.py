@@ -1,11 +1,11 @@
-"""Figures a later clause refers back to (extractor/readerrefs.py), a fraction's own ratio, and
+"""Figures a later clause refers back to (extractor/reading/refs.py), a fraction's own ratio, and
 numbers that only name something. Expectations read off the sample text by hand; the paraphrases
 are constructed."""
 from __future__ import annotations
 
-from extractor.document import Document
-from extractor.reader import read_section
-from extractor.records import all_figures
+from extractor.document.report import Document
+from extractor.output.figures import all_figures
+from extractor.reading.reader import read_section
 
 from .test_reader import at, checks_of, passage, record_at, walk
 

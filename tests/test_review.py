@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from extractor.flagging import flag_result, parse_correction
-from extractor.result import Result
-from extractor.review import ReviewError, ReviewStore
-from extractor.validator import validate_section
+from extractor.extraction.validate import validate_section
+from extractor.output.result import Result
+from extractor.review.flagging import flag_result, parse_correction
+from extractor.review.store import ReviewError, ReviewStore
 
 from .test_validator import BUDGET, TASKS, _budget, passage, tasks_record
 
@@ -79,7 +79,7 @@ def test_decisions_need_notes_and_are_never_silently_overwritten(tmp_path: Path)
 
 WRITER = textwrap.dedent("""
     import sys
-    from extractor.review import ReviewStore
+    from extractor.review.store import ReviewStore
     store = ReviewStore(__import__("pathlib").Path(sys.argv[1]))
     ids = [int(x) for x in sys.argv[2].split(",")]
     done = 0
@@ -94,8 +94,8 @@ WRITER = textwrap.dedent("""
 
 
 def _seed(path: Path, n: int) -> list[int]:
-    from extractor.checks import make_check
-    from extractor.result import FigureValue
+    from extractor.checks.records import make_check
+    from extractor.output.result import FigureValue
     store = ReviewStore(path)
     ids = []
     for i in range(n):
@@ -147,7 +147,7 @@ def test_a_killed_writer_leaves_a_consistent_store(tmp_path: Path) -> None:
 
 
 def test_a_store_from_the_previous_version_is_migrated_in_place(tmp_path: Path) -> None:
-    from extractor.review import MIGRATIONS
+    from extractor.review.store import MIGRATIONS
 
     path = tmp_path / "review.sqlite3"
     old = sqlite3.connect(path)
@@ -164,7 +164,7 @@ def test_a_store_from_the_previous_version_is_migrated_in_place(tmp_path: Path) 
 
 
 def test_a_run_of_some_sections_replaces_only_those_in_the_kept_result(tmp_path: Path) -> None:
-    from extractor.result import SectionResult
+    from extractor.output.result import SectionResult
 
     store = ReviewStore(tmp_path / "review.sqlite3")
     whole, _ = _result(TASKS, tasks_record)

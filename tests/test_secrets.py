@@ -126,7 +126,7 @@ def test_a_key_the_server_quotes_back_reaches_no_file(tmp_path: Path, status: in
 
 
 def test_the_cache_masks_a_registered_key_and_any_bearer_credential(tmp_path: Path) -> None:
-    from extractor.cache import ResultCache
+    from extractor.extraction.cache import ResultCache
     from extractor.redaction import register
 
     register(SECRET)

@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from extractor.document import Document, parse_text
-from extractor.textutil import collapse_ws
+from extractor.document.report import Document, parse_text
+from extractor.document.text import collapse_ws
 
 II_2026 = ["II.1", "II.1.1", "II.1.2", "II.1.3", "II.1.4", "II.1.5", "II.1.6",
            "II.2", "II.3", "II.4", "II.5", "II.6", "II.7", "II.danh-gia-chung"]
@@ -143,7 +143,7 @@ def test_decomposed_input_gives_the_same_tree(report_2026: Document) -> None:
 
 
 def test_repeated_unnumbered_heading_gets_a_distinct_stable_id(report_2024: Document) -> None:
-    from extractor.chunking import chunk_section
+    from extractor.extraction.chunking import chunk_section
     at = report_2024.text.index("III. NHIỆM VỤ TRỌNG TÂM")
     second = ("Đánh giá chung: Bên cạnh những kết quả đạt được, một số chỉ tiêu còn thấp, "
               "giải ngân vốn đầu tư công đạt 4,1% kế hoạch.\n\n")

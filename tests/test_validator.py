@@ -10,12 +10,13 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extractor.document import Document, parse_text
-from extractor.numbers import format_vn_number
-from extractor.records import figure_value, read_list_kind
-from extractor.result import Check, Record
-from extractor.textchecks import check_grounding
-from extractor.validator import validate_section
+from extractor.checks.text import check_grounding
+from extractor.document.report import Document, parse_text
+from extractor.extraction.records import read_list_kind
+from extractor.extraction.validate import validate_section
+from extractor.numbers.parse import format_vn_number
+from extractor.output.figures import figure_value
+from extractor.output.result import Check, Record
 
 TASKS = ("Đồng thời, UBND tỉnh giao các sở, ngành, UBND các xã, phường 510 nhiệm vụ: đã hoàn thành 379 nhiệm vụ, "
          "trong đó 354 nhiệm vụ hoàn thành đúng thời hạn, 25 nhiệm vụ hoàn thành quá thời hạn; còn 131 nhiệm vụ "

@@ -14,9 +14,9 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from extractor.document import Document
-from extractor.review import ReviewStore
-from extractor.web import create_app
+from extractor.document.report import Document
+from extractor.review.store import ReviewStore
+from extractor.review.web import create_app
 
 from .reviewdata import build_store
 
@@ -202,7 +202,7 @@ def test_after_the_last_open_item_the_queue_says_it_is_clear(client: TestClient,
 
 
 def test_the_pages_speak_vietnamese_by_default_and_english_when_asked(store_path: Path) -> None:
-    from extractor.labels import LABELS
+    from extractor.review.labels import LABELS
 
     assert LABELS["vi"].keys() == LABELS["en"].keys()  # no word missing in either language
     target = item_id(store_path, "402 vs 389")
@@ -224,7 +224,7 @@ def test_error_pages_say_what_is_wrong_and_lead_back(client: TestClient) -> None
 
 
 def test_source_text_reflows_into_the_reports_paragraphs(report_2026: Document) -> None:
-    from extractor.passages import Mark, section_block
+    from extractor.review.reflow import Mark, section_block
 
     marks = [Mark(f.mention.start, f.mention.end, "fig-read") for f in report_2026.figures]
     block = section_block(report_2026, report_2026.section("I"), marks)
@@ -254,8 +254,8 @@ def test_the_document_page_opens_on_the_text_with_a_compact_outline(client: Test
 
 
 def test_a_text_with_one_paragraph_per_line_keeps_every_line(tmp_path: Path) -> None:
-    from extractor.document import load_document
-    from extractor.passages import section_block
+    from extractor.document.report import load_document
+    from extractor.review.reflow import section_block
 
     # The 2026 report's section I paragraphs, each written on one line as a hand-typed .txt has them.
     report = load_document(Path(__file__).parent / "fixtures" / "lang-son-2026-01-report.txt")

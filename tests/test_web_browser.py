@@ -6,6 +6,7 @@ screenshots are saved to test-artifacts/ (or EXTRACTOR_ARTIFACTS).
 """
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import threading
@@ -18,9 +19,10 @@ from typing import Any
 import pytest
 import uvicorn
 
-from extractor.htmlexport import render_report
-from extractor.review import ReviewStore
-from extractor.web import create_app
+from extractor.corpus.pages import series_routes
+from extractor.review.htmlexport import render_report
+from extractor.review.store import ReviewStore
+from extractor.review.web import create_app
 
 from .reviewdata import build_queue, build_store
 
@@ -56,7 +58,8 @@ def serving(store_path: Path, corpus: Path | None = None) -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(store_path, reviewer="lan", port=port, corpus=corpus), host="127.0.0.1",
+    server = uvicorn.Server(uvicorn.Config(create_app(store_path, reviewer="lan", port=port,
+                                                     more_pages=functools.partial(series_routes, corpus)), host="127.0.0.1",
                                            port=port,
                                            log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -201,9 +204,10 @@ def test_the_exported_report_opens_from_disk_with_the_network_off(tmp_path: Path
 def test_the_series_page_draws_its_chart_from_the_queue(tmp_path: Path, page: Any) -> None:
     from playwright.sync_api import expect
 
-    from .test_crosschecks import NEXT_MONTH, _read, _variant
+    from extractor.corpus.database import add_results
+
     from .conftest import REPORT_2026
-    from extractor.corpus import add_results
+    from .test_crosschecks import NEXT_MONTH, _read, _variant
 
     db = tmp_path / "corpus.sqlite"
     add_results(db, [_read(REPORT_2026), _read(_variant(tmp_path, "lang-son-2026-02-report.txt", NEXT_MONTH))],

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from extractor.cli import app
-from extractor.document import Document
-from extractor.review import ReviewStore
+from extractor.cli.commands import app
+from extractor.document.report import Document
+from extractor.review.store import ReviewStore
 
 from .reviewdata import build_store
 

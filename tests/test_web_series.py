@@ -2,6 +2,7 @@
 points in doubt marked, corrected values used; on months made from the 2026-01 sample."""
 from __future__ import annotations
 
+import functools
 import html
 import re
 import subprocess
@@ -11,11 +12,12 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from extractor.corpus import add_results
-from extractor.crosschecks import flag_for_review
-from extractor.flagging import parse_correction
-from extractor.review import ReviewStore
-from extractor.web import create_app
+from extractor.corpus.crosschecks import flag_for_review
+from extractor.corpus.database import add_results
+from extractor.corpus.pages import series_routes
+from extractor.review.flagging import parse_correction
+from extractor.review.store import ReviewStore
+from extractor.review.web import create_app
 
 from .conftest import REPORT_2026
 from .test_crosschecks import NEXT_MONTH, YEAR_BEFORE, _read, _variant
@@ -53,7 +55,7 @@ def _rows(page: str, table: str) -> list[tuple[str, list[str]]]:
 
 def test_the_series_page_marks_points_in_doubt_and_uses_corrections(served: tuple[Path, Path]) -> None:
     db, store = served
-    client = TestClient(create_app(store, port=8700, corpus=db, lang="en"), base_url=HOME)
+    client = TestClient(create_app(store, port=8700, lang="en", more_pages=functools.partial(series_routes, db)), base_url=HOME)
     page = client.get("/series", params={"key": "credit.loans"})
     assert page.status_code == 200
     rows = _rows(page.text, "points")
@@ -89,7 +91,7 @@ def test_the_series_page_marks_points_in_doubt_and_uses_corrections(served: tupl
 
 def test_without_a_corpus_the_page_says_how_to_open_one(served: tuple[Path, Path], tmp_path: Path) -> None:
     _, store = served
-    page = TestClient(create_app(store, port=8700), base_url=HOME).get("/series")
+    page = TestClient(create_app(store, port=8700, more_pages=functools.partial(series_routes, None)), base_url=HOME).get("/series")
     assert page.status_code == 200 and "review serve --db corpus.sqlite" in page.text
     run = subprocess.run([sys.executable, "-m", "extractor", "review", "serve", "--store", str(store),
                           "--db", str(tmp_path / "none.sqlite"), "--port", "8700"], capture_output=True, text=True,

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from ..document import Document
+from ..document.report import Document
 from ..errors import InputError
-from ..result import Record
+from ..output.result import Record
 from .relations import _WS, CollapsedText
 
 # ---------------------------------------------------------------- figure roles
@@ -173,7 +173,7 @@ def score_figures(doc: Document, records: list[Record], gold: FigureGold,
                 mistakes.append({"record": rec.id, "name": rec.name, "field": field_, "text": fig.text,
                                  "start": fig.start, "gold": None if g is None else
                                  {"record": g.record, "field": g.field, "of": g.of}, "aligned_to": aligned})
-    for at, g in placed.items():
+    for g in placed.values():
         if g.field == "none" or g.section not in kinds:
             continue
         for count in (by_kind[kinds[g.section]], by_field.setdefault(g.field, RoleCount())):

@@ -10,9 +10,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Optional
 
-from ..document import Document, Figure
+from ..document.report import Document, Figure
 from ..errors import InputError
-from ..result import Check
+from ..output.result import Check
 
 WINDOW = 600  # characters either side of a quote where a relation's figures are looked for
 
@@ -88,7 +88,7 @@ class CollapsedText:
     def find(self, quote: str) -> list[tuple[int, int]]:
         """Every (start, end) in the original text where the quote occurs, whitespace-insensitively."""
         needle = _WS.sub(" ", unicodedata.normalize("NFC", quote)).strip()
-        spans = []
+        spans: list[tuple[int, int]] = []
         if not needle:
             return spans
         i = self.text.find(needle)

@@ -10,17 +10,17 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..document import Document, load_document
+from ..document.report import Document, load_document
+from ..document.text import collapse_ws
 from ..errors import ExtractorError, InputError
-from ..result import Check, Record
-from ..textutil import collapse_ws
-from ..validator import (
+from ..extraction.validate import (
     load_result,
     sort_checks,
     source_of,
     validate_result,
     validate_section,
 )
+from ..output.result import Check, Record
 from .figures import FigureGold, FigureScore, load_figure_gold, score_figures
 from .relations import (
     FLAGS,

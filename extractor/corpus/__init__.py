@@ -1,0 +1,1 @@
+"""Many results in one database: canonical indicators, series over periods, cluster runs."""

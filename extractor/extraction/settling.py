@@ -1,0 +1,87 @@
+"""Which pieces the deterministic reader settles, so the model is not asked about them.
+
+A piece is settled when the model, asked about it, could add nothing the reader has not read:
+
+1. every figure of the piece is held by a reader record of its section — the reader's own
+   test, `reader.settles` (a bare value needs a name; a comparison or a part is held by its record);
+2. each of those records is of a type the section kind's reply has a place for
+   (`kinds.record_model`): a reader "indicator" in a section whose schema asks for tasks or
+   documents only is the model's to type. New reader kinds (tasks, dossiers…) count as soon as
+   the reader returns records of the type the schema names;
+3. the schema asks nothing of that record type the reader cannot read: a label field (anything
+   that is not a figure, the name, the parts or whether they are complete) outside
+   `reader.LABELS` — a budget line's revenue / spending `flow` — keeps the piece asked;
+4. no figure of the piece counts a unit another record type of the reply is made for (a field
+   restricted to "vụ", "hồ sơ", "nhiệm vụ"): "32 vụ" read as an indicator in a section whose
+   schema has incidents is the model's to type as an incident.
+
+Text-reading kinds (directives) are never settled: their answer is words, not figures. The
+rule looks at nothing but the schemas and the reader's records, so it holds for any report.
+"""
+from __future__ import annotations
+
+import typing
+from functools import cache
+
+from pydantic import BaseModel
+
+from ..document.report import Figure
+from ..kinds import reads_text, record_model, record_type, reply_model
+from ..output.figures import all_figures
+from ..output.result import Record
+from ..reading.reader import LABELS, settles
+from ..schemas.common import FigureRefMarker
+
+_STRUCTURE = {"name", "parts", "parts_complete"}
+
+
+def reader_settles(kind: str, figures: list[Figure], read: list[Record]) -> bool:
+    """Do the reader's records of the section (`read`) settle a piece with these figures?"""
+    if reads_text(kind) or not settles(figures, read):
+        return False
+    holder = {f.start: rec for rec in read for f in all_figures(rec)}
+    typed = _typed_units(kind)
+    for fig in figures:
+        rec = holder[fig.mention.start]
+        model = record_model(kind, rec.type)
+        if model is None or not _labels(model) <= LABELS:
+            return False
+        if fig.mention.unit is not None and fig.mention.unit in typed.get(rec.type, set()):
+            return False
+    return True
+
+
+@cache
+def _labels(model: type[BaseModel]) -> frozenset[str]:
+    """The label fields of a record model and of the sub-models it lists (its parts)."""
+    labels: set[str] = set()
+    for name, info in model.model_fields.items():
+        if name in _STRUCTURE or any(isinstance(m, FigureRefMarker) for m in info.metadata):
+            for sub in _sub_models(info.annotation):
+                labels |= _labels(sub)
+            continue
+        labels.add(name)
+    return frozenset(labels)
+
+
+def _sub_models(annotation: object) -> list[type[BaseModel]]:
+    """The models a field holds: itself, or those of its Optional[…] / list[…]."""
+    args = typing.get_args(annotation) or (annotation,)
+    return [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+
+
+@cache
+def _typed_units(kind: str) -> dict[str, set[str]]:
+    """For each record type of the kind's reply: the units that the *other* record types'
+    figure fields are restricted to."""
+    units: dict[str, set[str]] = {}
+    for name, info in reply_model(kind).model_fields.items():
+        many = typing.get_origin(info.annotation) is list
+        for model in _sub_models(info.annotation):
+            units[record_type(name, many)] = _units(model)
+    return {rtype: set().union(*(u for other, u in units.items() if other != rtype)) for rtype in units}
+
+
+def _units(model: type[BaseModel]) -> set[str]:
+    return {u for info in model.model_fields.values() for m in info.metadata
+            if isinstance(m, FigureRefMarker) for u in m.units}

@@ -1,0 +1,1 @@
+"""The deterministic reader: records read from the report's formulas, without a model."""

@@ -1,0 +1,354 @@
+"""A deterministic reader of report prose: the formulas that carry most figures, read without a model.
+
+Provincial reports state their figures in a small grammar every province repeats:
+
+    <chỉ tiêu> (ước) đạt <giá trị>, đạt x% kế hoạch (Trung ương / tỉnh giao),
+        tăng / giảm y% so với cùng kỳ (<giá trị cùng kỳ>), bằng z% cùng kỳ,
+        trong đó: <phần> <giá trị>, đạt …, tăng …; <phần> <giá trị> (chiếm s%) …
+
+The reader walks a section's number inventory (`doc.figures`) and reads the words between
+consecutive figures (NFC, matched on the folded skeleton so lost diacritics still match). A
+figure that is not a percentage opens a *reading*; the percentages and amounts the connecting
+words tie to it ("đạt", "tăng", "giảm", "bằng", "chiếm", "so với cùng kỳ (") become its
+comparisons; a list opener after it ("gồm" complete; "trong đó", "chủ yếu", "như", "cụ thể"
+partial) makes the following figures of the same unit its parts, up to the sentence end (or
+the clause end, when the list was not opened with a colon). A footnote cited at the figure and
+opening with such words lists its parts instead. Readings become `Record`s labelled
+{"source": "reader"}; the checks run on them whether or not a model ever answered.
+
+Before the indicators, the typed formulas of the section's kind take their figures: tasks and
+dossiers (counts.py), documents issued (documents.py). The words around a figure are
+read by stream.py; parts listed in a footnote by footnotes.py; changes listed after
+the figures they change by refs.py. The checks: readerchecks.py and the modules it names.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from decimal import Decimal
+
+from ..document.report import Document, Figure
+from ..document.text import collapse_ws, fold
+from ..kinds import kind_of, record_model
+from ..output.figures import figure_value
+from ..output.result import Evidence, Record
+from .counts import DOSSIERS, TASKS, counted_record, read_counts
+from .documents import issued_record, read_documents
+from .footnotes import attach_footnote
+from .refs import attach_changes_back
+from .stream import Reading, Stream, compatible, name_before, section_stream, sentence_end
+
+SOURCE = "reader"
+LABELS = frozenset({"period", "change_direction"})  # the schemas' labels the reader reads where the text states them
+_OPENER = re.compile(r"\b(trong do|trong so|bao gom|gom|chu yeu|cu the|nhu)\b\s*(:)?")
+_COMPLETE_OPENERS = ("gom", "bao gom")
+# The connecting words between a figure and the next, after the last clause mark: what the
+# next figure says about the head.
+_CONNECTOR = re.compile(r"(?:^|[,;(:]\s*|\s)(?P<conn>(?:uoc\s+)?(?:dat|bang|tang|giam|chiem)(?:\s+them)?"
+                        r"(?:\s+ty\s+le)?|)\s*$")
+_BASIS_WORDS = re.compile(r"^\s*(?:so\s+voi\s+)?(?:ke\s+hoach|du\s+toan|chi\s+tieu|muc\s+tieu|cung\s+ky|"
+                          r"tong\s+so|thang\s+truoc|ky\s+truoc|nam\s+truoc|nam\s+\d{4})")
+_SAME_PERIOD = re.compile(r"^\s*(?:so\s+voi\s+)?cung\s+ky")
+_OTHER_PERIOD = re.compile(r"^\s*so\s+voi\s+(?:thang|ky|nam|quy)\b")
+_PLAN = re.compile(r"^\s*(?:so\s+voi\s+)?(?:ke\s+hoach|du\s+toan|chi\s+tieu|muc\s+tieu|tong\s+so)")
+_CENTRAL = re.compile(r"trung\s+uong|thu\s+tuong|chinh\s+phu")
+_PROVINCIAL = re.compile(r"\btinh\b")
+_FRACTION_TAIL_LIMIT = 120
+_HEAD_TAIL_LIMIT = 40  # words a head's unit may trail before its first comparison ("250ha rừng, đạt")
+
+
+def read_section(doc: Document, section_id: str) -> list[Record]:
+    """The readings of one section's own text (and of footnotes cited in it), as records: first the
+    typed formulas of the section's kind (tasks, documents, dossiers), then the indicators."""
+    sec = doc.section(section_id)
+    kind = kind_of(doc, sec)
+    typed: list[Record] = []
+    readings = [r for r in read_readings(doc, section_id, lambda s: typed.extend(_read_typed(doc, s, kind, typed)))
+                if _says_something(r)]
+    return typed + [_record(doc, r, section_id, kind, f"{section_id}#reader/{i}") for i, r in enumerate(readings)]
+
+
+def _read_typed(doc: Document, stream: Stream, kind: str, before: list[Record]) -> list[Record]:
+    """The typed records of one stream whose kind's schema has them; their figures are claimed."""
+    section_id = stream.figs[0].section_id if stream.figs else ""
+    found: list[Record] = []
+
+    def rid() -> str:
+        return f"{section_id}#reader/typed{len(before) + len(found)}"
+
+    for formula in (TASKS, DOSSIERS):
+        if record_model(kind, formula.rtype) is not None:
+            found += [counted_record(doc, c, section_id, kind, rid(), SOURCE) for c in read_counts(stream, formula)]
+    if record_model(kind, "documents") is not None:
+        found += [issued_record(doc, d, section_id, kind, rid(), SOURCE) for d in read_documents(stream)]
+    for rec in found:
+        stream.claimed |= {f.start for f in (*rec.figures.values(), *(p.figures["value"] for p in rec.parts)) if f}
+    return found
+
+
+def _says_something(reading: Reading) -> bool:
+    """A bare number with no unit and nothing tied to it ("quý 1", an OCR'd date) is no indicator;
+    nor is a count of years or an age with nothing tied to it, which names a plan, an anniversary or
+    an age group ("Kế hoạch … 5 năm 2026 - 2030", "kỷ niệm 96 năm Ngày thành lập", "trẻ dưới 01
+    tuổi"), nor a duration given as a bound ("tiêm vắc xin … < 24 giờ"), nor a threshold printed with
+    a sign ("loại trừ uốn ván sơ sinh ≤ 1 trường hợp/trẻ đẻ sống"), nor an x/y that counts nothing
+    (a landmark, "mốc 1088/2")."""
+    m = reading.head.mention
+    if reading.comparisons or reading.parts:
+        return True
+    if m.unit in ("năm", "tuổi") or m.qualifier in _SIGNS or m.kind == "duration" and m.qualifier in _BOUNDS:
+        return False
+    return bool(m.unit or m.scale)
+
+
+_SIGNS = {"<", "≤", ">", "≥"}
+_BOUNDS = _SIGNS | {"dưới", "trên", "tối đa", "tối thiểu"}
+
+
+def read_readings(doc: Document, section_id: str,
+                  typed: Callable[[Stream], None] | None = None) -> list[Reading]:
+    """The indicator readings of a section and of its footnotes of their own prose; `typed` reads
+    each stream first (the typed formulas), and the figures it claims are not read again."""
+    stream = section_stream(doc, section_id)
+    if stream is None:
+        return []
+    if typed is not None:
+        typed(stream)
+    readings = attach_changes_back(stream, _read_stream(stream))
+    notes = {fn.number: fn for fn in doc.footnotes if fn.section_id == section_id and fn.marker}
+    for reading in readings:
+        for each in [reading, *reading.parts]:
+            if not each.parts:
+                attach_footnote(doc, stream, each, notes, _read_stream)
+    listed = {int(r.labels["parts_footnote"]) for r in _all(readings) if "parts_footnote" in r.labels}
+    for number, fn in sorted(notes.items()):
+        if number not in listed:  # a footnote of its own prose: "Lũy kế …, xử lý 16.591 hồ sơ …"
+            figs = [f for f in doc.figures if f.footnote == number]
+            if figs:
+                prose = Stream(doc, figs, list(fn.spans), fn.spans[0][0])
+                if typed is not None:
+                    typed(prose)
+                readings += _read_stream(prose)
+    return readings
+
+
+def _all(readings: list[Reading]) -> list[Reading]:
+    return [x for r in readings for x in [r, *_all(r.parts)]]
+
+
+def _read_stream(stream: Stream) -> list[Reading]:
+    readings: list[Reading] = []
+    i = 0
+    n = len(stream.figs)
+    while i < n:
+        if not stream.free(i) or stream.figs[i].mention.unit == "%" and not _opens_value(stream, i):
+            i += 1
+            continue
+        reading, i = _read_head(stream, i)
+        readings.append(reading)
+    return readings
+
+
+def _opens_value(stream: Stream, i: int) -> bool:
+    """A percentage that is itself the indicator ("Tỷ lệ … đạt 84,8%"), not a comparison."""
+    before = fold(stream.before(i))
+    return re.search(r"\bty\s+le\b[^,;.]*\b(?:dat|la)\s*$", before) is not None
+
+
+def _read_head(stream: Stream, i: int) -> tuple[Reading, int]:
+    """Read the figure at i, its comparisons and its parts; return the index after them."""
+    head = stream.figs[i]
+    reading = Reading(head=head, end=head.mention.end)
+    _name(stream, i, reading)
+    last = i if head.mention.unit == "%" else _read_comparisons(stream, i, reading)
+    j = last + 1
+    if j >= len(stream.figs) or head.mention.unit == "%":
+        return reading, j
+    gap = stream.gap(last)
+    opener = _OPENER.search(gap)
+    if opener is not None and ("." in gap[:opener.start()] or sentence_end(gap[:opener.start()])):
+        return reading, j
+    # "42.279 người được nhận quà (qua tài khoản … là 1.684 người; chi trả bằng tiền mặt là 40.595 người)"
+    bracket = opener is None and head.mention.unit is not None and re.match(r"[^(),;]*\([^)]*$", gap) is not None \
+        and not sentence_end(gap)
+    if opener is None and not bracket and not _shares_follow(stream, j, head, gap):
+        return reading, j
+    reading.complete = opener is not None and opener.group(1) in _COMPLETE_OPENERS
+    colon = opener is not None and (opener.group(2) is not None or gap[opener.end():].lstrip().startswith(":"))
+    ends: list[int] = []
+    separator = None  # what parts are separated by: a ";" ends a list whose parts are separated by ","
+    while j < len(stream.figs):
+        fig = stream.figs[j]
+        if not stream.free(j) or fig.mention.unit == "%" or not compatible(head, fig, loose=False):
+            break
+        part = Reading(head=fig, end=fig.mention.end)
+        _name(stream, j, part)
+        part_last = _read_comparisons(stream, j, part)
+        after = stream.gap(part_last) if part_last + 1 < len(stream.figs) else ""
+        if _OPENER.search(after) and "." not in after:
+            break  # this figure opens a list of its own: a new head, not a part
+        if opener is None and not bracket and "share_percent" not in part.comparisons:
+            break  # a list without opening words goes on as long as each part gives its share
+        reading.parts.append(part)
+        ends.append(part_last + 1)
+        reading.end = part.end
+        j = part_last + 1
+        separator = separator or (";" if ";" in after else ",")
+        if j >= len(stream.figs) or sentence_end(after) or (bracket and ")" in after):
+            break
+        if not bracket and ";" in after and (not colon or separator == ","):
+            break
+    whole = max((k for k in range(2, len(reading.parts) + 1) if _shares_add_up(reading.parts[:k])), default=None)
+    if whole is not None:  # "(chiếm 13,64%) … (chiếm 86,35%), (chiếm 0,01%)": the whole is listed;
+        reading.parts = reading.parts[:whole]  # a share past 100% is of the whole, not a part of it
+        reading.complete, reading.end, j = True, reading.parts[-1].end, ends[whole - 1]
+    if not reading.parts:
+        reading.complete = None
+    return reading, j
+
+
+def _shares_follow(stream: Stream, j: int, head: Figure, gap: str) -> bool:
+    """"trả kết quả 13.552 hồ sơ, trước hạn 1.848 hồ sơ (chiếm 13,64%), …": parts listed with
+    their share of the figure before them, without opening words."""
+    if sentence_end(gap) or ";" in gap or j + 1 >= len(stream.figs):
+        return False
+    if not stream.free(j) or not stream.free(j + 1):
+        return False
+    fig, share = stream.figs[j], stream.figs[j + 1]
+    return compatible(head, fig, loose=False) and share.mention.unit == "%" \
+        and re.fullmatch(r"\s*\(?\s*chiem(?:\s+ty\s+le)?\s*", stream.gap(j)) is not None
+
+
+def _shares_add_up(parts: list[Reading]) -> bool:
+    """Do the parts' printed shares make 100% (within their rounding)?"""
+    shares = [p.comparisons.get("share_percent") for p in parts]
+    if len(shares) < 2 or any(s is None for s in shares):
+        return False
+    total = sum(s.mention.value for s in shares)
+    slack = sum(Decimal(1).scaleb(-s.mention.decimals) / 2 for s in shares)
+    return abs(total - 100) <= slack
+
+
+def _read_comparisons(stream: Stream, i: int, reading: Reading) -> int:
+    """Tie the following figures the connecting words make comparisons of the head; return
+    the index of the last figure read."""
+    head = reading.head
+    last = i
+    while last + 1 < len(stream.figs):
+        gap = stream.gap(last)
+        nxt = stream.figs[last + 1]
+        if not stream.free(last + 1):
+            break
+        m = _CONNECTOR.search(gap)
+        if m is None or "." in gap or len(gap) > 120:
+            break
+        tail = gap[:m.start()] if m.start() > 0 else ""
+        if last == i:
+            # "44/65 xã, phường hoàn thành tổ chức Đại hội …, đạt 67,6%": a fraction's share may come later
+            limit = _FRACTION_TAIL_LIMIT if head.mention.kind == "fraction" else _HEAD_TAIL_LIMIT
+            if len(tail) > limit or _OPENER.search(tail) or ";" in tail or re.search(r"\bty\s+le\b", tail):
+                break  # "51 đối tượng, tỷ lệ phá án đạt 86,36%": a rate of its own
+        elif tail.strip(" ,;(") and not _BASIS_WORDS.match(tail):
+            break
+        conn = m.group("conn").split()
+        after = stream.gap(last + 1)
+        role = _role(conn, head, nxt, after, reading, m.group(0))
+        if head.mention.kind == "fraction" and role in ("plan_percent", "share_percent"):
+            role = "ratio_percent"  # "958/970 trẻ, đạt 98,8%": the fraction's own ratio, whatever it is of
+        if role is None or role in reading.comparisons:
+            break
+        reading.comparisons[role] = nxt
+        reading.end = nxt.mention.end
+        if role in ("change_percent", "change_amount", "same_period_percent"):
+            reading.labels.setdefault("change_basis", _basis(after))
+        if role in ("change_percent", "change_amount"):
+            reading.labels["change_direction"] = "decrease" if conn[-1] == "giam" or conn[0] == "giam" \
+                or (nxt.mention.number < 0) else "increase"
+        last += 1
+    return last
+
+
+def _role(conn: list[str], head: Figure, nxt: Figure, after: str, reading: Reading, raw: str) -> str | None:
+    m = nxt.mention
+    verb = next((w for w in conn if w in ("dat", "bang", "tang", "giam", "chiem")), None)
+    if m.unit == "%":
+        if verb in ("tang", "giam"):
+            return "change_percent"
+        if verb == "chiem" or "ty le" in " ".join(conn) and verb is None:
+            return "share_percent"
+        if verb in ("dat", "bang"):
+            if _SAME_PERIOD.match(after):
+                return "same_period_percent"
+            if _PLAN.match(after):
+                basis = after[:re.search(r"[,;(.]|$", after).start()]
+                if _CENTRAL.search(basis):
+                    return "plan_percent_central"
+                if _PROVINCIAL.search(basis):
+                    return "plan_percent_provincial"
+                return "plan_percent"
+            if verb == "dat" and not _OTHER_PERIOD.match(after):
+                return "plan_percent"  # "đạt x%" with its basis unstated: of its target
+            return None
+        if verb is None and raw.strip().startswith("(") and "change_amount" in reading.comparisons:
+            return "change_percent"  # "giảm 40 vụ (-69%)"
+        return None
+    if not compatible(head, nxt, loose=False) or m.kind == "fraction":
+        return None
+    if verb in ("tang", "giam"):
+        return "change_amount"
+    if verb is None and raw.strip().startswith("(") and reading.labels.get("change_basis") in ("same_period", "other") \
+            and ("change_percent" in reading.comparisons or "change_amount" in reading.comparisons):
+        return "previous_value"  # "… so với cùng kỳ (281 người)", "tăng 12 điểm so với năm 2024 (71,41 điểm)"
+    return None
+
+
+def _basis(after: str) -> str:
+    if _SAME_PERIOD.match(after):
+        return "same_period"
+    if _OTHER_PERIOD.match(after):
+        return "other"
+    return "unstated"
+
+
+def _name(stream: Stream, i: int, reading: Reading) -> None:
+    name, period = name_before(stream, i)
+    if name is not None:
+        reading.name = name
+    if period is not None:
+        reading.labels["period"] = period
+
+
+def _record(doc: Document, reading: Reading, section_id: str, kind: str, rid: str, rtype: str = "indicator") -> Record:
+    figures = {"value": figure_value(reading.head)}
+    figures.update({role: figure_value(f) for role, f in reading.comparisons.items()})
+    start = reading.head.mention.start
+    end = max(f.mention.end for f in [reading.head, *reading.comparisons.values()])
+    quote = collapse_ws(doc.text[start:end]) if reading.head.footnote else doc.view(start, end).text
+    rec = Record(id=rid, section_id=section_id, chunk_id=f"{section_id}#reader", kind=kind, type=rtype,
+                 name=reading.name, figures=figures, labels={"source": SOURCE, **reading.labels},
+                 parts=[_record(doc, p, section_id, kind, f"{rid}.parts[{k}]", "part")
+                        for k, p in enumerate(reading.parts)],
+                 parts_complete=reading.complete,
+                 evidence=Evidence(quote=quote, start=start, end=end))
+    return rec
+
+
+def settles(figures: list[Figure], records: list[Record]) -> bool:
+    """Does the reader account for every one of these figures, each record and part it opens
+    with a name? Then a model asked about them has nothing to add to an indicators section."""
+    used: dict[int, bool] = {}
+
+    def mark(rec: Record) -> None:
+        for role, fig in rec.figures.items():
+            if fig is not None:
+                used[fig.start] = used.get(fig.start, False) or role != "value" or rec.name is not None
+        for part in rec.parts:
+            mark(part)
+
+    for rec in records:
+        mark(rec)
+    return bool(figures) and all(used.get(f.mention.start, False) for f in figures)
+
+
+def is_reader_record(rec: Record) -> bool:
+    return rec.labels.get("source") == SOURCE

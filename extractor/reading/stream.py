@@ -1,0 +1,151 @@
+"""The figure stream the reader walks: a section's (or a footnote's) figures in order, the words
+between them, and what those words say about a figure (its name, its period, whether another
+figure can be its part). Shared by the indicator grammar (reader.py) and the typed formulas
+(counts.py, documents.py)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from ..document.report import Document, Figure
+from ..document.text import collapse_ws, fold
+from ..document.view import TextView, build_view, subtract
+from ..numbers.units import UNIT_PATTERN, unit_of
+from ..output.result import Evidence
+
+_CLAUSE_START = re.compile(r"[.;:,()]")
+_CLAUSE_MARK = re.compile(r"[,;:()]|\.(?:\s|$)")
+_STRONG_MARK = re.compile(r"[;:(]|\.(?:\s|$)")
+_NAME_LEAD = re.compile(r"^\s*(?:(?:trong\s+do|trong\s+thang|gom|bao\s+gom|va|con|tinh\s+rieng)\b[:,]?\s*)+")
+_NAME_TAIL = re.compile(r"(?:\s*\b(?:uoc\s+dat|uoc\s+tinh|uoc|dat|la|co|duoc|dat\s+khoang|khoang|hon|tren|gan))+\s*:?\s*$")
+_PERIODS = (("cumulative", re.compile(r"luy\s+ke|tu\s+dau\s+nam|\b\d+\s+thang\s+dau")),
+            ("as_of_date", re.compile(r"\bden\s+(?:het\s+)?(?:ngay|thang)?\s*\d")),
+            ("month", re.compile(r"\btrong\s+thang\b|\bthang\s+\d")))
+
+
+@dataclass
+class Reading:
+    """One figure as the prose states it, with what the words around it tie to it."""
+
+    head: Figure
+    name: str | None = None
+    comparisons: dict[str, Figure] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    parts: list["Reading"] = field(default_factory=list)
+    complete: bool | None = None
+    end: int = 0  # document offset after the last figure read
+
+
+class Stream:
+    """A run of figures (a section's own text or one footnote) and the words between them."""
+
+    def __init__(self, doc: Document, figures: list[Figure], segments: list[tuple[int, int]], lead_from: int) -> None:
+        self.doc = doc
+        self.segments = segments
+        self.lead_from = lead_from
+        self.figs = figures
+        self.figs = [with_unit_across_break(self, i) for i in range(len(figures))]
+        self.claimed: set[int] = set()  # starts of figures a typed formula took: the indicator grammar skips them
+
+    def free(self, i: int) -> bool:
+        return self.figs[i].mention.start not in self.claimed
+
+    def words(self, start: int, end: int) -> TextView:
+        spans = [(max(a, start), min(b, end)) for a, b in self.segments if min(b, end) > max(a, start)]
+        return build_view(self.doc.text, spans, drop=self.doc.layout.marker_spans())
+
+    def gap(self, i: int) -> str:
+        """Folded words between figure i and figure i+1 (after the last figure: to the stream end)."""
+        end = self.figs[i + 1].mention.start if i + 1 < len(self.figs) else self.segments[-1][1]
+        return fold(self.words(self.figs[i].mention.end, end).text)
+
+    def before(self, i: int) -> str:
+        """The words before figure i, back to the previous figure (NFC, as printed)."""
+        start = self.figs[i - 1].mention.end if i > 0 else self.lead_from
+        return self.words(start, self.figs[i].mention.start).text
+
+
+def with_unit_across_break(stream: Stream, i: int) -> Figure:
+    """A page break (and its footnote zone) may fall between a number and its unit ("758,8 tỷ
+    <page break> đồng"): the unit printed first after the break is the figure's unit."""
+    fig = stream.figs[i]
+    m = fig.mention
+    if m.unit is not None or m.kind == "fraction":
+        return fig
+    end = stream.figs[i + 1].mention.start if i + 1 < len(stream.figs) else stream.segments[-1][1]
+    after = stream.words(m.end, end).text[:40]
+    unit = UNIT_PATTERN.match(after)
+    if unit is None or unit.start(1) > 1:
+        return fig
+    canonical, kind = unit_of(unit.group(1))
+    return replace(fig, mention=replace(m, unit=canonical, kind=kind))
+
+
+def sentence_end(gap: str) -> bool:
+    return re.search(r"\.(?:\s|$)", gap) is not None
+
+
+def compatible(a: Figure, b: Figure, loose: bool) -> bool:
+    """Can b be a part (or a base) of a? Same unit; counts of related nouns ("lượt" / "lượt khách");
+    in a footnote list cited at a count (loose), any count."""
+    ma, mb = a.mention, b.mention
+    if ma.unit == "%" or mb.unit == "%":
+        return False
+    if ma.unit == mb.unit:
+        return ma.kind == mb.kind or {ma.kind, mb.kind} <= {"count", "number"}
+    if ma.kind == "count" and mb.kind == "count":
+        return loose or (ma.unit is not None and mb.unit is not None
+                         and (ma.unit.startswith(mb.unit) or mb.unit.startswith(ma.unit)))
+    return False
+
+
+def name_before(stream: Stream, i: int) -> tuple[str | None, str | None]:
+    """The words before the figure back to the clause start, when that is clearly a name, and the
+    period they name (cumulative, as of a date, this month)."""
+    before = stream.before(i)
+    folded = fold(before)
+    cut = max((m.end() for m in _CLAUSE_START.finditer(folded)), default=0)
+    clause, fclause = before[cut:], folded[cut:]
+    lead = _NAME_LEAD.match(fclause)
+    if lead:
+        clause, fclause = clause[lead.end():], fclause[lead.end():]
+    tail = _NAME_TAIL.search(fclause)
+    if tail:
+        clause = clause[:tail.start()]
+    name = clause.strip(" :")
+    found = name if 1 <= len(name.split()) <= 16 and not re.search(r"\b(?:tang|giam|so voi)\b", fold(name)) else None
+    for period, pattern in _PERIODS:
+        if pattern.search(folded[-80:]):
+            return found, period
+    return found, None
+
+
+def evidence(doc: Document, figures: list[Figure]) -> Evidence:
+    """The passage from the first figure to the end of the last (a footnote's as printed)."""
+    start = min(f.mention.start for f in figures)
+    end = max(f.mention.end for f in figures)
+    footnote = any(f.footnote for f in figures)
+    return Evidence(quote=collapse_ws(doc.text[start:end]) if footnote else doc.view(start, end).text,
+                    start=start, end=end)
+
+
+def own_words(stream: Stream, i: int) -> str:
+    """The figure's words: since the previous figure's clause ended, then its own up to a clause mark."""
+    lead = fold(stream.before(i))
+    if i > 0:
+        first = _CLAUSE_MARK.search(lead)
+        lead = lead[first.start():] if first else ""
+    lead = lead.rstrip(" :")  # "số nhiệm vụ đã hoàn thành: 100": the label before its count
+    cut = max((m.end() for m in _STRONG_MARK.finditer(lead)), default=0)
+    tail = stream.gap(i)
+    mark = _CLAUSE_MARK.search(tail)
+    return lead[cut:] + " | " + (tail[:mark.start()] if mark else tail)
+
+
+def section_stream(doc: Document, section_id: str) -> Stream | None:
+    """The stream of a section's own text (footnotes and excluded zones left out), if it has figures."""
+    sec = doc.section(section_id)
+    own = [f for f in doc.figures if f.section_id == section_id and f.footnote is None
+           and sec.start <= f.mention.start < sec.own_end]
+    segments = subtract((sec.start, sec.own_end), doc.layout.excluded())
+    return Stream(doc, own, segments, sec.start) if own and segments else None

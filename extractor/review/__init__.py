@@ -1,0 +1,2 @@
+"""The review store, flagging of source inconsistencies, the review web pages and the
+exported HTML report."""
