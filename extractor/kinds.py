@@ -81,12 +81,13 @@ def reads_text(kind: str) -> bool:
     return getattr(schema_module(kind), "READS", "figures") == "text"
 
 
-def record_type(field_name: str, many: bool) -> str:
-    """A record's type from the reply field it came from: list fields name one item."""
-    if not many:
-        return field_name
-    return {"indicators": "indicator", "incidents": "incidents", "dossiers": "dossiers"}.get(
-        field_name, field_name.rstrip("s"))
+def record_type(default: str, model: type[BaseModel] | None = None) -> str:
+    """A record's type: the `RECORD_TYPE` its schema class declares — the item class of a list
+    field, which the field names in the plural (`indicators: list[Indicator]` holds "indicator"
+    records), or a reply of plain fields (one record about its piece) — else `default`, the name
+    of the reply field it came from (`tasks`, `documents`)."""
+    declared = getattr(model, "RECORD_TYPE", None)
+    return declared if isinstance(declared, str) else default
 
 
 def record_model(kind: str, rtype: str) -> type[BaseModel] | None:
@@ -94,8 +95,7 @@ def record_model(kind: str, rtype: str) -> type[BaseModel] | None:
     if kind not in kinds():
         return None
     for name, info in reply_model(kind).model_fields.items():
-        many = typing.get_origin(info.annotation) is list
         for arg in typing.get_args(info.annotation) or (info.annotation,):
-            if isinstance(arg, type) and issubclass(arg, BaseModel) and record_type(name, many) == rtype:
+            if isinstance(arg, type) and issubclass(arg, BaseModel) and record_type(name, arg) == rtype:
                 return arg
     return None

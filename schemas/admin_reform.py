@@ -11,6 +11,7 @@ DossierCount = Annotated[Optional[str], count_of("hồ sơ")]
 
 
 class Dossiers(DistinctFigures):
+    RECORD_TYPE: ClassVar[str] = "dossiers"  # one record per kind of dossier, each counting many
     carried_over: DossierCount  # Kỳ trước chuyển sang.
     new: DossierCount  # Tiếp nhận mới.
     received_total: DossierCount  # Tổng số hồ sơ tiếp nhận / xử lý.

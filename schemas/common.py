@@ -8,7 +8,7 @@ the chunk is rejected.
 """
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Optional, cast
+from typing import Annotated, Any, ClassVar, Literal, Optional, cast
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, ValidationInfo, model_validator
 from pydantic.fields import FieldInfo
@@ -109,6 +109,8 @@ class Part(DistinctFigures):
 
 class Indicator(DistinctFigures):
     """A figure the report states, with the comparisons it prints next to it."""
+
+    RECORD_TYPE: ClassVar[str] = "indicator"  # each item of an `indicators` list is one indicator record
 
     name: str = Field(description="What is measured, in the report's words (Vietnamese).")
     value: AmountRef

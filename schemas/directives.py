@@ -1,7 +1,7 @@
 """Key tasks for next month and conclusion-notice directives: who must do what, by when."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import ClassVar, Optional
 
 from pydantic import BaseModel, Field
 
@@ -12,6 +12,7 @@ READS = "text"
 
 
 class Reply(BaseModel):
+    RECORD_TYPE: ClassVar[str] = "directive"  # a reply of plain fields: one record about its piece
     responsible: list[CopiedText] = Field(
         default_factory=list, description="Bodies or officials this directive tells to act, copied word for word from its text.")
     deadline: Optional[CopiedText] = Field(

@@ -1,7 +1,7 @@
 """Defence, security and foreign affairs: incidents with cases, deaths, injuries and changes."""
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated, ClassVar, Optional
 
 from pydantic import BaseModel, Field
 
@@ -13,6 +13,8 @@ PersonCount = Annotated[Optional[str], count_of("người")]
 
 class Incidents(DistinctFigures):
     """One kind of incident: cases, people killed and injured, and their changes."""
+
+    RECORD_TYPE: ClassVar[str] = "incidents"
 
     name: str = Field(description="Kind of incident, e.g. tai nạn giao thông, cháy, vi phạm.")
     cases: CaseCount

@@ -82,7 +82,7 @@ def build_records(doc: Document, chunk: Chunk, kind: str, reply: BaseModel) -> l
     for name in type(reply).model_fields:
         value = getattr(reply, name)
         if isinstance(value, list) and value and isinstance(value[0], BaseModel):
-            records.extend(_record(doc, chunk, kind, record_type(name, many=True), item, resolver, f"{name}[{i}]")
+            records.extend(_record(doc, chunk, kind, record_type(name, type(value[0])), item, resolver, f"{name}[{i}]")
                            for i, item in enumerate(value))
         elif isinstance(value, BaseModel):
             records.append(_record(doc, chunk, kind, name, value, resolver, name))
@@ -90,7 +90,7 @@ def build_records(doc: Document, chunk: Chunk, kind: str, reply: BaseModel) -> l
             loose[name] = value
     if loose:  # a reply of plain fields (a directive) is one record about the whole chunk
         records.append(Record(id=f"{chunk.id}/{kind}", section_id=chunk.section_id, chunk_id=chunk.id,
-                              kind=kind, type=kind.rstrip("s"), labels=loose,
+                              kind=kind, type=record_type(kind, type(reply)), labels=loose,
                               evidence=Evidence(quote=chunk.text, start=chunk.span[0], end=chunk.span[1]),
                               issues=_ungrounded_labels(chunk, loose)))
     return [r for r in records if r.figures or r.parts or r.labels]

@@ -76,9 +76,8 @@ def _typed_units(kind: str) -> dict[str, set[str]]:
     figure fields are restricted to."""
     units: dict[str, set[str]] = {}
     for name, info in reply_model(kind).model_fields.items():
-        many = typing.get_origin(info.annotation) is list
         for model in _sub_models(info.annotation):
-            units[record_type(name, many)] = _units(model)
+            units[record_type(name, model)] = _units(model)
     return {rtype: set().union(*(u for other, u in units.items() if other != rtype)) for rtype in units}
 
 
