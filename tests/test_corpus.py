@@ -123,6 +123,9 @@ def test_indicator_keys_are_matched_on_folded_names_and_the_unmatched_are_listed
     # ... but it is in a budget section, where a model may state it without nesting it.
     assert table.key_of("indicator", "Thu nội địa", "Thu, chi ngân sách") == "budget.revenue.domestic"
     assert table.key_of("part", "mật", "", "direction.documents.total") == "direction.documents.confidential"
+    # the words about an estimate and a period are not part of the name: "tháng 01/2026", "tháng 01 năm 2026"
+    for name in ("Dự ước tổng lượng khách du lịch tháng 01/2026", "tổng lượng khách du lịch tháng 01 năm 2026"):
+        assert table.key_of("indicator", name, "Du lịch") == "tourism.visitors.total", name
     db = tmp_path / "corpus.sqlite"
     add_results(db, list(corpus.values()))
     keys = {k for (k,) in _rows(db, "SELECT DISTINCT indicator FROM records WHERE indicator IS NOT NULL")}

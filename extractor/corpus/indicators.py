@@ -33,7 +33,7 @@ def folded(text: str | None) -> str:
 # 31/01/2026" (folded: the date's slashes are spaces by then).
 _LEAD = re.compile(r"^(?:(?:du uoc|uoc tinh|uoc|du kien|luy ke(?: \d+ thang)?(?: dau nam)?|\d+ thang dau nam|"
                    r"trong thang|thang \d+(?: nam \d{4})?|tinh den(?: het)?(?: ngay)?(?: \d+)+|tu dau nam)\s+)+")
-_TAIL = re.compile(r"(?:\s+(?:thang \d+(?: nam \d{4})?|\d+ thang dau nam(?: \d{4})?|luy ke(?: \d+ thang)?|"
+_TAIL = re.compile(r"(?:\s+(?:thang \d+(?: (?:nam )?\d{4})?|\d+ thang dau nam(?: \d{4})?|luy ke(?: \d+ thang)?|"
                    r"trong thang|tu dau nam(?: den nay)?|nam \d{4}|den(?: het)?(?: ngay)?(?: \d+)+))+$")
 
 
