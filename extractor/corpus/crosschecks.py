@@ -26,7 +26,8 @@ import json
 import re
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field  # Stated has a field named `field`
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,7 @@ from ..document.report import load_document
 from ..errors import ExtractorError
 from ..numbers.intervals import Interval, interval
 from ..numbers.parse import find_numbers, format_vn_number
-from ..output.result import Check, CheckFigure, FigureValue
+from ..output.result import Check, CheckFigure, CheckStatus, FigureValue
 from ..review.store import ReviewStore
 from .database import forget_checks, insert_check, open_existing, record_decision
 from .indicators import folded
@@ -71,8 +72,8 @@ class Stated:
     record: str
     section_id: str | None
     field: str
-    figures: dict[str, FigureValue] = field(default_factory=dict)
-    labels: dict[str, str] = field(default_factory=dict)
+    figures: dict[str, FigureValue] = dataclass_field(default_factory=dict)
+    labels: dict[str, str] = dataclass_field(default_factory=dict)
 
     @property
     def value(self) -> FigureValue:
@@ -221,7 +222,7 @@ def _base(report: Report, previous: Report, key: str, now: Stated, then: Stated,
     a, b = interval(base), interval(then.value)
     if a is None or b is None or base.unit != then.value.unit:
         return
-    status = "pass" if a.overlaps(b) else "fail"
+    status: CheckStatus = "pass" if a.overlaps(b) else "fail"
     expr = (f"same period printed {shown(base)} {'=' if status == 'pass' else '≠'} {shown(then.value)} "
             f"({previous.period}) {mark(status)}")
     yield _found(BASE, status, expr, report, previous, key, now,
@@ -229,7 +230,7 @@ def _base(report: Report, previous: Report, key: str, now: Stated, then: Stated,
                  f"against {Path(previous.source or '-').name} ({previous.period})")
 
 
-def _found(rule: str, status: str, expr: str, report: Report, previous: Report, key: str, anchor: Stated,
+def _found(rule: str, status: CheckStatus, expr: str, report: Report, previous: Report, key: str, anchor: Stated,
            operands: list[tuple[Report, str, Stated]], message: str) -> Found:
     """The check, keyed by both reports and the numbers used."""
     figures = [(r, role, s.figures[role] if role in s.figures else s.value) for r, role, s in operands]

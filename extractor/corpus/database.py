@@ -95,12 +95,12 @@ def _create(db: sqlite_utils.Database) -> None:
         "expression": str, "message": str, "section_id": str, "record_id": str, "review": str, "scope": str,
         "indicator": str,
     }, pk="id", foreign_keys=[("document_id", "documents", "id")], if_not_exists=True)
-    db["check_figures"].create({
+    db.table("check_figures").create({
         "id": int, "check_id": int, "document_id": int, "figure_id": int, "role": str, "text": str, "value": str,
         "scale": str, "start": int, "end": int,
     }, pk="id", foreign_keys=[("check_id", "checks", "id"), ("document_id", "documents", "id"),
                               ("figure_id", "figures", "id")], if_not_exists=True)
-    db["review_decisions"].create({
+    db.table("review_decisions").create({
         "id": int, "check_id": int, "figure_id": int, "document_id": int, "item": int, "decision": str, "who": str,
         "decided_at": str, "note": str, "field": str, "corrected_value": str,
     }, pk="id", foreign_keys=[("check_id", "checks", "id"), ("figure_id", "figures", "id"),
@@ -126,10 +126,10 @@ def _upgrade(db: sqlite_utils.Database) -> None:
     """Columns a corpus written by an earlier version lacks (its rows keep NULL there)."""
     for table, columns in (("figures", {"decimals": int, "qualifier": str, "range_to": str}),
                            ("checks", {"scope": str, "indicator": str})):
-        have = db[table].columns_dict
+        have = db.table(table).columns_dict
         for name, kind in columns.items():
             if name not in have:
-                db[table].add_column(name, kind)
+                db.table(table).add_column(name, kind)
 
 
 def load_results(paths: Iterable[Path]) -> list[Result]:

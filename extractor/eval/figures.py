@@ -143,6 +143,9 @@ def score_figures(doc: Document, records: list[Record], gold: FigureGold,
     by_kind: dict[str, RoleCount] = {k: RoleCount() for k in dict.fromkeys(kinds.values())}
     by_field: dict[str, RoleCount] = {}
 
+    def kind_of(section: Optional[str]) -> Optional[str]:
+        return kinds.get(section) if section is not None else None
+
     def gold_at(fig: Any) -> Optional[GoldFigure]:
         return next((placed[o] for o in placed if fig.start <= o < fig.end), None)
 
@@ -150,29 +153,29 @@ def score_figures(doc: Document, records: list[Record], gold: FigureGold,
     taken_gold: set[int] = set()
     mistakes = []
     for rec, held in (group for top in records for group in roles(top)):
-        pairs = [(field_, fig) for field_, fig in held if section_of.get(fig.start, rec.section_id) in kinds]
+        pairs = [(field_, fig, kind) for field_, fig in held
+                 if (kind := kind_of(section_of.get(fig.start, rec.section_id))) is not None]
         if not pairs:
             continue
         votes: dict[str, int] = {}
-        for _, fig in pairs:
-            g = gold_at(fig)
-            if g is not None and g.holder:
-                votes[g.holder] = votes.get(g.holder, 0) + 1
+        for _, fig, _ in pairs:
+            hit = gold_at(fig)
+            if hit is not None and hit.holder:
+                votes[hit.holder] = votes.get(hit.holder, 0) + 1
         aligned = max(votes, key=lambda k: votes[k]) if votes else None
-        for field_, fig in pairs:
-            g = gold_at(fig)
-            taken_gold.add(id(g))
-            kind = kinds[section_of.get(fig.start, rec.section_id)]
-            ok = g is not None and g.field != "none" and g.holder == aligned and same_field(field_, g.field)
+        for field_, fig, kind in pairs:
+            hit = gold_at(fig)
+            taken_gold.add(id(hit))
+            ok = hit is not None and hit.field != "none" and hit.holder == aligned and same_field(field_, hit.field)
             for count in (by_kind[kind], by_field.setdefault(field_, RoleCount())):
                 count.predicted += 1
                 count.right += ok
             if ok:
-                right_gold.add(id(g))
+                right_gold.add(id(hit))
             else:
                 mistakes.append({"record": rec.id, "name": rec.name, "field": field_, "text": fig.text,
-                                 "start": fig.start, "gold": None if g is None else
-                                 {"record": g.record, "field": g.field, "of": g.of}, "aligned_to": aligned})
+                                 "start": fig.start, "gold": None if hit is None else
+                                 {"record": hit.record, "field": hit.field, "of": hit.of}, "aligned_to": aligned})
     for g in placed.values():
         if g.field == "none" or g.section not in kinds:
             continue

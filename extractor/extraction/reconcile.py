@@ -105,11 +105,11 @@ def _drop(rec: Record, start: int, role: Role) -> str:
             del rec.figures[name]
             return name
     for i, part in enumerate(rec.parts):
-        name = _drop_in_part(part, start)
-        if name is not None:
+        dropped = _drop_in_part(part, start)
+        if dropped is not None:
             if not _has_figures(part):
                 del rec.parts[i]
-            return f"parts[{i}].{name}"
+            return f"parts[{i}].{dropped}"
     raise KeyError(start)  # a role always comes from one of the record's figures
 
 
@@ -119,9 +119,9 @@ def _drop_in_part(part: Record, start: int) -> str | None:
             del part.figures[name]
             return name
     for sub in part.parts:
-        name = _drop_in_part(sub, start)
-        if name is not None:
-            return name
+        dropped = _drop_in_part(sub, start)
+        if dropped is not None:
+            return dropped
     return None
 
 

@@ -276,10 +276,12 @@ class LLMClient:
             # llama.cpp, vLLM and others constrain the output with a schema given this way.
             kwargs["extra_body"] = {"response_format": {"type": "json_object",
                                                         "schema": json_schema_of(response_model)}}
+        # roles and contents as prompting renders them (system, user): openai's message shapes
+        sent = [_literal(m) for m in messages] if context else cast(list[ChatCompletionMessageParam], messages)
         try:
             return self._client.chat.completions.create(
                 model=self.config.model, response_model=_schema_built_once(response_model),
-                messages=[_literal(m) for m in messages] if context else messages,
+                messages=sent,
                 max_retries=self.config.max_reasks, context=context, temperature=self.config.temperature,
                 max_tokens=self.config.max_tokens, seed=self.config.seed, **kwargs)
         except InstructorRetryException as exc:

@@ -27,7 +27,7 @@ from ..document.report import Document
 from ..numbers.intervals import Interval, interval, stated_percent
 from ..numbers.parse import format_vn_number
 from ..output.figures import main_figure
-from ..output.result import Check, Record
+from ..output.result import Check, CheckStatus, FigureValue, Record
 from .counts import check_counted
 from .implied import growth_consistency, plan_consistency, same_base, sibling_shares
 from .lists import check_listed_counts
@@ -66,9 +66,10 @@ def _walk(records: list[Record]) -> Iterator[Record]:
 def _within_total(rec: Record) -> bool:
     main = main_figure(rec)
     parts = [p.figures.get("value") for p in rec.parts]
-    if main is None or any(p is None for p in parts):
+    present = [p for p in parts if p is not None]
+    if main is None or len(present) < len(parts):
         return False
-    return compare_sum(parts, main[1], at_most=True) == "pass"  # type: ignore[arg-type]
+    return compare_sum(present, main[1], at_most=True) == "pass"
 
 
 def _change_vs_base(rec: Record, h: str) -> list[Check]:
@@ -79,7 +80,7 @@ def _change_vs_base(rec: Record, h: str) -> list[Check]:
     if value is None:
         return []
     if base is None:
-        return _change_pair(rec, h) or _whole_base(rec, h)
+        return _change_pair(rec, value, h) or _whole_base(rec, value, h)
     sign = -1 if rec.labels.get("change_direction") == "decrease" else 1
     word = "giảm" if sign < 0 else "tăng"
     checks = []
@@ -93,16 +94,19 @@ def _change_vs_base(rec: Record, h: str) -> list[Check]:
 
 def _signed_change(rec: Record, role: str) -> tuple[Interval, int] | None:
     fig = rec.figures.get(role)
-    span = interval(fig) if fig is not None else None
+    if fig is None:
+        return None
+    span = interval(fig)
     if span is None or Decimal(fig.value) < 0 or rec.labels.get("change_basis") == "other":
         return None
     sign = -1 if rec.labels.get("change_direction") == "decrease" else 1
     return (span if sign > 0 else Interval(-span.hi, -span.lo)), sign
 
 
-def _change_pair(rec: Record, h: str) -> list[Check]:
-    """"bị thương 35 người (tăng 26 người, tăng 288,9%)": 26 / (35 − 26) must be 288,9%."""
-    value, amount, pct = rec.figures["value"], rec.figures.get("change_amount"), rec.figures.get("change_percent")
+def _change_pair(rec: Record, value: FigureValue, h: str) -> list[Check]:
+    """"bị thương 35 người (tăng 26 người, tăng 288,9%)": 26 / (35 − 26) must be 288,9%.
+    `value` is rec's "value" figure."""
+    amount, pct = rec.figures.get("change_amount"), rec.figures.get("change_percent")
     now, change = interval(value), _signed_change(rec, "change_amount")
     if amount is None or pct is None or now is None or change is None or amount.unit != value.unit:
         return []
@@ -125,10 +129,10 @@ def _change_pair(rec: Record, h: str) -> list[Check]:
                        section_id=rec.section_id, record_id=rec.id)]
 
 
-def _whole_base(rec: Record, h: str) -> list[Check]:
+def _whole_base(rec: Record, value: FigureValue, h: str) -> list[Check]:
     """"74 doanh nghiệp, tăng 2,1%": a count of whole things is a whole number in the same period
-    too, so some whole b must give (74 − b) / b = 2,1%."""
-    value, pct = rec.figures["value"], rec.figures.get("change_percent")
+    too, so some whole b must give (74 − b) / b = 2,1%. `value` is rec's "value" figure."""
+    pct = rec.figures.get("change_percent")
     now = interval(value)
     if pct is None or now is None or not now.exact or value.kind != "count" or value.unit is None \
             or rec.figures.get("change_amount") is not None or rec.labels.get("change_basis") == "other":
@@ -152,7 +156,7 @@ def _whole_base(rec: Record, h: str) -> list[Check]:
     if widest is None or widest[1] - widest[0] >= 1:
         return []  # a whole number surely fits: only a small count can tell
     found, truncated = bases(readings[0]), bases(readings[1])
-    status = "pass" if found else "warn" if truncated else "fail"
+    status: CheckStatus = "pass" if found else "warn" if truncated else "fail"
     word = "giảm" if sign < 0 else "tăng"
     n = Decimal(value.value)
     centre = n / (1 + sign * Decimal(pct.value) / 100)

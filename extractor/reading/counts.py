@@ -171,8 +171,8 @@ def _read_sentence(stream: Stream, formula: Formula, idx: list[int]) -> Counted 
     parents = _parents(stream, [i for i, _ in counts])
     for i, _ in counts:  # a count listed under another must be able to be its part
         parent = parents.get(i)
-        if fields[i] and parent is not None and fields.get(parent) and \
-                fields[i] not in formula.parts_of(fields[parent]):
+        whole = fields.get(parent) if parent is not None else None
+        if fields[i] and whole and fields[i] not in formula.parts_of(whole):
             fields[i] = None
     taken: dict[str, list[int]] = {}
     for i, f in fields.items():
@@ -183,8 +183,11 @@ def _read_sentence(stream: Stream, formula: Formula, idx: list[int]) -> Counted 
         return None
     figs = dict(counts)
     figures = {f: figs[i] for f, i in chosen.items()}
-    under = {f: fields[parents[i]] for f, i in chosen.items()
-             if parents.get(i) is not None and fields[parents[i]] in chosen}  # type: ignore[misc]
+    under: dict[str, str] = {}
+    for f, i in chosen.items():
+        whole = fields[parents[i]] if parents.get(i) is not None else None
+        if whole is not None and whole in chosen:
+            under[f] = whole
     for f, i in chosen.items():
         share = _share_after(stream, i)
         if share is not None:
@@ -256,9 +259,10 @@ def check_counted(rec: Record, h: str) -> Iterator[Check]:
         if len(listed) < 2:
             continue
         parts = [figs[f] for f in listed]
-        shares = [figs.get(f + _SHARE_SUFFIX) for f in listed]
-        complete = all(shares) and abs(sum(Decimal(x.value) for x in shares) - 100) <= \
-            sum(Decimal(1).scaleb(-x.decimals) / 2 for x in shares)  # type: ignore[union-attr]
+        shares = [figs[f + _SHARE_SUFFIX] for f in listed if f + _SHARE_SUFFIX in figs]
+        complete = len(shares) == len(listed) and \
+            abs(sum((Decimal(x.value) for x in shares), start=Decimal(0)) - 100) <= \
+            sum((Decimal(1).scaleb(-x.decimals) / 2 for x in shares), start=Decimal(0))
         status = compare_sum(parts, figs[whole], at_most=not complete)
         if status is None:
             continue

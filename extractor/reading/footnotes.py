@@ -28,6 +28,8 @@ def attach_footnote(doc: Document, stream: Stream, reading: Reading, notes: dict
     end = re.search(r"\.(?:\s|$)", stream.doc.text[reading.end:stream.segments[-1][1]])
     stop = reading.end + end.start() if end else stream.segments[-1][1]
     for fn in notes.values():
+        if fn.marker is None:  # read_readings passes only notes with a marker in the body
+            continue
         later = clause_end < fn.marker[0] <= stop and _alone_in_unit(stream, idx, fn.marker[0])
         if not (reading.head.mention.start <= fn.marker[0] <= clause_end or later):
             continue

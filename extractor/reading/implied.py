@@ -24,7 +24,7 @@ from ..numbers.intervals import Interval, interval, stated_percent
 from ..numbers.parse import format_vn_number
 from ..numbers.units import SCALES
 from ..output.figures import main_figure
-from ..output.result import Check, FigureValue, Record
+from ..output.result import Check, CheckStatus, FigureValue, Record
 
 _PLAN_ROLES = ("plan_percent_central", "plan_percent_provincial", "plan_percent")
 _ZERO = Interval(Decimal(0), Decimal(0))
@@ -48,8 +48,9 @@ def _divide(value: Interval, factor: Interval) -> Interval | None:
 def _plan_share(rec: Record, role: str) -> tuple[str, FigureValue] | None:
     """The part's share of the plan named by `role`; a share with no basis named fits any plan."""
     for name in (role, "plan_percent"):
-        if rec.figures.get(name) is not None:
-            return name, rec.figures[name]  # type: ignore[return-value]
+        fig = rec.figures.get(name)
+        if fig is not None:
+            return name, fig
     return None
 
 
@@ -73,8 +74,9 @@ def _growth(rec: Record) -> tuple[str, FigureValue, int] | None:
     """(role, printed figure, sign) of a change against the same period, if the record has one."""
     if rec.labels.get("change_basis") not in ("same_period", "unstated"):
         return None
-    if rec.figures.get("same_period_percent") is not None:
-        return "same_period_percent", rec.figures["same_period_percent"], 0  # type: ignore[return-value]
+    same = rec.figures.get("same_period_percent")
+    if same is not None:
+        return "same_period_percent", same, 0
     change = rec.figures.get("change_percent")
     if change is None or Decimal(change.value) < 0:
         return None
@@ -137,7 +139,7 @@ def _implied_check(rec: Record, h: str, rule: str, role: str, stated: FigureValu
         return
     signed = [_signed(r, head_sign if role == "change_percent" else 1) for r in readings]
     if exhaustive:
-        status = "pass" if computed.overlaps(signed[0]) else "warn" if computed.overlaps(signed[1]) else "fail"
+        status: CheckStatus = "pass" if computed.overlaps(signed[0]) else "warn" if computed.overlaps(signed[1]) else "fail"
         relation = "="
     else:
         status = "pass" if signed[0].lo <= computed.hi else "warn" if signed[1].lo <= computed.hi else "fail"
@@ -176,20 +178,18 @@ def sibling_shares(doc: Document, records: list[Record]) -> Iterator[Check]:
     """"tổng số hộ nghèo … là 4.643 hộ, chiếm tỷ lệ 2,32% (…), tổng số hộ cận nghèo là 13.578 hộ, chiếm
     6,8%": two counts of one noun in one sentence, each a share of a whole the sentence does not
     print, are shares of the same whole: the wholes they imply (value / share) must meet."""
-    tops = [r for r in records if r.figures.get("value") is not None and r.figures.get("share_percent") is not None]
-    for a, b in zip(tops, tops[1:]):
-        va, vb = a.figures["value"], b.figures["value"]
+    tops = [(r, v, s) for r in records
+            if (v := r.figures.get("value")) is not None and (s := r.figures.get("share_percent")) is not None]
+    for (a, va, sa), (_b, vb, sb) in zip(tops, tops[1:]):
         if va.kind != "count" or va.unit is None or vb.unit != va.unit or va.end > vb.start \
                 or re.search(r"[.;](?:\s|$)", doc.view(va.end, vb.start).text):
             continue
-        wholes = [_whole(r) for r in (a, b)]
-        if any(w is None for w in wholes):
+        wa, wb = _whole(va, sa), _whole(vb, sb)
+        if wa is None or wb is None:
             continue
-        wa, wb = wholes
-        status = "pass" if wa.overlaps(wb) else "fail"  # type: ignore[union-attr]
-        sa, sb = a.figures["share_percent"], b.figures["share_percent"]
-        expr = (f"{shown(va)} / {shown(sa)} = {format_vn_number((wa.lo + wa.hi) / 2, 0)}; "  # type: ignore[union-attr]
-                f"{shown(vb)} / {shown(sb)} = {format_vn_number((wb.lo + wb.hi) / 2, 0)}: "  # type: ignore[union-attr]
+        status: CheckStatus = "pass" if wa.overlaps(wb) else "fail"
+        expr = (f"{shown(va)} / {shown(sa)} = {format_vn_number((wa.lo + wa.hi) / 2, 0)}; "
+                f"{shown(vb)} / {shown(sb)} = {format_vn_number((wb.lo + wb.hi) / 2, 0)}: "
                 f"{'one' if status == 'pass' else 'not one'} whole {mark(status)}")
         yield make_check(doc.content_hash, "implied_whole", status, expr,
                          [("value", va), ("share_percent", sa), ("sibling.value", vb), ("sibling.share_percent", sb)],
@@ -197,8 +197,9 @@ def sibling_shares(doc: Document, records: list[Record]) -> Iterator[Check]:
                          message="shares of one unstated whole imply the same whole")
 
 
-def _whole(rec: Record) -> Interval | None:
-    value, share = interval(rec.figures["value"]), stated_percent(rec.figures["share_percent"])  # type: ignore[arg-type]
+def _whole(value_fig: FigureValue, share_fig: FigureValue) -> Interval | None:
+    """The whole a record's "value" figure implies as its "share_percent" figure of it."""
+    value, share = interval(value_fig), stated_percent(share_fig)
     if value is None or share is None or share[0].lo <= 0:
         return None
     return Interval(value.lo / share[0].hi * 100, value.hi / share[0].lo * 100)

@@ -9,7 +9,7 @@ from ..document.report import Document, Figure
 from ..document.text import fold
 from ..numbers.parse import format_vn_number
 from ..output.figures import figure_value
-from ..output.result import Check
+from ..output.result import Check, CheckStatus
 
 _LIST_LEAD = re.compile(r"^\s*(?:(?:trong\s+do|bao\s+gom|gom|cu\s+the|chu\s+yeu(?:\s+la)?)\b\s*:?\s*)?")
 _ADMIN = re.compile(r"^\s*(?:huyen|tinh|thanh\s+pho|thi\s+xa|quan)\b")
@@ -45,7 +45,7 @@ def check_listed_counts(doc: Document, section_id: str) -> list[Check]:
         else:
             holds = m.number == len(items)
             said, found = format_vn_number(m.number, 0), f"footnote {fn.number} lists {len(items)} items"
-        status = "pass" if holds else "fail"
+        status: CheckStatus = "pass" if holds else "fail"
         expr = f"{found} {'=' if holds else '≠'} printed {said} {mark(status)}"
         checks.append(make_check(doc.content_hash, "item_count", status, expr, operands,
                                  section_id=section_id, message="items counted in the footnote the count cites"))

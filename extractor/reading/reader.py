@@ -71,6 +71,9 @@ def read_section(doc: Document, section_id: str) -> list[Record]:
 def _read_typed(doc: Document, stream: Stream, kind: str, before: list[Record]) -> list[Record]:
     """The typed records of one stream whose kind's schema has them; their figures are claimed."""
     section_id = stream.figs[0].section_id if stream.figs else ""
+    # a section's stream holds figures of that section; a footnote's, those of the one footnote of that
+    # number (numbers only rise), which read_readings took from the section's notes
+    assert section_id is not None
     found: list[Record] = []
 
     def rid() -> str:
@@ -221,11 +224,11 @@ def _shares_follow(stream: Stream, j: int, head: Figure, gap: str) -> bool:
 
 def _shares_add_up(parts: list[Reading]) -> bool:
     """Do the parts' printed shares make 100% (within their rounding)?"""
-    shares = [p.comparisons.get("share_percent") for p in parts]
-    if len(shares) < 2 or any(s is None for s in shares):
+    shares = [s for p in parts if (s := p.comparisons.get("share_percent")) is not None]
+    if len(parts) < 2 or len(shares) < len(parts):
         return False
-    total = sum(s.mention.value for s in shares)
-    slack = sum(Decimal(1).scaleb(-s.mention.decimals) / 2 for s in shares)
+    total = sum((s.mention.value for s in shares), start=Decimal(0))
+    slack = sum((Decimal(1).scaleb(-s.mention.decimals) / 2 for s in shares), start=Decimal(0))
     return abs(total - 100) <= slack
 
 
@@ -280,7 +283,9 @@ def _role(conn: list[str], head: Figure, nxt: Figure, after: str, reading: Readi
             if _SAME_PERIOD.match(after):
                 return "same_period_percent"
             if _PLAN.match(after):
-                basis = after[:re.search(r"[,;(.]|$", after).start()]
+                end = re.search(r"[,;(.]|$", after)
+                assert end is not None  # "$" matches where no separator does
+                basis = after[:end.start()]
                 if _CENTRAL.search(basis):
                     return "plan_percent_central"
                 if _PROVINCIAL.search(basis):
