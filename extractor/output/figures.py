@@ -31,8 +31,9 @@ def all_figures(rec: Record) -> list[FigureValue]:
 def main_figure(rec: Record) -> tuple[str, FigureValue] | None:
     """The figure a record is about (its value or total), with its field name."""
     for name in ("value", "total"):
-        if rec.figures.get(name) is not None:
-            return name, rec.figures[name]  # type: ignore[return-value]
+        fig = rec.figures.get(name)
+        if fig is not None:
+            return name, fig
     return None
 
 
