@@ -49,6 +49,7 @@ def test_tasks_of_the_2026_report(report_2026: Document) -> None:
     doc = report_2026
     [tasks] = typed(doc, "I", "tasks")
     assert tasks.kind == "direction" and tasks.labels["source"] == "reader"
+    assert tasks.name is None  # "giao các sở, ban, ngành, UBND các xã, phường 510 nhiệm vụ": "phường" is who, not what
     assert {f: v.start for f, v in tasks.figures.items()} == {
         "assigned": at(doc, "510 nhiệm vụ"), "completed": at(doc, "379 nhiệm vụ"),
         "completed_on_time": at(doc, "354 nhiệm vụ"), "completed_late": at(doc, "25 nhiệm vụ"),
@@ -135,6 +136,7 @@ def test_tasks_paraphrased(sentence: str) -> None:
     doc = passage(sentence)
     [tasks] = typed(doc, "I", "tasks")
     assert values(tasks) == TASKS
+    assert tasks.name is None or "nhi" in tasks.name.lower()  # a name, if any, names the tasks
     assert tasks.figures["completed_late"].start == numeral_at(doc, "10")
     assert [c.status for c in checks_of(doc, "I", "identity")] == ["pass", "pass"]
 

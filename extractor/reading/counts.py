@@ -193,6 +193,8 @@ def _read_sentence(stream: Stream, formula: Formula, idx: list[int]) -> Counted 
         if share is not None:
             figures[f"{f}_share_percent"] = share
     name, period = name_before(stream, min(chosen.values()))
+    if name is not None and not any(fold(noun) in fold(name) for noun in formula.nouns):
+        name = None  # "… UBND các xã, phường 510 nhiệm vụ": the words before name who, not what is counted
     return Counted(formula, figures, under, name, period)
 
 
