@@ -161,23 +161,14 @@ class Extractor:
         pool = ThreadPoolExecutor(max_workers=max(1, concurrency))
         futures = {pool.submit(self._chunk, doc, job.kind, chunk, job.section.id in fresh): (job, chunk)
                    for job in jobs for chunk in job.chunks} if self.use_model else {}
-        collected: set[Future[ChunkOutcome]] = set()
         try:
             for future in as_completed(futures):
-                collected.add(future)
                 collect(future.result())
         except KeyboardInterrupt:
             self.interrupted = True
             self._stop(INTERRUPTED)
             pool.shutdown(wait=False, cancel_futures=True)
-            for future, (job, chunk) in futures.items():
-                if future in collected:
-                    continue
-                if future.done() and not future.cancelled():
-                    collect(future.result())
-                else:
-                    why = f"not sent: {INTERRUPTED}" if future.cancelled() else f"{INTERRUPTED} before the reply"
-                    collect(ChunkOutcome(chunk, job.kind, error=why))
+            self._finish_interrupted(result, futures, by_section, doc, on_section)
         else:
             pool.shutdown()
         order = {job.section.id: i for i, job in enumerate(jobs)}  # sections finish in any order
@@ -187,12 +178,38 @@ class Extractor:
         result.coverage = _coverage(doc, jobs, result.records)
         return result
 
+    def _finish_interrupted(self, result: Result, futures: dict[Future[ChunkOutcome], tuple[Job, Chunk]],
+                            by_section: dict[str, Job], doc: Document,
+                            on_section: Callable[[Result], None] | None) -> None:
+        """After Ctrl+C, which may have landed anywhere in the loop of `run` — even while a
+        section was being finished or written: every section not yet in the result is finished
+        from its pieces' futures (an answered piece is kept, the others are marked interrupted),
+        and the usage is counted again from all of them."""
+        outcomes: dict[str, list[ChunkOutcome]] = {sid: [] for sid in by_section}
+        for future, (job, chunk) in futures.items():
+            if future.done() and not future.cancelled():
+                outcome = future.result()
+            else:
+                why = f"not sent: {INTERRUPTED}" if future.cancelled() else f"{INTERRUPTED} before the reply"
+                outcome = ChunkOutcome(chunk, job.kind, error=why)
+            outcomes[job.section.id].append(outcome)
+        result.usage = UsageTotals()
+        for outcome in (o for outs in outcomes.values() for o in outs):
+            _add_usage(result.usage, outcome)
+        finished = {s.id for s in result.sections}
+        for sid, job in by_section.items():
+            if sid not in finished:
+                self._finish_section(result, job, outcomes[sid], doc)
+                if on_section:
+                    on_section(result)
+
     def _finish_section(self, result: Result, job: Job, outcomes: list[ChunkOutcome], doc: Document) -> None:
         ordered = sorted(outcomes, key=lambda o: job.chunks.index(o.chunk))
         records = merge_records([r for o in ordered for r in o.records])
         read_list_kind(doc, records)
         read = read_section(doc, job.section.id)
         records, warnings = reconcile(records, read)  # on what the reader settled, its reading wins
+        checks = validate_section(doc, job.section.id, records)  # before the result changes: see run's Ctrl+C
         failed = [o for o in ordered if o.error]
         cached = sum(1 for o in ordered if o.cached)
         # A section that keeps model records is partial, even if every piece failed somewhere (a
@@ -206,7 +223,7 @@ class Extractor:
             cached_chunks=cached, failed_chunks=len(failed), records=len(records) + len(read),
             errors=[f"{o.failed_piece or o.chunk.id}: {o.error}" for o in failed], warnings=warnings))
         result.records.extend(records + read)
-        result.checks.extend(validate_section(doc, job.section.id, records))
+        result.checks.extend(checks)
 
     def _chunk(self, doc: Document, kind: str, chunk: Chunk, fresh: bool = False, depth: int = 0) -> ChunkOutcome:
         try:
