@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from extractor.corpus.crosschecks import check_all, flag_for_review, listed
+from extractor.corpus.crosschecks import check_all
+from extractor.corpus.crossreview import flag_for_review, listed
 from extractor.corpus.database import add_results
 from extractor.corpus.series import series
 from extractor.document.report import load_document

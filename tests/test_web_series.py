@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from extractor.corpus.crosschecks import flag_for_review
+from extractor.corpus.crossreview import flag_for_review
 from extractor.corpus.database import add_results
 from extractor.corpus.pages import series_routes
 from extractor.review.flagging import parse_correction

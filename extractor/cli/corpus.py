@@ -43,7 +43,7 @@ def add(results: list[Path] = typer.Argument(..., help="Result files written by 
     add_results(db, loaded, province)
     out.print(f"{len(loaded)} report{'s' if len(loaded) != 1 else ''} in {db}", highlight=False)
     if store is not None:
-        from ..corpus.crosschecks import flag_for_review
+        from ..corpus.crossreview import flag_for_review
 
         _waiting(flag_for_review(db, ReviewStore(store)))
 
@@ -57,7 +57,8 @@ def checks(db: Path = typer.Option(..., "--db", help="The corpus database."),
     """Checks across reports: a cumulative against last month's plus this month's figure, a
     change on the same period against the report of a year before. Made again here over the
     whole corpus (adding a report makes those it takes part in)."""
-    from ..corpus.crosschecks import check_all, flag_for_review, listed
+    from ..corpus.crosschecks import check_all
+    from ..corpus.crossreview import flag_for_review, listed
     from ..errors import ExtractorError
     from ..review.store import ReviewStore
 

@@ -187,7 +187,7 @@ class Outputs:
 
             add_results(self.db, [result])
             if self.store is not None:
-                from ..corpus.crosschecks import flag_for_review
+                from ..corpus.crossreview import flag_for_review
 
                 flag_for_review(self.db, self.store, result.content_hash)
 

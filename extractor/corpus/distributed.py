@@ -45,7 +45,7 @@ from ..llm.backend import Backend, BackendOptions
 from ..output.result import Result
 from ..review.flagging import flag_result
 from ..review.store import ReviewStore
-from .crosschecks import flag_for_review
+from .crossreview import flag_for_review
 from .database import add_results, open_corpus
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from ..errors import ExtractorError
 from ..review.web import Page
-from .crosschecks import listed
+from .crossreview import listed
 from .indicators import load_table
 from .series import Point, chart_png, indicators, scale_of, series, shown
 
