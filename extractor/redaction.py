@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 MASK = "***"
 # A credential quoted after what introduces one: "Bearer sk-…", "Authorization: Basic …",
@@ -42,9 +42,9 @@ def scrub_obj(obj: T) -> T:
     """A copy of a JSON-like value (dicts, lists, strings…) with every string scrubbed."""
     value: Any = obj
     if isinstance(value, str):
-        return scrub(value)  # type: ignore[return-value]
-    if isinstance(value, dict):
-        return {scrub(k) if isinstance(k, str) else k: scrub_obj(v) for k, v in value.items()}  # type: ignore[return-value]
-    if isinstance(value, (list, tuple)):
-        return type(value)(scrub_obj(v) for v in value)  # type: ignore[return-value]
-    return obj
+        value = scrub(value)
+    elif isinstance(value, dict):
+        value = {scrub(k) if isinstance(k, str) else k: scrub_obj(v) for k, v in value.items()}
+    elif isinstance(value, (list, tuple)):
+        value = type(value)(scrub_obj(v) for v in value)
+    return cast(T, value)  # the same type it was given: str, dict, list or tuple of the same

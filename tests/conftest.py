@@ -25,6 +25,22 @@ def report_2024() -> Document:
 
 
 @pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The review store real runs leave (tests/reviewdata.py), built once: tests take copies."""
+    from .reviewdata import build_store  # imported here: reviewdata takes the report paths from this module
+
+    return build_store(tmp_path_factory.mktemp("review"))[0]
+
+
+@pytest.fixture
+def store_path(built: Path, tmp_path: Path) -> Path:
+    """A copy of the built review store for one test: decisions do not leak between tests."""
+    from .reviewdata import store_copy
+
+    return store_copy(built, tmp_path / "review.sqlite3")
+
+
+@pytest.fixture(scope="session")
 def notice() -> Document:
     return load_document(NOTICE_OCR)
 

@@ -10,6 +10,7 @@ from last year, each 1,5 points off its own two figures, run with no model.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import vcr
@@ -74,6 +75,13 @@ def build_queue(directory: Path, count: int = 11) -> Path:
     assert len(store.items(status="open")) == count
     store.close()
     return path
+
+
+def form_token(html: str) -> str:
+    """The CSRF token of the first form of a review page."""
+    found = re.search(r'name="token" value="([^"]+)"', html)
+    assert found, "no form token on the page"
+    return found.group(1)
 
 
 def store_copy(built: Path, target: Path) -> Path:

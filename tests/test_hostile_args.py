@@ -11,18 +11,6 @@ import pytest
 
 from extractor.review.store import ReviewStore
 
-from .reviewdata import build_store, store_copy
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_store(tmp_path_factory.mktemp("args"))[0]
-
-
-@pytest.fixture
-def store_path(built: Path, tmp_path: Path) -> Path:
-    return store_copy(built, tmp_path / "review.sqlite3")
-
 
 def extractor(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "extractor", *args], capture_output=True, text=True,

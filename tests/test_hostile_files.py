@@ -18,18 +18,7 @@ from bench.replayserver import ReplayServer
 from extractor.review.store import ReviewStore
 
 from .conftest import REPORT_2026
-from .reviewdata import build_store, store_copy
 from .test_faults import CASSETTE, MODEL
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_store(tmp_path_factory.mktemp("files"))[0]
-
-
-@pytest.fixture
-def store_path(built: Path, tmp_path: Path) -> Path:
-    return store_copy(built, tmp_path / "review.sqlite3")
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -4,7 +4,6 @@ raw url-encoded bytes that are not UTF-8, any query string. Every answer is a pa
 (303, 200, 400, 403, 404), never a 500; a refused request changes nothing in the store."""
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote_from_bytes
@@ -18,7 +17,7 @@ from extractor.review.store import ReviewStore
 from extractor.review.web import FILTERS, create_app
 
 from .conftest import FUZZ_CASES
-from .reviewdata import build_store, store_copy
+from .reviewdata import form_token
 
 PORT = 8732
 HOME = f"http://127.0.0.1:{PORT}"
@@ -27,16 +26,6 @@ FUZZ = settings(deadline=None, derandomize=True, database=None,
 field = st.one_of(st.none(), st.text(max_size=40),
                   st.sampled_from(["", "value", "value=1", "=", "approve", "1e999999", "NaN", "2.828,46", "-0", "\x00",
                                    "é", "\ufffd"]))
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_store(tmp_path_factory.mktemp("forms"))[0]
-
-
-@pytest.fixture
-def store_path(built: Path, tmp_path: Path) -> Path:
-    return store_copy(built, tmp_path / "review.sqlite3")
 
 
 @pytest.fixture
@@ -48,8 +37,7 @@ def client(store_path: Path) -> Iterator[TestClient]:
 
 
 def token(client: TestClient, item: int) -> str:
-    page = client.get(f"/items/{item}").text
-    return re.search(r'name="token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    return form_token(client.get(f"/items/{item}").text)
 
 
 def an_item(store_path: Path) -> int:

@@ -2,7 +2,6 @@
 (a foreign or missing Origin/Referer), oversized bodies, and item ids past SQLite's range."""
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,20 +11,10 @@ from starlette.testclient import TestClient
 from extractor.review.store import ReviewStore
 from extractor.review.web import MAX_BODY, create_app
 
-from .reviewdata import build_store, store_copy
+from .reviewdata import form_token
 
 PORT = 8731
 HOME = f"http://127.0.0.1:{PORT}"
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_store(tmp_path_factory.mktemp("hostile"))[0]
-
-
-@pytest.fixture
-def store_path(built: Path, tmp_path: Path) -> Path:
-    return store_copy(built, tmp_path / "review.sqlite3")
 
 
 @pytest.fixture
@@ -39,16 +28,12 @@ def _target(store_path: Path) -> int:
     return item.id
 
 
-def _token(html: str) -> str:
-    return re.search(r'name="token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
-
-
 def _untouched(store_path: Path, target: int) -> bool:
     store = ReviewStore(store_path)
     return store.get(target).status == "open" and store.audit() == []
 
 
-def test_dns_rebinding_a_foreign_host_gets_no_page_and_no_token(client: TestClient, store_path: Path) -> None:
+def test_dns_rebinding_a_foreign_host_gets_no_page_and_noform_token(client: TestClient, store_path: Path) -> None:
     target = _target(store_path)
     for host in (f"evil.com:{PORT}", "evil.com", f"127.0.0.1:{PORT + 1}", "127.0.0.1", f"localhost.evil.com:{PORT}"):
         for path in ("/", f"/items/{target}"):
@@ -56,7 +41,7 @@ def test_dns_rebinding_a_foreign_host_gets_no_page_and_no_token(client: TestClie
             assert page.status_code in (400, 421), (host, path)
             assert 'name="token"' not in page.text
     # The rebinding attack itself: a POST whose Host and Origin agree with each other, both foreign.
-    form = _token(client.get(f"/items/{target}").text)
+    form = form_token(client.get(f"/items/{target}").text)
     attack = client.post(f"/items/{target}", data={"action": "correct", "token": form, "field": "value",
                                                     "value": "1", "note": "x"},
                          headers={"Host": f"evil.com:{PORT}", "Origin": f"http://evil.com:{PORT}"})
@@ -73,7 +58,7 @@ def test_every_local_name_of_the_server_is_accepted(store_path: Path) -> None:
 
 def test_a_post_needs_our_origin_or_referer(client: TestClient, store_path: Path) -> None:
     target = _target(store_path)
-    form = _token(client.get(f"/items/{target}").text)
+    form = form_token(client.get(f"/items/{target}").text)
     data = {"action": "approve", "token": form}
     refused = [
         {},  # neither Origin nor Referer
@@ -93,7 +78,7 @@ def test_a_post_needs_our_origin_or_referer(client: TestClient, store_path: Path
 
 def test_a_post_from_the_page_itself_is_taken(client: TestClient, store_path: Path) -> None:
     target = _target(store_path)
-    form = _token(client.get(f"/items/{target}").text)
+    form = form_token(client.get(f"/items/{target}").text)
     done = client.post(f"/items/{target}", data={"action": "approve", "token": form},
                        headers={"Origin": f"http://localhost:{PORT}"}, follow_redirects=False)
     assert done.status_code == 303 and ReviewStore(store_path).get(target).status == "approved"
@@ -101,7 +86,7 @@ def test_a_post_from_the_page_itself_is_taken(client: TestClient, store_path: Pa
 
 def test_an_oversized_body_is_refused_before_it_is_read(client: TestClient, store_path: Path) -> None:
     target = _target(store_path)
-    form = _token(client.get(f"/items/{target}").text)
+    form = form_token(client.get(f"/items/{target}").text)
     big = {"action": "approve", "token": form, "note": "x" * (MAX_BODY + 1)}
     declared = client.post(f"/items/{target}", data=big, headers={"Origin": HOME})
     assert declared.status_code == 413

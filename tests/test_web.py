@@ -18,7 +18,7 @@ from extractor.document.report import Document
 from extractor.review.store import ReviewStore
 from extractor.review.web import create_app
 
-from .reviewdata import build_store
+from .reviewdata import build_store, form_token
 
 
 @pytest.fixture
@@ -30,10 +30,6 @@ def store_path(tmp_path: Path) -> Path:
 def client(store_path: Path) -> TestClient:
     home = "http://127.0.0.1:8700"  # the server's own address and origin, as a browser on the page sends them
     return TestClient(create_app(store_path, reviewer="lan", port=8700), base_url=home, headers={"Origin": home})
-
-
-def token(html: str) -> str:
-    return re.search(r'name="token" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
 
 
 def item_id(store_path: Path, expression_part: str) -> int:
@@ -76,7 +72,7 @@ def test_an_item_shows_its_passage_with_the_figures_at_their_offsets(client: Tes
 
 def test_a_decision_needs_the_page_token_and_lands_in_the_audit_log(client: TestClient, store_path: Path) -> None:
     target = item_id(store_path, "402 vs 389")
-    form = token(client.get(f"/items/{target}").text)
+    form = form_token(client.get(f"/items/{target}").text)
     forged = client.post(f"/items/{target}", data={"action": "approve", "token": "guess"})
     foreign = client.post(f"/items/{target}", data={"action": "approve", "token": form},
                           headers={"Origin": "http://evil.example"})
@@ -96,7 +92,7 @@ def test_a_decision_needs_the_page_token_and_lands_in_the_audit_log(client: Test
 
 def test_reject_needs_a_note_and_correct_takes_a_value_as_printed(client: TestClient, store_path: Path) -> None:
     target = item_id(store_path, "402 vs 389")
-    form = token(client.get(f"/items/{target}").text)
+    form = form_token(client.get(f"/items/{target}").text)
     refused = client.post(f"/items/{target}", data={"action": "reject", "token": form})
     assert refused.status_code == 400 and "a note is required" in refused.text
     assert ReviewStore(store_path).get(target).status == "open"
@@ -190,7 +186,7 @@ def test_an_item_whose_report_is_gone_shows_the_passage_kept_with_it(client: Tes
 
 def test_after_the_last_open_item_the_queue_says_it_is_clear(client: TestClient, store_path: Path) -> None:
     ids = [i.id for i in ReviewStore(store_path).items(section_id="II.2")]
-    form = token(client.get(f"/items/{ids[0]}").text)
+    form = form_token(client.get(f"/items/{ids[0]}").text)
     for n, target in enumerate(ids):
         done = client.post(f"/items/{target}?section=II.2", data={"action": "approve", "token": form},
                            follow_redirects=False)

@@ -129,9 +129,15 @@ def heading_label(line: Line) -> tuple[str, str] | None:
     return (cand.numbering, cand.label) if cand and cand.numbering != "unnumbered" else None
 
 
+def _major(cand: _Candidate) -> int:
+    """The first number of a decimal heading's label ("1" of "1.4")."""
+    assert isinstance(cand.number, tuple), cand  # decimal candidates are built with (major, minor)
+    return cand.number[0]
+
+
 def _label(cand: _Candidate, ordinal: int) -> tuple[str, str]:
     if cand.numbering == "decimal":
-        return "decimal", f"{cand.number[0]}.{ordinal}"  # type: ignore[index]
+        return "decimal", f"{_major(cand)}.{ordinal}"
     if cand.numbering == "letter":
         return "letter", _LETTERS[ordinal - 1]
     if cand.numbering == "roman":
@@ -204,7 +210,7 @@ def _missing(cand: _Candidate, stack: list[Section], counters: dict[tuple[str | 
     if cand.numbering == "unnumbered":
         return 0
     if cand.numbering == "decimal":
-        if parent is None or parent.id.split(".")[-1] != str(cand.number[0]):  # type: ignore[index]
+        if parent is None or parent.id.split(".")[-1] != str(_major(cand)):
             return None
     if cand.numbering == "letter" and parent is None:
         return None

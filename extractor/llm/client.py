@@ -31,6 +31,7 @@ import tenacity
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
 from openai.types.chat import ChatCompletionMessageParam
 from pydantic import BaseModel
+from pydantic.json_schema import model_json_schema as pydantic_json_schema
 
 from ..errors import ExtractorError
 from ..redaction import register, scrub
@@ -137,7 +138,7 @@ def _schema_built_once(model: type[BaseModel]) -> type[BaseModel]:
     requests under the GIL). Same name, fields and schema; the schema is built once and copied."""
     def model_json_schema(cls: type[BaseModel], *args: Any, **kwargs: Any) -> dict[str, Any]:
         if args or kwargs:
-            return BaseModel.model_json_schema.__func__(cls, *args, **kwargs)  # type: ignore[attr-defined]
+            return pydantic_json_schema(cls, *args, **kwargs)
         return copy.deepcopy(json_schema_of(model))
 
     return type(model.__name__, (model,), {"__module__": model.__module__, "__doc__": model.__doc__,

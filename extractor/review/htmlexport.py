@@ -17,7 +17,7 @@ from ..extraction.validate import load_result, source_of
 from ..output.atomic import write_atomic
 from ..output.result import Result
 from .flagging import apply_decisions
-from .labels import LANGUAGES
+from .labels import LANGUAGES, translator
 from .pages import document_context, environment, worst_flags
 from .store import ReviewStore
 
@@ -36,7 +36,7 @@ def render_report(result: Result, doc: Document, store: ReviewStore | None = Non
     flags = worst_flags((check, f"#check-{number}") for number, check in enumerate(result.checks))
     env = environment(lang)
     name = Path(result.source).name if result.source else doc.source.path.name if doc.source else "report"
-    context = document_context(doc, result, flags, env.globals["t"])  # type: ignore[arg-type]
+    context = document_context(doc, result, flags, translator(lang))
     return env.get_template("export.html").render(
         **context, name=name, items=[c for c in result.checks if c.review], checks=result.checks,
         records=result.records, exported_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
