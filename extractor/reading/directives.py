@@ -47,7 +47,7 @@ Span = tuple[int, int]
 
 # Head words of bodies and officials, folded; longest first where one begins another.
 _OFFICIALS = ("pho chu tich", "chu tich", "thu truong", "giam doc", "pho giam doc", "lanh dao", "bi thu")
-_HEADS = ("uy ban nhan dan", "hoi dong nhan dan", "mat tran to quoc", "bo chi huy", "ban chi dao", "ban quan ly",
+_HEADS = ("uy ban nhan dan", "uy ban", "hoi dong nhan dan", "mat tran to quoc", "bo chi huy", "ban chi dao", "ban quan ly",
           "ban chap hanh", "ban bi thu", "bo chinh tri", "van phong", "thanh tra", "kho bac", "chi cuc", "ngan hang",
           "cong an", "lien doan", "chinh phu", "thu tuong", "quoc hoi", "tinh uy", "thuong truc", "ubnd", "hdnd",
           "so", "ban", "bo", "cuc", "dai", "bao", "hoi", "doan")
@@ -227,13 +227,15 @@ def _name(words: _Words, k: int, department: bool = False) -> int:
         elif w == ",":
             place = words.match(k + 1, _PLACES)
             if place and any(words.match(p, _PLACES) for p in range(max(0, k - 3), k)):
-                k += place  # "UBND các xã, phường"
+                k += 1 + place  # "UBND các xã, phường"
                 continue
             if not (department and capital_next and not _body(words, k + 1)
                     and any(words.word(x) == "va" for x in range(k + 2, k + 6))):
                 return k
         elif w == "-" and capital_next:
             pass  # "Khu kinh tế cửa khẩu Đồng Đăng - Lạng Sơn"
+        elif words.toks[k].capital and w.isalpha():
+            pass  # a capitalised word goes on with the name ("Sở Tài chính": "Tài" is no "tại")
         elif not w.isalpha() or words.match(k, _MENTIONING) or words.match(k, _VERBS) or \
                 words.match(k, _DIRECTING):
             return k + words.match(k, _NAME_ALSO)
