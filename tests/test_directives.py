@@ -95,6 +95,8 @@ def test_sentences_that_tell_no_body(text: str) -> None:
     "Tăng cường đôn đốc các chủ đầu tư, nhà thầu triển khai thi công các chương trình, dự án ngay sau Tết.",
     # two deadlines: which one is the directive's?
     "Giao Sở Xây dựng hoàn thành hồ sơ trước ngày 15/3/2026 và trình phê duyệt trước ngày 30/4/2026.",
+    # a name that does not end (a title in capitals runs on past any body's name)
+    "Giao Ban Tổ Chức Lễ Hội Hoa Đào Xứ Lạng Năm Hai Nghìn Không Trăm Hai Mươi Sáu Toàn Tỉnh Lạng Sơn thực hiện.",
 ])
 def test_unsure_pieces(text: str) -> None:
     assert not read_directive(text).sure

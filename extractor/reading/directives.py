@@ -127,6 +127,7 @@ class _Words:
         folded = fold(text)
         self.toks = [_Tok(m.group(), m.start(), m.end(), text[m.start()].isupper())
                      for m in _TOKEN.finditer(folded)]
+        self.unended: set[int] = set()  # tokens where a head word opens a name that does not end
 
     def match(self, i: int, phrases: tuple[str, ...]) -> int:
         """The number of tokens of the first phrase that starts at token i (0: none)."""
@@ -156,6 +157,9 @@ def read_directive(text: str) -> Directive:
         if words.word(i) in (".", ";", "!", "?"):
             earlier = None
         group, j = _group(words, i)
+        if words.unended:  # a head word whose name runs on: a body-like phrase the grammar cannot place
+            found.bodies += [Body(words.toks[k].start, words.toks[k].end) for k in sorted(words.unended)]
+            words.unended.clear()
         if not group:
             i += 1
             continue
@@ -199,7 +203,10 @@ def _body(words: _Words, i: int) -> int:
     head = words.match(k, _HEADS) if k < len(words.toks) and words.toks[k].capital else 0
     if not head or words.match(k, _NOT_BODIES) and not words.match(k, ("ban chap hanh", "ban bi thu")):
         return 0
-    return _name(words, k + head, department=bool(words.match(k, _DEPARTMENTS)) and head <= 2)
+    end = _name(words, k + head, department=bool(words.match(k, _DEPARTMENTS)) and head <= 2)
+    if not end:
+        words.unended.add(k)
+    return end
 
 
 def _collective(words: _Words, k: int) -> int:
