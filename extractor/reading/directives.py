@@ -287,16 +287,16 @@ def _ends_with(words: _Words, k: int, phrase: str) -> bool:
 
 def directive_record(doc: Document, found: Directive, section_id: str, kind: str, rid: str, source: str) -> Record:
     """The reader's `directive` record: the schema's fields (`responsible`, `deadline`, copied
-    from the text), with where each stands in the document."""
+    from the text as the model is shown it: lines joined), with where each stands in the document."""
     start, end = found.span
     deadline = found.deadlines[0] if found.deadlines else None
     return Record(id=rid, section_id=section_id, chunk_id=f"{section_id}#reader", kind=kind, type="directive",
                   labels={"source": source,
-                          "responsible": [doc.text[b.start:b.end] for b in found.responsible],
-                          "deadline": doc.text[deadline[0]:deadline[1]] if deadline else None,
+                          "responsible": [doc.view(b.start, b.end).text for b in found.responsible],
+                          "deadline": doc.view(*deadline).text if deadline else None,
                           "responsible_spans": [[b.start, b.end] for b in found.responsible],
                           "deadline_span": list(deadline) if deadline else None},
-                  evidence=Evidence(quote=doc.text[start:end], start=start, end=end))
+                  evidence=Evidence(quote=doc.view(start, end).text, start=start, end=end))
 
 
 def read_directives(doc: Document, section_id: str, kind: str, source: str) -> list[Record]:
