@@ -8,7 +8,8 @@ embedded Qwen2.5-Coder-1.5B's answers) through the engine and write one result p
 
 By default, as `extract` does, pieces the deterministic reader settles are not asked (their
 recorded exchanges are not played); `--ask-all` asks every piece, as the cassettes were recorded.
-Only the sections the cassettes hold can be replayed (2026 report: I, II.1.6, II.2). Requests
+Only the sections the cassettes hold can be replayed (2026 report: I, II.1.6, II.2; the OCR'd
+conclusion notice: its ten directives). Requests
 must match a recorded one exactly (method, path, body); a piece whose request is not on the
 cassette fails like any unanswered piece and the result says so. Nothing leaves the machine:
 vcrpy answers every request, and the key sent is a placeholder.
@@ -33,6 +34,7 @@ REPLAYS = [  # (cassette, report, sections) as tests/test_cassettes.py recorded 
     ("test_budget_section_as_the_small_model_reads_it.yaml", "lang-son-2026-01-report.txt", ["II.1.6"]),
     ("test_cli_extract_flags_a_real_inconsistency_and_honours_the_review.yaml", "lang-son-2026-01-report.txt",
      ["II.2"]),
+    ("test_ocr_notice_directives.yaml", "lang-son-2026-01-conclusion-notice-ocr.txt", [str(i) for i in range(1, 11)]),
 ]
 
 

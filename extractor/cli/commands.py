@@ -197,23 +197,33 @@ def validate(result_file: Path = typer.Argument(..., help="A JSON result written
 
 @app.command("eval")
 def eval_command(results: Optional[list[Path]] = typer.Argument(None, help="JSON results written by `extract`."),
-                 gold: Path = typer.Option(..., "--gold", help="Gold relations (bench/gold/relations.json)."),
+                 gold: Optional[Path] = typer.Option(None, "--gold", help="Gold relations (bench/gold/relations.json)."),
                  sources: Optional[list[Path]] = typer.Option(None, "--source", help="Without results: a report "
                                                               "whose no-model baseline to measure (repeatable); "
                                                               "with one result: its report."),
                  figures: Optional[list[Path]] = typer.Option(None, "--figures", help="Figure-role gold of a "
                                                               "report (bench/gold/figures-*.json; repeatable)."),
+                 directives: Optional[list[Path]] = typer.Option(None, "--directives", help="Directives gold of a "
+                                                                 "report (bench/gold/directives-*.json; repeatable)."),
                  recheck: bool = typer.Option(False, "--recheck", help="Run today's checks on the results' "
                                               "records instead of taking the checks they carry."),
                  as_json: bool = JsonOpt) -> None:
     """Measure results (or a report's no-model baseline) against hand-read gold relations and figure roles."""
+    from ..eval import directives as directive_eval
     from ..eval import report as evaluation
 
-    evals = evaluation.run(results or [], sources or [], gold, figures or [], recheck)
+    if gold is None and not directives:
+        raise ExtractorError("give --gold (relations) or --directives (directives gold), or both")
+    evals = evaluation.run(results or [], sources or [], gold, figures or [], recheck) if gold else []
+    scores = directive_eval.run_directives(results or [], sources or [], directives) if directives else []
     if as_json:
-        _print_json({"reports": [evaluation.report_dict(e) for e in evals], "totals": evaluation.sum_totals(evals)})
+        _print_json({"reports": [evaluation.report_dict(e) for e in evals], "totals": evaluation.sum_totals(evals),
+                     "directives": [directive_eval.directives_dict(s) for s in scores]})
     else:
-        evaluation.render(evals, out)
+        if evals:
+            evaluation.render(evals, out)
+        if scores:
+            directive_eval.render_directives(scores, out)
 
 
 app.add_typer(review_app, name="review")

@@ -15,8 +15,14 @@ A piece is settled when the model, asked about it, could add nothing the reader 
    restricted to "vụ", "hồ sơ", "nhiệm vụ"): "32 vụ" read as an indicator in a section whose
    schema has incidents is the model's to type as an incident.
 
-Text-reading kinds (directives) are never settled: their answer is words, not figures. The
-rule looks at nothing but the schemas and the reader's records, so it holds for any report.
+A piece of a text-reading kind (directives: the answer is words, not figures) is settled when
+the reader returned a `directive` record for exactly that piece (its evidence spans the piece).
+The reader returns one only when it is sure (reading/directives.py): every body-like phrase of
+the piece (a head word of a public body or official, a collective owner) is parsed by its
+grammar into a name and a role — told to act, issuing, or only named — and at most one deadline
+phrase is printed. Any phrase it cannot place keeps the piece asked.
+
+The rule looks at nothing but the schemas and the reader's records, so it holds for any report.
 """
 from __future__ import annotations
 
@@ -35,9 +41,13 @@ from ..schemas.common import FigureRefMarker
 _STRUCTURE = {"name", "parts", "parts_complete"}
 
 
-def reader_settles(kind: str, figures: list[Figure], read: list[Record]) -> bool:
-    """Do the reader's records of the section (`read`) settle a piece with these figures?"""
-    if reads_text(kind) or not settles(figures, read):
+def reader_settles(kind: str, figures: list[Figure], read: list[Record], span: tuple[int, int] | None = None) -> bool:
+    """Do the reader's records of the section (`read`) settle a piece with these figures (at
+    `span` in the document)?"""
+    if reads_text(kind):
+        return span is not None and any(r.type == "directive" and r.evidence is not None
+                                        and (r.evidence.start, r.evidence.end) == span for r in read)
+    if not settles(figures, read):
         return False
     holder = {f.start: rec for rec in read for f in all_figures(rec)}
     typed = _typed_units(kind)

@@ -29,10 +29,11 @@ from decimal import Decimal
 
 from ..document.report import Document, Figure
 from ..document.text import collapse_ws, fold
-from ..kinds import kind_of, record_model
+from ..kinds import kind_of, record_model, record_type, reply_model
 from ..output.figures import figure_value
 from ..output.result import Evidence, Record
 from .counts import DOSSIERS, TASKS, counted_record, read_counts
+from .directives import read_directives
 from .documents import issued_record, read_documents
 from .footnotes import attach_footnote
 from .refs import attach_changes_back
@@ -63,6 +64,8 @@ def read_section(doc: Document, section_id: str) -> list[Record]:
     sec = doc.section(section_id)
     kind = kind_of(doc, sec)
     typed: list[Record] = []
+    if record_type(kind, reply_model(kind)) == "directive":  # a directive's bodies and deadline (directives.py)
+        typed += read_directives(doc, section_id, kind, SOURCE)
     readings = [r for r in read_readings(doc, section_id, lambda s: typed.extend(_read_typed(doc, s, kind, typed)))
                 if _says_something(r)]
     return typed + [_record(doc, r, section_id, kind, f"{section_id}#reader/{i}") for i, r in enumerate(readings)]
