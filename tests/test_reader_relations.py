@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from extractor.document.report import Document
 
-from .test_reader import at, checks_of, record_at
+from .test_reader import at, checks_of, passage, record_at
 
 
 def test_a_footnote_of_cases_and_people_lists_the_people_under_a_count_of_people(report_2024: Document) -> None:
@@ -28,3 +28,25 @@ def test_a_footnote_naming_its_nouns_only_now_and_then_keeps_every_part(report_2
     doc = report_2024
     topics = record_at(doc, "II.4", at(doc, "53", "thực hiện 5312 đề tài"))
     assert len(topics.parts) == 7
+
+
+def test_parts_within_an_approximate_total_pass(report_2026: Document) -> None:
+    # "tổng diện tích gieo trồng đạt khoảng 3.987 ha, …¹"; footnote 1: "Chủ yếu là rau, đậu các loại
+    # (2.310 ha), khoai tây (670 ha), thuốc lá (390 ha), ngô (130 ha) và ớt (350 ha)."
+    doc = report_2026
+    [check] = [c for c in checks_of(doc, "II.1.1", "parts_total") if c.figures[-1].start == at(doc, "khoảng 3.987 ha")]
+    assert (check.status, check.expression) == ("pass", "2.310 + 670 + 390 + 130 + 350 = 3.850 ≤ khoảng 3.987 ✓")
+
+
+def test_parts_beyond_an_approximate_total_are_undecidable_never_flagged() -> None:
+    over = passage("Diện tích gieo trồng ước khoảng 3.800 ha, trong đó: lúa 2.310 ha, ngô 1.670 ha.")
+    [check] = checks_of(over, "I", "parts_total")
+    assert (check.status, check.expression) == ("skip", "2.310 + 1.670 = 3.980 vs khoảng 3.800 ? (undecidable)")
+    # "gồm": a complete list must meet the face value to pass
+    off = passage("Tổng đàn gia súc xấp xỉ 5.000 con, gồm: trâu 2.000 con, bò 2.900 con.")
+    assert [c.status for c in checks_of(off, "I", "parts_total")] == ["skip"]
+    even = passage("Tổng đàn gia súc khoảng 5.000 con, gồm: trâu 2.000 con, bò 3.000 con.")
+    assert [c.status for c in checks_of(even, "I", "parts_total")] == ["pass"]
+    # an exact total over the same parts is still flagged
+    exact = passage("Diện tích gieo trồng đạt 3.800 ha, trong đó: lúa 2.310 ha, ngô 1.670 ha.")
+    assert [c.status for c in checks_of(exact, "I", "parts_total")] == ["fail"]
