@@ -50,3 +50,45 @@ def test_parts_beyond_an_approximate_total_are_undecidable_never_flagged() -> No
     # an exact total over the same parts is still flagged
     exact = passage("Diện tích gieo trồng đạt 3.800 ha, trong đó: lúa 2.310 ha, ngô 1.670 ha.")
     assert [c.status for c in checks_of(exact, "I", "parts_total")] == ["fail"]
+
+
+def test_what_was_done_and_what_was_not_yet_make_the_whole(report_2026: Document) -> None:
+    # "toàn tỉnh có 43.947 người được nhận quà tặng theo quy định, đã có 42.279 người được nhận quà⁸";
+    # footnote 8: "Số người chưa được nhận quà tặng là 1.668 người …"
+    doc = report_2026
+    [check] = [c for c in checks_of(doc, "II.2", "parts_total") if c.figures[-1].start == at(doc, "43.947 người")]
+    assert (check.status, check.expression) == ("pass", "42.279 + 1.668 = 43.947 = 43.947 ✓")
+    assert [f.start for f in check.figures] == [at(doc, "42.279 người"), at(doc, "1.668 người"), at(doc, "43.947 người")]
+
+
+def test_done_and_not_yet_in_one_sentence_other_numbers_and_no_diacritics() -> None:
+    miscounted = passage("Toàn tỉnh có 1.250 hộ thuộc diện hỗ trợ nhà ở, đã hỗ trợ 1.100 hộ; chưa hỗ trợ 140 hộ.")
+    [check] = checks_of(miscounted, "I", "parts_total")
+    assert (check.status, check.expression) == ("fail", "1.100 + 140 = 1.240 ≠ 1.250 ✗")
+    plain = passage("Toan tinh co 1.250 ha dat lua, da gieo cay 1.100 ha; chua gieo cay 150 ha.")
+    assert [c.status for c in checks_of(plain, "I", "parts_total")] == ["pass"]
+
+
+def test_not_yet_of_another_verb_is_no_part() -> None:
+    # what was not yet paid is not the rest of what was received
+    doc = passage("Tiếp nhận 500 hồ sơ, đã giải quyết 450 hồ sơ; chưa thanh toán 60 hồ sơ.")
+    assert checks_of(doc, "I", "parts_total") == []
+
+
+def test_a_list_closed_by_its_rest_is_complete(report_2024: Document) -> None:
+    # "phát hiện sai phạm về kinh tế với số tiền 731,32 triệu đồng, kiến nghị thu hồi 358,56 triệu đồng;
+    # giảm trừ thanh toán, quyết toán và xử lý khác 372,76 triệu đồng"
+    doc = report_2024
+    [check] = [c for c in checks_of(doc, "II.5", "parts_total") if c.figures[-1].start == at(doc, "731,32")]
+    assert (check.status, check.expression) == ("pass", "358,56 triệu + 372,76 triệu = 731,32 triệu = 731,32 triệu ✓")
+
+
+def test_a_list_closed_by_its_rest_only_confirms() -> None:
+    # siblings, not parts: the first figure is no total; never a flag
+    siblings = passage("Chi đầu tư phát triển 100 tỷ đồng, chi thường xuyên 200 tỷ đồng, chi khác 50 tỷ đồng.")
+    assert [c.status for c in checks_of(siblings, "I", "parts_total")] == ["skip"]
+    parts = passage("Phát hiện sai phạm 90 triệu đồng, kiến nghị thu hồi 60 triệu đồng, xử lý khác 30 triệu đồng.")
+    assert [c.status for c in checks_of(parts, "I", "parts_total")] == ["pass"]
+    # no "khác": nothing says the list is whole
+    open_list = passage("Phát hiện sai phạm 90 triệu đồng, kiến nghị thu hồi 60 triệu đồng, giảm trừ 30 triệu đồng.")
+    assert checks_of(open_list, "I", "parts_total") == []
