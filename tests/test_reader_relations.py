@@ -5,6 +5,7 @@ Expectations read off the sample text by hand; the paraphrases are constructed."
 from __future__ import annotations
 
 from extractor.document.report import Document
+from extractor.output.result import Check
 
 from .test_reader import at, checks_of, passage, record_at
 
@@ -92,3 +93,41 @@ def test_a_list_closed_by_its_rest_only_confirms() -> None:
     # no "khác": nothing says the list is whole
     open_list = passage("Phát hiện sai phạm 90 triệu đồng, kiến nghị thu hồi 60 triệu đồng, giảm trừ 30 triệu đồng.")
     assert checks_of(open_list, "I", "parts_total") == []
+
+
+def weighted(doc: Document, section_id: str = "I") -> list[Check]:
+    return [c for c in checks_of(doc, section_id, "growth_consistency") if "weighted index" in c.message]
+
+
+_IIP = ("chỉ số sản xuất công nghiệp tăng {total} so với cùng kỳ, trong đó: khai khoáng tăng 21,74%, công nghiệp "
+        "chế biến, chế tạo tăng 23,56%, sản xuất và phân phối điện, khí đốt, nước nóng, hơi nước và điều hòa không "
+        "khí {third}, cung cấp nước, hoạt động quản lý và xử lý rác thải, nước thải tăng 3,5%.")
+
+
+def test_an_index_grows_between_the_growths_of_all_its_components(report_2024: Document) -> None:
+    doc = report_2024
+    [check] = weighted(doc, "II.1.4")
+    assert (check.status, check.expression) == ("pass", "14,77% within the components' 1,03% … 23,56% ✓")
+    assert [f.start for f in check.figures][:2] == [at(doc, "14,77%"), at(doc, "21,74%")]
+    # other numbers: above every component, and a fall among them
+    above = passage("Trong tháng, " + _IIP.format(total="25,1%", third="giảm 1,03%"))
+    [check] = weighted(above)
+    assert (check.status, check.expression) == ("fail", "25,1% outside the components' -1,03% … 23,56% ✗")
+    below = passage("Trong tháng, " + _IIP.format(total="giảm 2%", third="giảm 1,03%"))
+    assert [c.status for c in weighted(below)] == ["fail"]
+    plain = passage("chi so san xuat cong nghiep tang 30% so voi cung ky, trong do: khai khoang tang 21,74%, che bien, "
+                    "che tao tang 23,56%, san xuat va phan phoi dien tang 1,03%, cung cap nuoc tang 3,5%.")
+    assert [c.status for c in weighted(plain)] == ["fail"]
+    # any index whose components are listed with "gồm"
+    opened = passage("Chỉ số giá tiêu dùng tăng 3,1% so với cùng kỳ, gồm: hàng ăn tăng 4,2%, nhà ở tăng 2,0%.")
+    assert [c.status for c in weighted(opened)] == ["pass"]
+
+
+def test_a_partial_list_of_components_proves_nothing() -> None:
+    # three of the four industry sections: the fourth may pull the index anywhere
+    partial = passage("chỉ số sản xuất công nghiệp tăng 25,1% so với cùng kỳ, trong đó: khai khoáng tăng 21,74%, "
+                      "công nghiệp chế biến, chế tạo tăng 23,56%, cung cấp nước tăng 3,5%.")
+    assert weighted(partial) == []
+    # "trong đó" of another index: no definition says the list is whole
+    other = passage("Chỉ số giá tiêu dùng tăng 9,1% so với cùng kỳ, trong đó: hàng ăn tăng 4,2%, nhà ở tăng 2,0%.")
+    assert weighted(other) == []
