@@ -52,16 +52,13 @@ def _done_and_not_yet(doc: Document, body: list[Figure]) -> list[Check]:
     checks = []
     for k, done in enumerate(body):
         m = done.mention
-        lead = _between(doc, max(0, m.start - 40), m.start)
-        if not _DONE_BEFORE.search(lead):
-            continue
-        total = _total_before(doc, body, k)
-        if total is None:
+        said = _DONE_BEFORE.search(_between(doc, max(0, m.start - 40), m.start))
+        total = _total_before(doc, body, k) if said else None
+        if said is None or total is None:
             continue
         sentence_end = _end_of(doc, m.end, _SENTENCE_END)
-        said = _DONE_BEFORE.search(lead)
-        done_words = set(_between(doc, m.start - (len(lead) - said.start()) if said else m.start,
-                                  _end_of(doc, m.end, _CLAUSE_END)).split())
+        # the words of the "đã" clause: "đã có 42.279 người được nhận quà"
+        done_words = set(said.group().split()) | set(_between(doc, m.end, _end_of(doc, m.end, _CLAUSE_END)).split())
         rest = _not_yet(doc, done, sentence_end, done_words)
         if rest is None:
             continue

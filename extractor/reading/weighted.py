@@ -39,7 +39,7 @@ def check_weighted_growth(doc: Document, section_id: str) -> list[Check]:
             continue
         opener, parts = after
         words = fold(doc.view(max(0, head.mention.start - 60), head.mention.start).text)
-        names = fold(doc.view(parts[0].mention.start - 80, parts[-1].mention.start).text)
+        names = fold(doc.view(max(0, parts[0].mention.start - 80), parts[-1].mention.start).text)
         iip = _INDEX.search(words) is not None and all(re.search(s, names) for s in _IIP_SECTIONS)
         if opener not in ("gom", "bao gom") and not iip:
             continue
