@@ -120,3 +120,24 @@ def test_nfd_input_gives_the_same_inventory(report_2026: Document) -> None:
     doc = parse_text(unicodedata.normalize("NFD", report_2026.text))
     assert [(f.mention.text, f.mention.start, f.mention.value) for f in doc.figures] == \
         [(f.mention.text, f.mention.start, f.mention.value) for f in report_2026.figures]
+
+
+@pytest.mark.parametrize("text, counts", [
+    # 2024-01 footnote 14: cases and the people in them, each count with its own noun
+    ("Trong đó: 06 vụ/13 đối tượng vận chuyển, tàng trữ, buôn bán pháo nổ; 58 vụ/69 đối tượng vận chuyển",
+     [("06 vụ", "vụ"), ("13 đối tượng", "đối tượng"), ("58 vụ", "vụ"), ("69 đối tượng", "đối tượng")]),
+    ("bắt 12 vụ/ 25 người đánh bạc", [("12 vụ", "vụ"), ("25 người", "người")]),
+])
+def test_a_count_glued_after_a_slash_with_a_noun_of_its_own_is_a_second_count(text: str, counts: list) -> None:
+    assert [(m.text, m.unit) for m in find_numbers(text)] == counts
+    assert all(m.kind == "count" and m.denominator is None for m in find_numbers(text))
+
+
+@pytest.mark.parametrize("text, printed", [
+    ("đã giải quyết 20 đơn/37 đơn, đạt", ["20 đơn"]),  # one noun: a fraction, read as such by the reader
+    ("xử lý 3 vụ/2025", ["3 vụ"]),  # a year after the slash counts nothing
+    ("xử lý 06 vụ/13", ["06 vụ"]),  # no noun of its own
+    ("đạt 44/65 xã", ["44/65 xã"]),
+])
+def test_a_slash_without_a_second_named_count_stays_as_it_was(text: str, printed: list) -> None:
+    assert [m.text for m in find_numbers(text)] == printed

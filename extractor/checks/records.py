@@ -4,7 +4,8 @@ Source rules: the report may disagree with itself. A failure is flagged for a re
 "fixed" and never retried — the model transcribed what the text prints. Rules:
 - identity: sums a schema declares (`SUMS`: on time + late = completed, …);
 - parts_total: an exhaustive list ("gồm") sums to its total, a partial one ("trong đó") stays
-  within it;
+  within it; a total printed as approximate ("khoảng 3.987 ha") can only confirm it: parts
+  within its face value pass, others are undecidable ("skip"), never a flag;
 - share: a part's "chiếm x%" matches part / total;
 - cumulative: the cumulative figure is at least this month's;
 - percent_range: a share is between 0 and 100%.
@@ -20,7 +21,7 @@ from decimal import Decimal
 
 from ..document.text import collapse_ws
 from ..kinds import record_model
-from ..numbers.intervals import Interval, interval, stated_percent, unit_of_last_digit
+from ..numbers.intervals import Interval, approximate, interval, stated_percent, unit_of_last_digit
 from ..numbers.parse import format_vn_number
 from ..numbers.units import SCALES
 from ..output.figures import main_figure
@@ -102,7 +103,7 @@ def compare_percent(computed: Interval | None, stated: FigureValue, sign: int = 
 
 
 def mark(status: str) -> str:
-    return {"pass": "✓", "warn": "≈ (only if truncated)", "fail": "✗"}[status]
+    return {"pass": "✓", "warn": "≈ (only if truncated)", "fail": "✗", "skip": "? (undecidable)"}[status]
 
 
 def check_records(records: list[Record], content_hash: str) -> list[Check]:
@@ -142,15 +143,28 @@ def _parts_total(rec: Record, h: str) -> Iterator[Check]:
     if not parts:
         return
     complete = rec.parts_complete is True
-    status = compare_sum([f for _, f in parts], whole, at_most=not complete)
+    status = compare_sum([f for _, f in parts], whole, at_most=not complete) or \
+        _within_approximate([f for _, f in parts], whole, complete)
     if status is None:
         return
     total = sum((Decimal(f.value) for _, f in parts), Decimal(0))
-    relation = "=" if complete else "≤"
+    relation = "vs" if status == "skip" else "=" if complete else "≤"
+    printed = f"{whole.qualifier} {shown(whole)}" if approximate(whole) else shown(whole)
     expr = " + ".join(shown(f) for _, f in parts) + f" = {shown_value(total, [f for _, f in parts])} " + \
-        (f"{relation} {shown(whole)} {mark(status)}" if status == "pass" else f"{'≠' if complete else '>'} {shown(whole)} {mark(status)}")
+        (f"{relation} {printed} {mark(status)}" if status in ("pass", "skip")
+         else f"{'≠' if complete else '>'} {printed} {mark(status)}")
     yield make_check(h, "parts_total", status, expr, [*parts, (name, whole)], section_id=rec.section_id,
                      record_id=rec.id, message="list given as complete (gồm)" if complete else "list given as partial")
+
+
+def _within_approximate(parts: list[FigureValue], whole: FigureValue, complete: bool) -> CheckStatus | None:
+    """Parts against a total printed as "khoảng …": "pass" when they fit its face value (sum to it,
+    or stay within it for a partial list), else "skip": an approximate total cannot refute them."""
+    near, total = approximate(whole), _sum(parts)
+    if near is None or total is None:
+        return None
+    fits = total.overlaps(near) if complete else total.lo <= near.hi
+    return "pass" if fits else "skip"
 
 
 def same_measure(part: FigureValue, whole: FigureValue, rec: Record) -> bool:

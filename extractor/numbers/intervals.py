@@ -3,7 +3,8 @@
 A figure printed with d decimals stands for ± half a unit of its last digit (times its scale
 word: "2.828,46 tỷ" is ± 0,005 tỷ); a count of people, cases, dossiers, tasks… printed whole
 without a scale word ("379 nhiệm vụ") is exact. Qualifiers widen it: "hơn 2.530" is above 2.530, "gần 70%" below 70%; "khoảng" and
-ranges are not precise enough to check a sum with, so they give no interval.
+ranges are not precise enough to check a sum with, so they give no interval (`approximate`
+reads "khoảng" at face value for a check that can only confirm).
 """
 from __future__ import annotations
 
@@ -79,6 +80,15 @@ def interval(fig: PrintedFigure) -> Interval | None:
     if fig.qualifier in _BELOW:
         return Interval(Decimal(0) if value >= 0 else -INF, value)
     return Interval(lo, hi)
+
+
+def approximate(fig: PrintedFigure) -> Interval | None:
+    """"khoảng 3.987 ha" at face value (its printed precision): what an approximate figure may
+    confirm, never refute. None for a figure that is not approximate."""
+    if fig.qualifier not in _VAGUE or fig.range_to is not None:
+        return None
+    half = unit_of_last_digit(fig) / 2
+    return Interval(Decimal(fig.value) - half, Decimal(fig.value) + half)
 
 
 def stated_percent(fig: PrintedFigure) -> tuple[Interval, Interval] | None:

@@ -29,6 +29,7 @@ _CODE_AFTER = re.compile(r"(?:/\d+)*(?:/|-)[A-ZĐ]")
 _GLUED_WORD = re.compile(r"[^\W\d_]")
 _RANGE = re.compile(rf"\s*[-–]\s*({_NUMERAL})(?![\d.,]?\d)")
 _FRACTION = re.compile(r"/(\d{1,3}(?:\.\d{3})+|\d+)(?![\d/])")
+_AFTER_SLASH = re.compile(rf"(?<=/)()({_NUMERAL})(?![\d])")
 _SCALE = re.compile(r"\s*(nghìn|ngàn|triệu|tỷ|tỉ)(?![^\W\d_])", re.I)
 _TIME_AFTER = re.compile(r"[:h]\d")
 # "lũy kế 2 tháng", "6 tháng đầu năm", "9 tháng năm 2025": the period a figure covers, not a figure.
@@ -110,8 +111,26 @@ def find_numbers(text: str, start: int = 0, end: int | None = None) -> list[Numb
             continue
         found.append(mention)
         pos = max(pos, mention.end)
+        if (paired := _paired_count(text, mention, start, stop)) is not None:
+            found.append(paired)
+            pos = max(pos, paired.end)
         del s
     return found
+
+
+def _paired_count(text: str, mention: NumberMention, start: int, stop: int) -> NumberMention | None:
+    """"06 vụ/13 đối tượng": a count glued after "/" with a noun of its own is a second count
+    (cases and the people in them), not a denominator; "20 đơn/37 đơn" (one noun) stays the
+    fraction its reader makes of it."""
+    if mention.kind != "count" or mention.unit is None or not text.startswith("/", mention.end):
+        return None
+    m = _AFTER_SLASH.match(text, mention.end + 1, stop)
+    if m is None:
+        return None
+    paired = _read(text, m, start, stop)
+    if paired is None or paired.kind != "count" or paired.unit in (None, mention.unit):
+        return None
+    return paired
 
 
 def _skip_to(text: str, m: re.Match[str], stop: int) -> int:

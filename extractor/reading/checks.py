@@ -12,7 +12,11 @@ negative. And where no base is printed:
   gives 2,1% (only decided for counts small enough that few whole numbers fit);
 - fraction: "44/65 xã, phường hoàn thành …, đạt 67,6%", read across the clause;
 - item_count: "có 11/12 sản phẩm … tăng trưởng³": the items the cited footnote lists (and those
-  of them that grew): extractor/reading/lists.py.
+  of them that grew): extractor/reading/lists.py;
+- parts_total of a split no list opens ("đã …" + a footnote's "chưa …"; a list closed by "… khác"):
+  extractor/reading/splits.py;
+- growth_consistency of a weighted index and the growths of all its components ("chỉ số sản xuất
+  công nghiệp tăng 14,77%, trong đó: khai khoáng tăng 21,74%, …"): extractor/reading/weighted.py.
 
 Tolerance from printed precision, by interval arithmetic (extractor/numbers/intervals.py).
 """
@@ -33,6 +37,8 @@ from .implied import growth_consistency, plan_consistency, same_base, sibling_sh
 from .lists import check_listed_counts
 from .reader import read_section
 from .refs import check_rates
+from .splits import check_splits
+from .weighted import check_weighted_growth
 
 
 def check_reader_records(records: list[Record], content_hash: str) -> list[Check]:
@@ -54,7 +60,8 @@ def check_reader_records(records: list[Record], content_hash: str) -> list[Check
 def reader_checks(doc: Document, section_id: str) -> tuple[list[Record], list[Check]]:
     records = read_section(doc, section_id)
     return records, check_reader_records(records, doc.content_hash) + check_listed_counts(doc, section_id) + \
-        check_rates(doc, section_id) + list(sibling_shares(doc, records))
+        check_rates(doc, section_id) + list(sibling_shares(doc, records)) + check_splits(doc, section_id) + \
+        check_weighted_growth(doc, section_id)
 
 
 def _walk(records: list[Record]) -> Iterator[Record]:

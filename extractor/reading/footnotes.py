@@ -45,6 +45,11 @@ def attach_footnote(doc: Document, stream: Stream, reading: Reading, notes: dict
         if later and len(parts) < 2:
             continue
         units = {p.head.mention.unit for p in parts}
+        own = [p for p in parts if p.head.mention.unit == reading.head.mention.unit]
+        if len(units) > 1 and None not in units and len(own) >= 2:
+            # "06 vụ/13 đối tượng …; 58 vụ/69 đối tượng …" under "82 đối tượng": a footnote that counts
+            # two things side by side, each named every time, lists as parts those of the head's noun
+            parts, units = own, {reading.head.mention.unit}
         if len(units) == 1 and units != {reading.head.mention.unit} and _names_other(stream, reading, units.pop()):
             continue  # "64 vụ, …, 82 đối tượng¹⁴" with a footnote of "vụ": it lists the other figure's parts
         if parts:
