@@ -18,6 +18,11 @@ _CLAUSE_MARK = re.compile(r"[,;:()]|\.(?:\s|$)")
 _STRONG_MARK = re.compile(r"[;:(]|\.(?:\s|$)")
 _NAME_LEAD = re.compile(r"^\s*(?:(?:trong\s+do|trong\s+thang|gom|bao\s+gom|va|con|tinh\s+rieng)\b[:,]?\s*)+")
 _NAME_TAIL = re.compile(r"(?:\s*\b(?:uoc\s+dat|uoc\s+tinh|uoc|dat|la|co|duoc|dat\s+khoang|khoang|hon|tren|gan))+\s*:?\s*$")
+# the words _NAME_TAIL matches, as printed or with their diacritics lost
+_TAIL_WORDS = frozenset("ước đạt tính là có được khoảng hơn trên gần uoc dat tinh la co duoc khoang hon tren gan".split())
+_LABEL_MARK = re.compile(r"^[:(]\s*$")  # the clause mark right before the figure is a label's colon or bracket
+# words that open a list end no name: "Kết quả cụ thể: 47 nghìn tấn", "Trong đó: 983,7 tỷ đồng"
+_OPENS_LIST = re.compile(r"(?:^|\s)(?:trong\s+do|trong\s+so|bao\s+gom|gom|chu\s+yeu|cu\s+the|nhu(?:\s+sau)?)$")
 _PERIODS = (("cumulative", re.compile(r"luy\s+ke|tu\s+dau\s+nam|\b\d+\s+thang\s+dau")),
             ("as_of_date", re.compile(r"\bden\s+(?:het\s+)?(?:ngay|thang)?\s*\d")),
             ("month", re.compile(r"\btrong\s+thang\b|\bthang\s+\d")))
@@ -104,20 +109,33 @@ def name_before(stream: Stream, i: int) -> tuple[str | None, str | None]:
     period they name (cumulative, as of a date, this month)."""
     before = stream.before(i)
     folded = fold(before)
-    cut = max((m.end() for m in _CLAUSE_START.finditer(folded)), default=0)
+    marks = list(_CLAUSE_START.finditer(folded))
+    cut = marks[-1].end() if marks else 0
+    if marks and _LABEL_MARK.search(folded[marks[-1].start():]) and _labelled(stream, i, folded[marks[-1].start()]):
+        # "(3) Than: 47 nghìn tấn", "khoai tây (670 ha)": the name is the clause before the mark
+        folded, before = folded[:marks[-1].start()], before[:marks[-1].start()]
+        cut = max((m.end() for m in _CLAUSE_START.finditer(folded)), default=0)
     clause, fclause = before[cut:], folded[cut:]
     lead = _NAME_LEAD.match(fclause)
     if lead:
         clause, fclause = clause[lead.end():], fclause[lead.end():]
     tail = _NAME_TAIL.search(fclause)
-    if tail:
-        clause = clause[:tail.start()]
+    if tail and all(w in _TAIL_WORDS for w in clause[tail.start():].lower().replace(":", " ").split()):
+        clause = clause[:tail.start()]  # "đạt", "là", "ước" — not "lá" of "thuốc lá", "dược" of "y dược"
     name = clause.strip(" :")
-    found = name if 1 <= len(name.split()) <= 16 and not re.search(r"\b(?:tang|giam|so voi)\b", fold(name)) else None
+    found = name if 1 <= len(name.split()) <= 16 and not re.search(r"\b(?:tang|giam|so voi)\b", fold(name)) \
+        and not _OPENS_LIST.search(fold(name)) else None
     for period, pattern in _PERIODS:
         if pattern.search(folded[-80:]):
             return found, period
     return found, None
+
+
+def _labelled(stream: Stream, i: int, mark: str) -> bool:
+    """Does the figure stand alone after its label: after a colon, or alone in brackets ("(670 ha)")?"""
+    if mark == ":":
+        return True
+    return stream.gap(i).lstrip().startswith(")")
 
 
 def evidence(doc: Document, figures: list[Figure]) -> Evidence:
