@@ -192,6 +192,6 @@ def test_a_new_reader_kind_settles_pieces_without_a_change_here(report_2026: Doc
         return Record(id="I#reader/0", section_id="I", chunk_id="I#reader", kind="direction", type="tasks",
                       figures={n: figure_value(printed[fields[n]]) for n in names}, labels={"source": "reader"})
 
-    assert reader_settles("direction", piece.figures, read_section(report_2026, "I"))  # the reader's own tasks record
-    assert reader_settles("direction", piece.figures, [tasks_record(list(fields))])
-    assert not reader_settles("direction", piece.figures, [tasks_record(list(fields)[:-1])])
+    assert reader_settles(report_2026, "direction", piece.figures, read_section(report_2026, "I"))  # the reader's own tasks record
+    assert reader_settles(report_2026, "direction", piece.figures, [tasks_record(list(fields))])
+    assert not reader_settles(report_2026, "direction", piece.figures, [tasks_record(list(fields)[:-1])])

@@ -42,3 +42,56 @@ def test_no_name_from_a_list_opener_or_a_bracket_with_more_in_it() -> None:
     names = {r.figures["value"].text: r.name for r in walk(read_section(doc, "I")) if r.figures.get("value")}
     assert names["47 nghìn tấn"] is None  # "cụ thể:" opens a list, it names nothing
     assert names.get("87 nghìn tấn") != "Sản lượng"  # the bracket holds more than the figure
+
+
+# --- A count named by the words after its noun ---------------------------------------------------
+
+def test_a_count_named_by_the_words_after_it(report_2024: Document) -> None:
+    start = at(report_2024, "48 doanh nghiệp")
+    assert name_of(report_2024, "II.1.5", start) == "doanh nghiệp hoạt động trở lại"
+    assert name_of(report_2024, "II.1.5", at(report_2024, "183 doanh nghiệp")) == "doanh nghiệp tạm ngừng hoạt động"
+
+
+def test_counts_named_after_in_paraphrase_and_near_misses() -> None:
+    doc = passage("Toàn tỉnh có 35 hợp tác xã thành lập mới, tăng 5% so với cùng kỳ; 12 hợp tác xã giải thể và "
+                  "20 hợp tác xã hoạt động trở lại. Đã hỗ trợ 40 hộ với 160 nhân khẩu; 7 đối tượng, tăng 2%.")
+    names = {r.figures["value"].text: r.name for r in walk(read_section(doc, "I")) if r.figures.get("value")}
+    assert names["35 hợp tác xã"] == "hợp tác xã thành lập mới"
+    assert names["12 hợp tác xã"] == "hợp tác xã giải thể"  # the "và" joins the next count
+    assert not (names["40 hộ"] or "").startswith("hộ")  # "với" ties another count: the noun alone names nothing
+    assert names["7 đối tượng"] is None
+
+
+def test_words_before_that_name_who_give_way_to_what_is_counted(report_2026: Document) -> None:
+    # "Trong tháng đã xảy ra 84 vụ phạm tội về trật tự xã hội": "xảy ra" says what happened, not what
+    assert name_of(report_2026, "II.6", at(report_2026, "84 vụ")) == "vụ phạm tội về trật tự xã hội"
+    # "Tổng số … 35 hợp tác xã": words before that name the noun keep the name
+    doc = passage("Số hợp tác xã thành lập mới 35 hợp tác xã giải thể trong tháng.")
+    [rec] = [r for r in read_section(doc, "I") if r.figures.get("value")]
+    assert rec.name == "Số hợp tác xã thành lập mới"
+
+
+# --- Figures that state no quantity --------------------------------------------------------------
+
+def test_list_numbers_and_years_need_no_record(report_2024: Document) -> None:
+    from extractor.extraction.chunking import chunk_section
+    from extractor.extraction.settling import reader_settles
+    from extractor.reading.stream import is_numbering
+
+    numbered = [f for f in report_2024.figures if is_numbering(report_2024, f)]
+    assert [f.mention.start for f in numbered][:3] == [at(report_2024, "1) Điện sản xuất"),
+                                                      at(report_2024, "2) Điện"), at(report_2024, "3) Than")]
+    sec = report_2024.section("II.1.4")
+    [piece] = [c for c in chunk_section(report_2024, sec) if any(f in numbered for f in c.figures)]
+    assert reader_settles(report_2024, "economy", piece.figures, read_section(report_2024, "II.1.4"))
+    # the same piece with a number the reader does not hold stays the model's
+    assert not reader_settles(report_2024, "economy", piece.figures, [])
+
+
+def test_numbers_in_brackets_that_count_are_no_list_numbers() -> None:
+    from extractor.reading.stream import is_numbering
+
+    doc = passage("Cụ thể: (1) Than: 47 nghìn tấn; (2) Xi măng: 87 nghìn tấn. Số nhiệm vụ (12) chưa hoàn thành; "
+                  "Hồ Sơn 1, 2 đang thi công.")
+    numbered = [doc.text[f.mention.start:f.mention.end] for f in doc.figures if is_numbering(doc, f)]
+    assert numbered == ["1", "2"]

@@ -15,6 +15,10 @@ A piece is settled when the model, asked about it, could add nothing the reader 
    restricted to "vụ", "hồ sơ", "nhiệm vụ"): "32 vụ" read as an indicator in a section whose
    schema has incidents is the model's to type as an incident.
 
+Figures that state no quantity are nobody's to hold: a list item's number ("(3) Than: …"), a
+count of years or an age naming a plan, an anniversary or an age group, a bound or a threshold
+(`stream.no_quantity`); the reader reads them and keeps no record of them.
+
 Text-reading kinds (directives) are never settled: their answer is words, not figures. The
 rule looks at nothing but the schemas and the reader's records, so it holds for any report.
 """
@@ -25,19 +29,25 @@ from functools import cache
 
 from pydantic import BaseModel
 
-from ..document.report import Figure
+from ..document.report import Document, Figure
 from ..kinds import reads_text, record_model, record_type, reply_model
 from ..output.figures import all_figures
 from ..output.result import Record
 from ..reading.reader import LABELS, settles
+from ..reading.stream import is_numbering, no_quantity
 from ..schemas.common import FigureRefMarker
 
 _STRUCTURE = {"name", "parts", "parts_complete"}
 
 
-def reader_settles(kind: str, figures: list[Figure], read: list[Record]) -> bool:
+def reader_settles(doc: Document, kind: str, figures: list[Figure], read: list[Record]) -> bool:
     """Do the reader's records of the section (`read`) settle a piece with these figures?"""
-    if reads_text(kind) or not settles(figures, read):
+    if reads_text(kind):
+        return False
+    figures = [f for f in figures if not (is_numbering(doc, f) or no_quantity(f.mention))]
+    if not figures:
+        return True
+    if not settles(figures, read):
         return False
     holder = {f.start: rec for rec in read for f in all_figures(rec)}
     typed = _typed_units(kind)

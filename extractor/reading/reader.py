@@ -36,7 +36,7 @@ from .counts import DOSSIERS, TASKS, counted_record, read_counts
 from .documents import issued_record, read_documents
 from .footnotes import attach_footnote
 from .refs import attach_changes_back
-from .stream import Reading, Stream, compatible, name_before, section_stream, sentence_end
+from .stream import Reading, Stream, compatible, name_after, name_before, no_quantity, section_stream, sentence_end
 
 SOURCE = "reader"
 LABELS = frozenset({"period", "change_direction"})  # the schemas' labels the reader reads where the text states them
@@ -90,22 +90,12 @@ def _read_typed(doc: Document, stream: Stream, kind: str, before: list[Record]) 
 
 
 def _says_something(reading: Reading) -> bool:
-    """A bare number with no unit and nothing tied to it ("quý 1", an OCR'd date) is no indicator;
-    nor is a count of years or an age with nothing tied to it, which names a plan, an anniversary or
-    an age group ("Kế hoạch … 5 năm 2026 - 2030", "kỷ niệm 96 năm Ngày thành lập", "trẻ dưới 01
-    tuổi"), nor a duration given as a bound ("tiêm vắc xin … < 24 giờ"), nor a threshold printed with
-    a sign ("loại trừ uốn ván sơ sinh ≤ 1 trường hợp/trẻ đẻ sống"), nor an x/y that counts nothing
-    (a landmark, "mốc 1088/2")."""
+    """A bare number with no unit and nothing tied to it ("quý 1", an OCR'd date) is no indicator,
+    nor is a figure that states no quantity (`stream.no_quantity`) with nothing tied to it."""
     m = reading.head.mention
     if reading.comparisons or reading.parts:
         return True
-    if m.unit in ("năm", "tuổi") or m.qualifier in _SIGNS or m.kind == "duration" and m.qualifier in _BOUNDS:
-        return False
-    return bool(m.unit or m.scale)
-
-
-_SIGNS = {"<", "≤", ">", "≥"}
-_BOUNDS = _SIGNS | {"dưới", "trên", "tối đa", "tối thiểu"}
+    return bool(m.unit or m.scale) and not no_quantity(m)
 
 
 def read_readings(doc: Document, section_id: str,
@@ -317,8 +307,10 @@ def _basis(after: str) -> str:
 
 def _name(stream: Stream, i: int, reading: Reading) -> None:
     name, period = name_before(stream, i)
-    if name is not None:
-        reading.name = name
+    after = name_after(stream, i)
+    unit = stream.figs[i].mention.unit
+    # "Toàn tỉnh có 35 hợp tác xã thành lập mới": words before that do not say what is counted name who
+    reading.name = after if after is not None and (name is None or fold(unit or "") not in fold(name)) else name
     if period is not None:
         reading.labels["period"] = period
 
