@@ -95,3 +95,51 @@ def test_numbers_in_brackets_that_count_are_no_list_numbers() -> None:
                   "Hồ Sơn 1, 2 đang thi công.")
     numbered = [doc.text[f.mention.start:f.mention.end] for f in doc.figures if is_numbering(doc, f)]
     assert numbered == ["1", "2"]
+
+
+# --- A budget line's flow, read from its name ----------------------------------------------------
+
+BUDGET = ("II. TÌNH HÌNH KINH TẾ - XÃ HỘI\n\n1. Thu, chi ngân sách\n\n{line} đạt 120 tỷ đồng, tăng 5% so với "
+          "cùng kỳ.\n\nIII. NHIỆM VỤ TRỌNG TÂM THÁNG TỚI\n\nTiếp tục.\n")
+
+
+def test_a_budget_lines_flow_is_read_from_its_name(report_2026: Document, report_2024: Document) -> None:
+    for doc in (report_2026, report_2024):
+        read = read_section(doc, "II.1.6")
+        assert [r.labels.get("flow") for r in read] == ["revenue", "expenditure"]
+        assert all("flow" not in p.labels for r in read for p in walk(r.parts))  # a part has no flow field
+
+
+def test_flow_in_paraphrase_and_near_misses() -> None:
+    from extractor.reading.flows import flow_of
+
+    assert [flow_of(n) for n in ("Thu ngân sách nhà nước", "Ước thu nội địa", "TỔNG CHI ngân sách địa phương",
+                                 "chi thường xuyên")] == ["revenue", "revenue", "expenditure", "expenditure"]
+    # a target, a tax, a contribution, policy: no flow stated by the first word
+    assert [flow_of(n) for n in ("Chỉ tiêu thu ngân sách", "Thuế thu nhập cá nhân", "các khoản huy động, đóng góp",
+                                 "chính sách", "", None)] == [None] * 6
+
+
+def test_a_budget_line_whose_flow_is_not_read_is_still_asked() -> None:
+    from extractor.document.report import parse_text
+    from extractor.extraction.engine import Extractor
+
+    asked = {}
+    for line in ("Tổng thu ngân sách nhà nước trên địa bàn", "Nguồn ngân sách địa phương"):
+        [job] = Extractor(None, model="m", mode="json").plan(parse_text(BUDGET.format(line=line)), ["II.1"])
+        assert job.kind == "budget"
+        asked[line] = len(job.chunks)
+    assert asked == {"Tổng thu ngân sách nhà nước trên địa bàn": 0, "Nguồn ngân sách địa phương": 1}
+
+
+def test_a_model_flow_the_reader_reads_otherwise_is_dropped(report_2026: Document) -> None:
+    from .fakemodel import budget_2026
+    from .test_reader_first import run_ii16
+
+    wrong = budget_2026()
+    wrong.reply["indicators"][0]["flow"] = "expenditure"  # "Tổng thu …" called spending
+    result, [total] = run_ii16(report_2026, [wrong])
+    assert "flow" not in total.labels and [i.field for i in total.issues] == ["flow"]
+    assert any("flow 'expenditure' dropped: the reader reads 'revenue'" in w for w in result.sections[0].warnings)
+    result, [total] = run_ii16(report_2026, [budget_2026()])
+    assert total.labels["flow"] == "revenue" and not total.issues

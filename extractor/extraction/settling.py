@@ -10,7 +10,8 @@ A piece is settled when the model, asked about it, could add nothing the reader 
    the reader returns records of the type the schema names;
 3. the schema asks nothing of that record type the reader cannot read: a label field (anything
    that is not a figure, the name, the parts or whether they are complete) outside
-   `reader.LABELS` — a budget line's revenue / spending `flow` — keeps the piece asked;
+   `reader.LABELS` keeps the piece asked unless the reader's record carries it — a budget line's
+   revenue / spending `flow`, read from its name's first word (reading/flows.py), or not;
 4. no figure of the piece counts a unit another record type of the reply is made for (a field
    restricted to "vụ", "hồ sơ", "nhiệm vụ"): "32 vụ" read as an indicator in a section whose
    schema has incidents is the model's to type as an incident.
@@ -54,7 +55,7 @@ def reader_settles(doc: Document, kind: str, figures: list[Figure], read: list[R
     for fig in figures:
         rec = holder[fig.mention.start]
         model = record_model(kind, rec.type)
-        if model is None or not _labels(model) <= LABELS:
+        if model is None or not _labels(model) <= LABELS | rec.labels.keys():
             return False
         if fig.mention.unit is not None and fig.mention.unit in typed.get(rec.type, set()):
             return False

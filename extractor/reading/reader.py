@@ -32,6 +32,7 @@ from ..document.text import collapse_ws, fold
 from ..kinds import kind_of, record_model
 from ..output.figures import figure_value
 from ..output.result import Evidence, Record
+from . import flows
 from .counts import DOSSIERS, TASKS, counted_record, read_counts
 from .documents import issued_record, read_documents
 from .footnotes import attach_footnote
@@ -40,6 +41,7 @@ from .stream import Reading, Stream, compatible, name_after, name_before, no_qua
 
 SOURCE = "reader"
 LABELS = frozenset({"period", "change_direction"})  # the schemas' labels the reader reads where the text states them
+READ_LABELS = LABELS | {flows.FIELD}  # … and those it reads where a record's name states them (a budget line's flow)
 _OPENER = re.compile(r"\b(trong do|trong so|bao gom|gom|chu yeu|cu the|nhu)\b\s*(:)?")
 _COMPLETE_OPENERS = ("gom", "bao gom")
 # The connecting words between a figure and the next, after the last clause mark: what the
@@ -321,8 +323,12 @@ def _record(doc: Document, reading: Reading, section_id: str, kind: str, rid: st
     start = reading.head.mention.start
     end = max(f.mention.end for f in [reading.head, *reading.comparisons.values()])
     quote = collapse_ws(doc.text[start:end]) if reading.head.footnote else doc.view(start, end).text
+    labels = {"source": SOURCE, **reading.labels}
+    model = record_model(kind, rtype)
+    if model is not None and flows.FIELD in model.model_fields and (flow := flows.flow_of(reading.name)):
+        labels[flows.FIELD] = flow
     rec = Record(id=rid, section_id=section_id, chunk_id=f"{section_id}#reader", kind=kind, type=rtype,
-                 name=reading.name, figures=figures, labels={"source": SOURCE, **reading.labels},
+                 name=reading.name, figures=figures, labels=labels,
                  parts=[_record(doc, p, section_id, kind, f"{rid}.parts[{k}]", "part")
                         for k, p in enumerate(reading.parts)],
                  parts_complete=reading.complete,
