@@ -4,9 +4,13 @@ own sentences (offsets found with `str.index` on the printed text, never taken f
 paraphrases, and near misses that must stay the model's."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from extractor.document.report import Document
 from extractor.reading.reader import read_section
 
+from .conftest import REPORT_2026
 from .test_reader import at, passage, record_at, walk
 
 
@@ -143,3 +147,27 @@ def test_a_model_flow_the_reader_reads_otherwise_is_dropped(report_2026: Documen
     assert any("flow 'expenditure' dropped: the reader reads 'revenue'" in w for w in result.sections[0].warnings)
     result, [total] = run_ii16(report_2026, [budget_2026()])
     assert total.labels["flow"] == "revenue" and not total.issues
+
+
+# --- `extractor plan`: what is asked, and why ----------------------------------------------------
+
+def test_plan_lists_the_pieces_asked_and_why(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from extractor.cli.commands import app
+
+    run = CliRunner().invoke(app, ["plan", str(REPORT_2026), "--json"])
+    assert run.exit_code == 0, run.output
+    plan = json.loads(run.output)
+    rows = {r["section"]: r for r in plan["sections"]}
+    assert rows["II.1.6"]["asked"] == [] and len(rows["II.1.6"]["settled"]) == 4  # the budget: reader alone
+    # "có 859 chi nhánh": a count whose noun the number parser does not know, held by no record
+    [piece] = [p for p in rows["II.1.5"]["asked"] if any("'859'" in w for w in p["why"])]
+    assert piece["why"] == ["'859': no reader record holds it"]
+    assert all(p["why"] == ["directives: the answer is words, not figures"]
+               for r in plan["sections"] if r["kind"] == "directives" for p in r["asked"])
+    assert plan["asked"] == sum(len(r["asked"]) for r in plan["sections"]) and plan["settled"] > plan["asked"]
+    text = CliRunner().invoke(app, ["plan", str(REPORT_2026), "--sections", "II.1.5"])
+    assert "II.1.5#2: '859': no reader record holds it" in text.output
+    bad = CliRunner().invoke(app, ["plan", str(REPORT_2026), "--sections", "II.9"])
+    assert bad.exit_code != 0 and "no section 'II.9'" in str(bad.exception)

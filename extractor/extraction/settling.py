@@ -34,7 +34,7 @@ from ..document.report import Document, Figure
 from ..kinds import reads_text, record_model, record_type, reply_model
 from ..output.figures import all_figures
 from ..output.result import Record
-from ..reading.reader import LABELS, settles
+from ..reading.reader import LABELS, held
 from ..reading.stream import is_numbering, no_quantity
 from ..schemas.common import FigureRefMarker
 
@@ -43,23 +43,35 @@ _STRUCTURE = {"name", "parts", "parts_complete"}
 
 def reader_settles(doc: Document, kind: str, figures: list[Figure], read: list[Record]) -> bool:
     """Do the reader's records of the section (`read`) settle a piece with these figures?"""
+    return not why_asked(doc, kind, figures, read)
+
+
+def why_asked(doc: Document, kind: str, figures: list[Figure], read: list[Record]) -> list[str]:
+    """Why the model is asked about a piece, one line per figure the reader leaves open (none: the
+    reader settles it)."""
     if reads_text(kind):
-        return False
+        return [f"{kind}: the answer is words, not figures"]
     figures = [f for f in figures if not (is_numbering(doc, f) or no_quantity(f.mention))]
-    if not figures:
-        return True
-    if not settles(figures, read):
-        return False
+    used = held(read)
     holder = {f.start: rec for rec in read for f in all_figures(rec)}
     typed = _typed_units(kind)
+    why = []
     for fig in figures:
-        rec = holder[fig.mention.start]
-        model = record_model(kind, rec.type)
-        if model is None or not _labels(model) <= LABELS | rec.labels.keys():
-            return False
-        if fig.mention.unit is not None and fig.mention.unit in typed.get(rec.type, set()):
-            return False
-    return True
+        m = fig.mention
+        text = " ".join(m.text.split())
+        rec = holder.get(m.start)
+        model = None if rec is None else record_model(kind, rec.type)
+        if rec is None:
+            why.append(f"{text!r}: no reader record holds it")
+        elif not used[m.start]:
+            why.append(f"{text!r}: read as a value with no name")
+        elif model is None:
+            why.append(f"{text!r}: read as {rec.type}, a record {kind} has no place for")
+        elif missing := _labels(model) - LABELS - rec.labels.keys():
+            why.append(f"{text!r}: {', '.join(sorted(missing))} of its {rec.type} not read")
+        elif m.unit is not None and m.unit in typed.get(rec.type, set()):
+            why.append(f"{text!r}: counts {m.unit}, what another record type of {kind} is for")
+    return why
 
 
 @cache

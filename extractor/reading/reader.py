@@ -336,9 +336,9 @@ def _record(doc: Document, reading: Reading, section_id: str, kind: str, rid: st
     return rec
 
 
-def settles(figures: list[Figure], records: list[Record]) -> bool:
-    """Does the reader account for every one of these figures, each record and part it opens
-    with a name? Then a model asked about them has nothing to add to an indicators section."""
+def held(records: list[Record]) -> dict[int, bool]:
+    """The figures the records hold, by start: True where one holds it as a comparison or a part,
+    or as the value of a record or part it opens with a name (a bare value names nothing)."""
     used: dict[int, bool] = {}
 
     def mark(rec: Record) -> None:
@@ -350,6 +350,13 @@ def settles(figures: list[Figure], records: list[Record]) -> bool:
 
     for rec in records:
         mark(rec)
+    return used
+
+
+def settles(figures: list[Figure], records: list[Record]) -> bool:
+    """Does the reader account for every one of these figures, each record and part it opens
+    with a name? Then a model asked about them has nothing to add to an indicators section."""
+    used = held(records)
     return bool(figures) and all(used.get(f.mention.start, False) for f in figures)
 
 
