@@ -171,3 +171,31 @@ def test_plan_lists_the_pieces_asked_and_why(tmp_path: Path) -> None:
     assert "II.1.5#2: '859': no reader record holds it" in text.output
     bad = CliRunner().invoke(app, ["plan", str(REPORT_2026), "--sections", "II.9"])
     assert bad.exit_code != 0 and "no section 'II.9'" in str(bad.exception)
+
+
+# --- A change printed without its value ----------------------------------------------------------
+
+def changes_of(doc: Document, section_id: str) -> dict[str, tuple[str | None, str, str]]:
+    return {r.figures["change_percent"].text: (r.name, r.type, r.labels["change_direction"])
+            for r in walk(read_section(doc, section_id)) if r.figures.get("change_percent") and "value" not in r.figures}
+
+
+def test_an_index_given_by_its_change_with_its_parts(report_2024: Document) -> None:
+    [iip] = [r for r in read_section(report_2024, "II.1.4") if r.figures.get("change_percent")
+             and r.figures["change_percent"].start == at(report_2024, "14,77%")]
+    assert iip.name == "chỉ số sản xuất công nghiệp" and "value" not in iip.figures
+    assert iip.labels["change_basis"] == "same_period" and iip.parts_complete is False  # "trong đó": a partial list
+    assert [(p.name, p.figures["change_percent"].text) for p in iip.parts] == [
+        ("khai khoáng", "21,74%"), ("công nghiệp chế biến, chế tạo", "23,56%"),
+        ("sản xuất và phân phối điện, khí đốt, nước nóng, hơi nước và điều hòa không khí", "1,03%"),
+        ("cung cấp nước, hoạt động quản lý và xử lý rác thải, nước thải", "3,5%")]
+
+
+def test_changes_without_a_value_in_paraphrase_and_near_misses() -> None:
+    doc = passage("Chỉ số giá tiêu dùng giảm 0,5% so với tháng trước. Doanh thu đạt 100 tỷ đồng, tăng 5% so với "
+                  "cùng kỳ. Doanh nghiệp tạm ngừng hoạt động, tăng 18,6% so với cùng kỳ.")
+    assert changes_of(doc, "I") == {"0,5%": ("Chỉ số giá tiêu dùng", "indicator", "decrease")}
+    [revenue] = [r for r in read_section(doc, "I") if r.figures.get("value")]
+    assert revenue.figures["change_percent"].text == "5%"  # a comparison of the figure before it
+    # "…, tăng 18,6%": the clause before the verb is empty, so nothing names the change
+    assert "18,6%" not in {f.text for r in walk(read_section(doc, "I")) for f in r.figures.values() if f}

@@ -33,11 +33,24 @@ from ..kinds import kind_of, record_model
 from ..output.figures import figure_value
 from ..output.result import Evidence, Record
 from . import flows
+from .changes import opens_change, read_change
 from .counts import DOSSIERS, TASKS, counted_record, read_counts
 from .documents import issued_record, read_documents
 from .footnotes import attach_footnote
 from .refs import attach_changes_back
-from .stream import Reading, Stream, compatible, name_after, name_before, no_quantity, section_stream, sentence_end
+from .stream import (
+    OTHER_PERIOD,
+    SAME_PERIOD,
+    Reading,
+    Stream,
+    change_basis,
+    compatible,
+    name_after,
+    name_before,
+    no_quantity,
+    section_stream,
+    sentence_end,
+)
 
 SOURCE = "reader"
 LABELS = frozenset({"period", "change_direction"})  # the schemas' labels the reader reads where the text states them
@@ -50,8 +63,6 @@ _CONNECTOR = re.compile(r"(?:^|[,;(:]\s*|\s)(?P<conn>(?:uoc\s+)?(?:dat|bang|tang
                         r"(?:\s+ty\s+le)?|)\s*$")
 _BASIS_WORDS = re.compile(r"^\s*(?:so\s+voi\s+)?(?:ke\s+hoach|du\s+toan|chi\s+tieu|muc\s+tieu|cung\s+ky|"
                           r"tong\s+so|thang\s+truoc|ky\s+truoc|nam\s+truoc|nam\s+\d{4})")
-_SAME_PERIOD = re.compile(r"^\s*(?:so\s+voi\s+)?cung\s+ky")
-_OTHER_PERIOD = re.compile(r"^\s*so\s+voi\s+(?:thang|ky|nam|quy)\b")
 _PLAN = re.compile(r"^\s*(?:so\s+voi\s+)?(?:ke\s+hoach|du\s+toan|chi\s+tieu|muc\s+tieu|tong\s+so)")
 _CENTRAL = re.compile(r"trung\s+uong|thu\s+tuong|chinh\s+phu")
 _PROVINCIAL = re.compile(r"\btinh\b")
@@ -136,10 +147,13 @@ def _read_stream(stream: Stream) -> list[Reading]:
     i = 0
     n = len(stream.figs)
     while i < n:
-        if not stream.free(i) or stream.figs[i].mention.unit == "%" and not _opens_value(stream, i):
+        if stream.free(i) and stream.figs[i].mention.unit == "%" and opens_change(stream, i):
+            reading, i = read_change(stream, i)  # "chỉ số … tăng 14,77% so với cùng kỳ": a change without its value
+        elif not stream.free(i) or stream.figs[i].mention.unit == "%" and not _opens_value(stream, i):
             i += 1
             continue
-        reading, i = _read_head(stream, i)
+        else:
+            reading, i = _read_head(stream, i)
         readings.append(reading)
     return readings
 
@@ -255,7 +269,7 @@ def _read_comparisons(stream: Stream, i: int, reading: Reading) -> int:
         reading.comparisons[role] = nxt
         reading.end = nxt.mention.end
         if role in ("change_percent", "change_amount", "same_period_percent"):
-            reading.labels.setdefault("change_basis", _basis(after))
+            reading.labels.setdefault("change_basis", change_basis(after))
         if role in ("change_percent", "change_amount"):
             reading.labels["change_direction"] = "decrease" if conn[-1] == "giam" or conn[0] == "giam" \
                 or (nxt.mention.number < 0) else "increase"
@@ -272,7 +286,7 @@ def _role(conn: list[str], head: Figure, nxt: Figure, after: str, reading: Readi
         if verb == "chiem" or "ty le" in " ".join(conn) and verb is None:
             return "share_percent"
         if verb in ("dat", "bang"):
-            if _SAME_PERIOD.match(after):
+            if SAME_PERIOD.match(after):
                 return "same_period_percent"
             if _PLAN.match(after):
                 end = re.search(r"[,;(.]|$", after)
@@ -283,7 +297,7 @@ def _role(conn: list[str], head: Figure, nxt: Figure, after: str, reading: Readi
                 if _PROVINCIAL.search(basis):
                     return "plan_percent_provincial"
                 return "plan_percent"
-            if verb == "dat" and not _OTHER_PERIOD.match(after):
+            if verb == "dat" and not OTHER_PERIOD.match(after):
                 return "plan_percent"  # "đạt x%" with its basis unstated: of its target
             return None
         if verb is None and raw.strip().startswith("(") and "change_amount" in reading.comparisons:
@@ -299,14 +313,6 @@ def _role(conn: list[str], head: Figure, nxt: Figure, after: str, reading: Readi
     return None
 
 
-def _basis(after: str) -> str:
-    if _SAME_PERIOD.match(after):
-        return "same_period"
-    if _OTHER_PERIOD.match(after):
-        return "other"
-    return "unstated"
-
-
 def _name(stream: Stream, i: int, reading: Reading) -> None:
     name, period = name_before(stream, i)
     after = name_after(stream, i)
@@ -318,7 +324,7 @@ def _name(stream: Stream, i: int, reading: Reading) -> None:
 
 
 def _record(doc: Document, reading: Reading, section_id: str, kind: str, rid: str, rtype: str = "indicator") -> Record:
-    figures = {"value": figure_value(reading.head)}
+    figures = {reading.role: figure_value(reading.head)}
     figures.update({role: figure_value(f) for role, f in reading.comparisons.items()})
     start = reading.head.mention.start
     end = max(f.mention.end for f in [reading.head, *reading.comparisons.values()])

@@ -27,6 +27,8 @@ _AFTER_STOP = _AFTER_STOP | {fold(w) for w in _AFTER_STOP}  # as printed, or wit
 _LABEL_MARK = re.compile(r"^[:(]\s*$")  # the clause mark right before the figure is a label's colon or bracket
 # words that open a list end no name: "Kết quả cụ thể: 47 nghìn tấn", "Trong đó: 983,7 tỷ đồng"
 _OPENS_LIST = re.compile(r"(?:^|\s)(?:trong\s+do|trong\s+so|bao\s+gom|gom|chu\s+yeu|cu\s+the|nhu(?:\s+sau)?)$")
+SAME_PERIOD = re.compile(r"^\s*(?:so\s+voi\s+)?cung\s+ky")
+OTHER_PERIOD = re.compile(r"^\s*so\s+voi\s+(?:thang|ky|nam|quy)\b")
 _PERIODS = (("cumulative", re.compile(r"luy\s+ke|tu\s+dau\s+nam|\b\d+\s+thang\s+dau")),
             ("as_of_date", re.compile(r"\bden\s+(?:het\s+)?(?:ngay|thang)?\s*\d")),
             ("month", re.compile(r"\btrong\s+thang\b|\bthang\s+\d")))
@@ -43,6 +45,7 @@ class Reading:
     parts: list["Reading"] = field(default_factory=list)
     complete: bool | None = None
     end: int = 0  # document offset after the last figure read
+    role: str = "value"  # the field the head fills: "change_percent" for a change printed without its value
 
 
 class Stream:
@@ -90,6 +93,15 @@ def with_unit_across_break(stream: Stream, i: int) -> Figure:
     return replace(fig, mention=replace(m, unit=canonical, kind=kind))
 
 
+def change_basis(after: str) -> str:
+    """What a change is against, by the words after it: the same period, another one, or unstated."""
+    if SAME_PERIOD.match(after):
+        return "same_period"
+    if OTHER_PERIOD.match(after):
+        return "other"
+    return "unstated"
+
+
 def sentence_end(gap: str) -> bool:
     return re.search(r"\.(?:\s|$)", gap) is not None
 
@@ -108,10 +120,12 @@ def compatible(a: Figure, b: Figure, loose: bool) -> bool:
     return False
 
 
-def name_before(stream: Stream, i: int) -> tuple[str | None, str | None]:
+def name_before(stream: Stream, i: int, stop: int = 0) -> tuple[str | None, str | None]:
     """The words before the figure back to the clause start, when that is clearly a name, and the
-    period they name (cumulative, as of a date, this month)."""
+    period they name (cumulative, as of a date, this month); `stop`: characters to leave out at
+    their end (the verb of a change printed without its value)."""
     before = stream.before(i)
+    before = before[:len(before) - stop]
     folded = fold(before)
     marks = list(_CLAUSE_START.finditer(folded))
     cut = marks[-1].end() if marks else 0
