@@ -214,7 +214,7 @@ def test_a_token_budget_stops_sending_and_keeps_what_was_read(report_2026: Docum
     with ReplayServer([CASSETTE]) as server:
         config = LLMConfig(base_url=server.base_url, model=MODEL, api_key="sk-fault")
         engine = Extractor(LLMClient(config), model=MODEL, mode="json", cache=ResultCache(tmp_path / "cache"),
-                           token_budget=1)
+                           token_budget=1, ask_all=True)  # every piece of section I asked: more than one
         result = engine.run(report_2026, engine.plan(report_2026, ["I"]))
     section = result.sections[0]
     assert server.log == ["replay"]  # the first piece spends the budget; no other is sent
