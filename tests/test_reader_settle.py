@@ -199,3 +199,20 @@ def test_changes_without_a_value_in_paraphrase_and_near_misses() -> None:
     assert revenue.figures["change_percent"].text == "5%"  # a comparison of the figure before it
     # "…, tăng 18,6%": the clause before the verb is empty, so nothing names the change
     assert "18,6%" not in {f.text for r in walk(read_section(doc, "I")) for f in r.figures.values() if f}
+
+
+def test_why_a_piece_is_asked_names_the_figure_and_the_cause() -> None:
+    from extractor.document.report import parse_text
+    from extractor.extraction.engine import Extractor
+    from extractor.extraction.settling import why_asked
+
+    def why(text: str) -> list[str]:
+        doc = parse_text(text)
+        [job] = Extractor(None, model="m", mode="json").plan(doc, ["II.1"])
+        return [w for c in job.chunks for w in why_asked(doc, job.kind, c.figures, read_section(doc, "II.1"))]
+
+    assert why(BUDGET.format(line="Nguồn ngân sách địa phương")) == ["'120 tỷ đồng': flow of its indicator not read",
+                                                                     "'5%': flow of its indicator not read"]
+    security = BUDGET.replace("Thu, chi ngân sách", "Quốc phòng, an ninh").replace("120 tỷ đồng", "12 vụ")
+    assert why(security.format(line="Tai nạn giao thông xảy ra")) == [
+        "'12 vụ': counts vụ, what another record type of security is for"]
