@@ -89,7 +89,7 @@ def answer(body: dict[str, Any]) -> dict[str, Any]:
 
 def extract(tmp_path: Path, cache: Path, server: ChatServer) -> dict[str, Any]:
     out = tmp_path / "out.json"
-    run("extract", str(REPORT_2026), "--sections", "I", "--base-url", server.base_url, "--model", "m",
+    run("extract", str(REPORT_2026), "--sections", "I", "--ask-all", "--base-url", server.base_url, "--model", "m",
         "--cache-dir", str(cache), "--store", str(tmp_path / "review.sqlite3"), "-o", str(out))
     return json.loads(out.read_text(encoding="utf-8"))
 

@@ -214,7 +214,7 @@ def test_a_token_budget_stops_sending_and_keeps_what_was_read(report_2026: Docum
     with ReplayServer([CASSETTE]) as server:
         config = LLMConfig(base_url=server.base_url, model=MODEL, api_key="sk-fault")
         engine = Extractor(LLMClient(config), model=MODEL, mode="json", cache=ResultCache(tmp_path / "cache"),
-                           token_budget=1)
+                           token_budget=1, ask_all=True)  # every piece of section I asked: more than one
         result = engine.run(report_2026, engine.plan(report_2026, ["I"]))
     section = result.sections[0]
     assert server.log == ["replay"]  # the first piece spends the budget; no other is sent
@@ -313,7 +313,7 @@ def test_a_backend_that_says_its_server_died_stops_the_run_with_its_words(report
     with ReplayServer([CASSETTE], script=[Fault("status", 500)] * 10) as server:
         config = LLMConfig(base_url=server.base_url, model=MODEL, max_attempts=1)
         engine = Extractor(_DyingBackend(LLMClient(config), died), model=MODEL, mode="json",
-                           cache=ResultCache(tmp_path / "cache"))
+                           cache=ResultCache(tmp_path / "cache"), ask_all=True)  # every piece of section I asked
         result = engine.run(report_2026, engine.plan(report_2026, ["I"]))
     assert server.log == ["status"] and engine.stopped == died
     first, *rest = result.sections[0].errors

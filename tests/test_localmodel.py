@@ -242,7 +242,7 @@ def test_sigterm_stops_extract_like_ctrl_c_and_its_server_with_it(tmp_path: Path
     out = tmp_path / "out.json"
     report = Path(__file__).parent / "fixtures" / "lang-son-2026-01-report.txt"
     proc = subprocess.Popen([sys.executable, "-m", "extractor", "extract", str(report), "--sections",
-                             "I,II.1.1,II.1.2,II.1.3", "-o", str(out)], env=env,
+                             "I,II.1.1,II.1.2,II.1.3", "--ask-all", "-o", str(out)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     requests = Path(f"{record}.requests")
     deadline = time.monotonic() + 60

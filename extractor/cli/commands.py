@@ -22,6 +22,7 @@ from ..review.htmlexport import export_html
 from .corpus import corpus_app
 from .corpus import series as series_command
 from .logs import configure as configure_logging
+from .plan import plan as plan_command
 from .review import review_app
 
 if TYPE_CHECKING:
@@ -230,6 +231,7 @@ app.add_typer(review_app, name="review")
 app.add_typer(corpus_app, name="corpus")
 app.command("series")(series_command)
 app.command("export-html")(export_html)
+app.command("plan")(plan_command)
 cache_app = typer.Typer(help="Inspect or clear the result cache.", no_args_is_help=True)
 app.add_typer(cache_app, name="cache")
 

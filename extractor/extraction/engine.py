@@ -124,7 +124,7 @@ class Extractor:
             chunks = [c for c in chunk_section(doc, sec, whole=text) if text or c.figures]
             if chunks and not self.ask_all:  # what the reader settles is not asked (extractor/extraction/settling.py)
                 read = read_section(doc, sec.id)
-                settled = [c for c in chunks if reader_settles(kind, c.figures, read, c.span)]
+                settled = [c for c in chunks if reader_settles(doc, kind, c.figures, read, c.span)]
                 jobs.append(Job(sec, kind, [c for c in chunks if c not in settled], settled))
             elif chunks:
                 jobs.append(Job(sec, kind, chunks))

@@ -18,7 +18,9 @@ What is compared: records of the same type only (a model's "tasks" record and th
 "indicator" over the same count are not rivals: the schema's type is the model's to give), and
 fields up to the plan basis (`plan_percent` agrees with `plan_percent_central` / `_provincial`:
 a basis left unstated is less precise, not wrong). The model's names are not compared: the reader
-names a figure by the words before it, the model in its own words.
+names a figure by the words before it, the model in its own words. A label the reader read
+(`reader.READ_LABELS`: a period, a change's direction, a budget line's flow) that the model gives
+otherwise on the record of the same type and main figure is dropped the same way.
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 
 from ..output.figures import main_figure
 from ..output.result import FigureValue, Issue, Record
+from ..reading.reader import READ_LABELS
 
 
 @dataclass(frozen=True)
@@ -65,8 +68,26 @@ def reconcile(model: list[Record], read: list[Record]) -> tuple[list[Record], li
         if before and not _has_figures(rec):
             warnings.append(f"{rec.id}: left out, none of its figures stands")
             continue
+        warnings += _drop_contradicted_labels(rec, read)
         kept.append(rec)
     return kept, warnings
+
+
+def _drop_contradicted_labels(rec: Record, read: list[Record]) -> list[str]:
+    """A label the reader read on the record of the same type and main figure ("Tổng thu …": a
+    revenue line) that the model gives otherwise is dropped; a warning per drop."""
+    main = main_figure(rec)
+    theirs = next((r for r in read if r.type == rec.type and main is not None
+                   and (m := main_figure(r)) is not None and m[1].start == main[1].start), None)
+    if theirs is None:
+        return []
+    warnings = []
+    for name in sorted(READ_LABELS & rec.labels.keys() & theirs.labels.keys()):
+        if rec.labels[name] != theirs.labels[name]:
+            why = f"{rec.labels.pop(name)!r} dropped: the reader reads {theirs.labels[name]!r} from {theirs.name!r}"
+            rec.issues.append(Issue(field=name, problem=why))
+            warnings.append(f"{rec.id}: {name} {why}")
+    return warnings
 
 
 def _roles(rec: Record) -> list[tuple[FigureValue, Role]]:

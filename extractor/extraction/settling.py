@@ -10,10 +10,15 @@ A piece is settled when the model, asked about it, could add nothing the reader 
    the reader returns records of the type the schema names;
 3. the schema asks nothing of that record type the reader cannot read: a label field (anything
    that is not a figure, the name, the parts or whether they are complete) outside
-   `reader.LABELS` — a budget line's revenue / spending `flow` — keeps the piece asked;
+   `reader.LABELS` keeps the piece asked unless the reader's record carries it — a budget line's
+   revenue / spending `flow`, read from its name's first word (reading/flows.py), or not;
 4. no figure of the piece counts a unit another record type of the reply is made for (a field
    restricted to "vụ", "hồ sơ", "nhiệm vụ"): "32 vụ" read as an indicator in a section whose
    schema has incidents is the model's to type as an incident.
+
+Figures that state no quantity are nobody's to hold: a list item's number ("(3) Than: …"), a
+count of years or an age naming a plan, an anniversary or an age group, a bound or a threshold
+(`stream.no_quantity`); the reader reads them and keeps no record of them.
 
 A piece of a text-reading kind (directives: the answer is words, not figures) is settled when
 the reader returned a `directive` record for exactly that piece (its evidence spans the piece).
@@ -31,34 +36,54 @@ from functools import cache
 
 from pydantic import BaseModel
 
-from ..document.report import Figure
+from ..document.report import Document, Figure
 from ..kinds import reads_text, record_model, record_type, reply_model
 from ..output.figures import all_figures
 from ..output.result import Record
-from ..reading.reader import LABELS, settles
+from ..reading.reader import LABELS, held
+from ..reading.stream import is_numbering, no_quantity
 from ..schemas.common import FigureRefMarker
 
 _STRUCTURE = {"name", "parts", "parts_complete"}
 
 
-def reader_settles(kind: str, figures: list[Figure], read: list[Record], span: tuple[int, int] | None = None) -> bool:
+def reader_settles(doc: Document, kind: str, figures: list[Figure], read: list[Record],
+                   span: tuple[int, int] | None = None) -> bool:
     """Do the reader's records of the section (`read`) settle a piece with these figures (at
     `span` in the document)?"""
+    return not why_asked(doc, kind, figures, read, span)
+
+
+def why_asked(doc: Document, kind: str, figures: list[Figure], read: list[Record],
+              span: tuple[int, int] | None = None) -> list[str]:
+    """Why the model is asked about a piece, one line per figure the reader leaves open (none: the
+    reader settles it)."""
     if reads_text(kind):
-        return span is not None and any(r.type == "directive" and r.evidence is not None
-                                        and (r.evidence.start, r.evidence.end) == span for r in read)
-    if not settles(figures, read):
-        return False
+        if span is not None and any(r.type == "directive" and r.evidence is not None
+                                    and (r.evidence.start, r.evidence.end) == span for r in read):
+            return []
+        return [f"{kind}: the reader is not sure who it tells to act or by when"]
+    figures = [f for f in figures if not (is_numbering(doc, f) or no_quantity(f.mention))]
+    used = held(read)
     holder = {f.start: rec for rec in read for f in all_figures(rec)}
     typed = _typed_units(kind)
+    why = []
     for fig in figures:
-        rec = holder[fig.mention.start]
-        model = record_model(kind, rec.type)
-        if model is None or not _labels(model) <= LABELS:
-            return False
-        if fig.mention.unit is not None and fig.mention.unit in typed.get(rec.type, set()):
-            return False
-    return True
+        m = fig.mention
+        text = " ".join(m.text.split())
+        rec = holder.get(m.start)
+        model = None if rec is None else record_model(kind, rec.type)
+        if rec is None:
+            why.append(f"{text!r}: no reader record holds it")
+        elif not used[m.start]:
+            why.append(f"{text!r}: read as a value with no name")
+        elif model is None:
+            why.append(f"{text!r}: read as {rec.type}, a record {kind} has no place for")
+        elif missing := _labels(model) - LABELS - rec.labels.keys():
+            why.append(f"{text!r}: {', '.join(sorted(missing))} of its {rec.type} not read")
+        elif m.unit is not None and m.unit in typed.get(rec.type, set()):
+            why.append(f"{text!r}: counts {m.unit}, what another record type of {kind} is for")
+    return why
 
 
 @cache

@@ -32,15 +32,30 @@ from ..document.text import collapse_ws, fold
 from ..kinds import kind_of, record_model, record_type, reply_model
 from ..output.figures import figure_value
 from ..output.result import Evidence, Record
+from . import flows
+from .changes import opens_change, read_change
 from .counts import DOSSIERS, TASKS, counted_record, read_counts
 from .directives import read_directives
 from .documents import issued_record, read_documents
 from .footnotes import attach_footnote
 from .refs import attach_changes_back
-from .stream import Reading, Stream, compatible, name_before, section_stream, sentence_end
+from .stream import (
+    OTHER_PERIOD,
+    SAME_PERIOD,
+    Reading,
+    Stream,
+    change_basis,
+    compatible,
+    name_after,
+    name_before,
+    no_quantity,
+    section_stream,
+    sentence_end,
+)
 
 SOURCE = "reader"
 LABELS = frozenset({"period", "change_direction"})  # the schemas' labels the reader reads where the text states them
+READ_LABELS = LABELS | {flows.FIELD}  # … and those it reads where a record's name states them (a budget line's flow)
 _OPENER = re.compile(r"\b(trong do|trong so|bao gom|gom|chu yeu|cu the|nhu)\b\s*(:)?")
 _COMPLETE_OPENERS = ("gom", "bao gom")
 # The connecting words between a figure and the next, after the last clause mark: what the
@@ -49,8 +64,6 @@ _CONNECTOR = re.compile(r"(?:^|[,;(:]\s*|\s)(?P<conn>(?:uoc\s+)?(?:dat|bang|tang
                         r"(?:\s+ty\s+le)?|)\s*$")
 _BASIS_WORDS = re.compile(r"^\s*(?:so\s+voi\s+)?(?:ke\s+hoach|du\s+toan|chi\s+tieu|muc\s+tieu|cung\s+ky|"
                           r"tong\s+so|thang\s+truoc|ky\s+truoc|nam\s+truoc|nam\s+\d{4})")
-_SAME_PERIOD = re.compile(r"^\s*(?:so\s+voi\s+)?cung\s+ky")
-_OTHER_PERIOD = re.compile(r"^\s*so\s+voi\s+(?:thang|ky|nam|quy)\b")
 _PLAN = re.compile(r"^\s*(?:so\s+voi\s+)?(?:ke\s+hoach|du\s+toan|chi\s+tieu|muc\s+tieu|tong\s+so)")
 _CENTRAL = re.compile(r"trung\s+uong|thu\s+tuong|chinh\s+phu")
 _PROVINCIAL = re.compile(r"\btinh\b")
@@ -93,22 +106,12 @@ def _read_typed(doc: Document, stream: Stream, kind: str, before: list[Record]) 
 
 
 def _says_something(reading: Reading) -> bool:
-    """A bare number with no unit and nothing tied to it ("quý 1", an OCR'd date) is no indicator;
-    nor is a count of years or an age with nothing tied to it, which names a plan, an anniversary or
-    an age group ("Kế hoạch … 5 năm 2026 - 2030", "kỷ niệm 96 năm Ngày thành lập", "trẻ dưới 01
-    tuổi"), nor a duration given as a bound ("tiêm vắc xin … < 24 giờ"), nor a threshold printed with
-    a sign ("loại trừ uốn ván sơ sinh ≤ 1 trường hợp/trẻ đẻ sống"), nor an x/y that counts nothing
-    (a landmark, "mốc 1088/2")."""
+    """A bare number with no unit and nothing tied to it ("quý 1", an OCR'd date) is no indicator,
+    nor is a figure that states no quantity (`stream.no_quantity`) with nothing tied to it."""
     m = reading.head.mention
     if reading.comparisons or reading.parts:
         return True
-    if m.unit in ("năm", "tuổi") or m.qualifier in _SIGNS or m.kind == "duration" and m.qualifier in _BOUNDS:
-        return False
-    return bool(m.unit or m.scale)
-
-
-_SIGNS = {"<", "≤", ">", "≥"}
-_BOUNDS = _SIGNS | {"dưới", "trên", "tối đa", "tối thiểu"}
+    return bool(m.unit or m.scale) and not no_quantity(m)
 
 
 def read_readings(doc: Document, section_id: str,
@@ -147,10 +150,13 @@ def _read_stream(stream: Stream) -> list[Reading]:
     i = 0
     n = len(stream.figs)
     while i < n:
-        if not stream.free(i) or stream.figs[i].mention.unit == "%" and not _opens_value(stream, i):
+        if stream.free(i) and stream.figs[i].mention.unit == "%" and opens_change(stream, i):
+            reading, i = read_change(stream, i)  # "chỉ số … tăng 14,77% so với cùng kỳ": a change without its value
+        elif not stream.free(i) or stream.figs[i].mention.unit == "%" and not _opens_value(stream, i):
             i += 1
             continue
-        reading, i = _read_head(stream, i)
+        else:
+            reading, i = _read_head(stream, i)
         readings.append(reading)
     return readings
 
@@ -266,7 +272,7 @@ def _read_comparisons(stream: Stream, i: int, reading: Reading) -> int:
         reading.comparisons[role] = nxt
         reading.end = nxt.mention.end
         if role in ("change_percent", "change_amount", "same_period_percent"):
-            reading.labels.setdefault("change_basis", _basis(after))
+            reading.labels.setdefault("change_basis", change_basis(after))
         if role in ("change_percent", "change_amount"):
             reading.labels["change_direction"] = "decrease" if conn[-1] == "giam" or conn[0] == "giam" \
                 or (nxt.mention.number < 0) else "increase"
@@ -283,7 +289,7 @@ def _role(conn: list[str], head: Figure, nxt: Figure, after: str, reading: Readi
         if verb == "chiem" or "ty le" in " ".join(conn) and verb is None:
             return "share_percent"
         if verb in ("dat", "bang"):
-            if _SAME_PERIOD.match(after):
+            if SAME_PERIOD.match(after):
                 return "same_period_percent"
             if _PLAN.match(after):
                 end = re.search(r"[,;(.]|$", after)
@@ -294,7 +300,7 @@ def _role(conn: list[str], head: Figure, nxt: Figure, after: str, reading: Readi
                 if _PROVINCIAL.search(basis):
                     return "plan_percent_provincial"
                 return "plan_percent"
-            if verb == "dat" and not _OTHER_PERIOD.match(after):
+            if verb == "dat" and not OTHER_PERIOD.match(after):
                 return "plan_percent"  # "đạt x%" with its basis unstated: of its target
             return None
         if verb is None and raw.strip().startswith("(") and "change_amount" in reading.comparisons:
@@ -310,30 +316,28 @@ def _role(conn: list[str], head: Figure, nxt: Figure, after: str, reading: Readi
     return None
 
 
-def _basis(after: str) -> str:
-    if _SAME_PERIOD.match(after):
-        return "same_period"
-    if _OTHER_PERIOD.match(after):
-        return "other"
-    return "unstated"
-
-
 def _name(stream: Stream, i: int, reading: Reading) -> None:
     name, period = name_before(stream, i)
-    if name is not None:
-        reading.name = name
+    after = name_after(stream, i)
+    unit = stream.figs[i].mention.unit
+    # "Toàn tỉnh có 35 hợp tác xã thành lập mới": words before that do not say what is counted name who
+    reading.name = after if after is not None and (name is None or fold(unit or "") not in fold(name)) else name
     if period is not None:
         reading.labels["period"] = period
 
 
 def _record(doc: Document, reading: Reading, section_id: str, kind: str, rid: str, rtype: str = "indicator") -> Record:
-    figures = {"value": figure_value(reading.head)}
+    figures = {reading.role: figure_value(reading.head)}
     figures.update({role: figure_value(f) for role, f in reading.comparisons.items()})
     start = reading.head.mention.start
     end = max(f.mention.end for f in [reading.head, *reading.comparisons.values()])
     quote = collapse_ws(doc.text[start:end]) if reading.head.footnote else doc.view(start, end).text
+    labels = {"source": SOURCE, **reading.labels}
+    model = record_model(kind, rtype)
+    if model is not None and flows.FIELD in model.model_fields and (flow := flows.flow_of(reading.name)):
+        labels[flows.FIELD] = flow
     rec = Record(id=rid, section_id=section_id, chunk_id=f"{section_id}#reader", kind=kind, type=rtype,
-                 name=reading.name, figures=figures, labels={"source": SOURCE, **reading.labels},
+                 name=reading.name, figures=figures, labels=labels,
                  parts=[_record(doc, p, section_id, kind, f"{rid}.parts[{k}]", "part")
                         for k, p in enumerate(reading.parts)],
                  parts_complete=reading.complete,
@@ -341,9 +345,9 @@ def _record(doc: Document, reading: Reading, section_id: str, kind: str, rid: st
     return rec
 
 
-def settles(figures: list[Figure], records: list[Record]) -> bool:
-    """Does the reader account for every one of these figures, each record and part it opens
-    with a name? Then a model asked about them has nothing to add to an indicators section."""
+def held(records: list[Record]) -> dict[int, bool]:
+    """The figures the records hold, by start: True where one holds it as a comparison or a part,
+    or as the value of a record or part it opens with a name (a bare value names nothing)."""
     used: dict[int, bool] = {}
 
     def mark(rec: Record) -> None:
@@ -355,6 +359,13 @@ def settles(figures: list[Figure], records: list[Record]) -> bool:
 
     for rec in records:
         mark(rec)
+    return used
+
+
+def settles(figures: list[Figure], records: list[Record]) -> bool:
+    """Does the reader account for every one of these figures, each record and part it opens
+    with a name? Then a model asked about them has nothing to add to an indicators section."""
+    used = held(records)
     return bool(figures) and all(used.get(f.mention.start, False) for f in figures)
 
 
