@@ -27,6 +27,11 @@ def test_a_name_before_its_colon(report_2024: Document) -> None:
     assert name_of(report_2024, "II.1.3", at(report_2024, "1.929,7 tỷ đồng")) == "Vốn NSTW"
 
 
+def value_names(doc: Document) -> dict[str, str | None]:
+    """Each value the reader reads in section I of `doc`, by its printed text, with its name."""
+    return {r.figures["value"].text: r.name for r in walk(read_section(doc, "I")) if r.figures.get("value")}
+
+
 def test_a_name_before_a_bracket_holding_its_figure_alone(report_2026: Document) -> None:
     assert name_of(report_2026, "II.1.1", at(report_2026, "670 ha")) == "khoai tây"
     # "lá" of "thuốc lá" is no "là" ("is") whose diacritics were lost: the name keeps it
@@ -36,14 +41,14 @@ def test_a_name_before_a_bracket_holding_its_figure_alone(report_2026: Document)
 def test_labelled_names_in_paraphrase() -> None:
     doc = passage("Sản xuất công nghiệp: điện thương phẩm: 69,96 triệu kWh, đạt 7,3% kế hoạch; "
                   "sản lượng xi măng (87 nghìn tấn) tăng so với cùng kỳ.")
-    names = {r.figures["value"].text: r.name for r in walk(read_section(doc, "I")) if r.figures.get("value")}
+    names = value_names(doc)
     assert names["69,96 triệu kWh"] == "điện thương phẩm"
     assert names["87 nghìn tấn"] == "sản lượng xi măng"
 
 
 def test_no_name_from_a_list_opener_or_a_bracket_with_more_in_it() -> None:
     doc = passage("Kết quả cụ thể: 47 nghìn tấn than. Sản lượng (ước 87 nghìn tấn, tăng 3%) ổn định.")
-    names = {r.figures["value"].text: r.name for r in walk(read_section(doc, "I")) if r.figures.get("value")}
+    names = value_names(doc)
     assert names["47 nghìn tấn"] is None  # "cụ thể:" opens a list, it names nothing
     assert names.get("87 nghìn tấn") != "Sản lượng"  # the bracket holds more than the figure
 
@@ -59,7 +64,7 @@ def test_a_count_named_by_the_words_after_it(report_2024: Document) -> None:
 def test_counts_named_after_in_paraphrase_and_near_misses() -> None:
     doc = passage("Toàn tỉnh có 35 hợp tác xã thành lập mới, tăng 5% so với cùng kỳ; 12 hợp tác xã giải thể và "
                   "20 hợp tác xã hoạt động trở lại. Đã hỗ trợ 40 hộ với 160 nhân khẩu; 7 đối tượng, tăng 2%.")
-    names = {r.figures["value"].text: r.name for r in walk(read_section(doc, "I")) if r.figures.get("value")}
+    names = value_names(doc)
     assert names["35 hợp tác xã"] == "hợp tác xã thành lập mới"
     assert names["12 hợp tác xã"] == "hợp tác xã giải thể"  # the "và" joins the next count
     assert not (names["40 hộ"] or "").startswith("hộ")  # "với" ties another count: the noun alone names nothing
