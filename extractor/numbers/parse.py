@@ -12,29 +12,38 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import overload
 
-from .units import SCALES, UNIT_PATTERN, unit_of
+from .folding import fold, marks_optional
+from .units import SCALES, UNIT_PATTERN, scale_of, unit_of
 
 _NUMERAL = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
 _TOKEN = re.compile(rf"(?<![\w.,/\-])(-)?({_NUMERAL})(?![\d])")
-_QUALIFIER = re.compile(r"(?<!\w)(hơn|trên|khoảng|gần|dưới|ước đạt|ước|xấp xỉ|tối thiểu|ít nhất|≤|≥|<|>)\s*$", re.I)
+_QUALIFIERS = ("hơn", "trên", "khoảng", "gần", "dưới", "ước đạt", "ước", "xấp xỉ", "tối thiểu", "ít nhất", "≤", "≥", "<", ">")
+_QUALIFIER = re.compile(marks_optional(r"(?<!\w)(" + "|".join(_QUALIFIERS) + r")\s*$"), re.I)
+_QUALIFIER_BY_FOLD = {fold(q): q for q in _QUALIFIERS}  # "uoc dat" is reported as "ước đạt"
 # A number right after these words is a label (a date part, an ordinal, a code), not a figure.
-_LABEL_BEFORE = re.compile(
+_LABEL_WORDS = (
     r"(?:\b(?:ngày|tháng|thứ|số|khóa|khoá|lần|đợt|quý|lớp|điều|khoản|mục|phụ lục|đề án|chương trình|"
     r"nghị định|quyết định|thông tư|chỉ thị|kết luận|nghị quyết|kế hoạch|công văn|tờ trình|tuyến|quốc lộ|"
-    r"tỉnh lộ|đường|cấp|giai đoạn|thời kỳ|nhiệm kỳ|niên độ|năm học)\s*)$", re.I)
-_ONLINE_BEFORE = re.compile(r"\btrực\s+tuyến\s*$", re.I)  # "trực tuyến 7.266 hồ sơ" is online, not route 7
-_YEAR_BEFORE = re.compile(r"\b(?:năm|từ|đến|tới|cuối|đầu)\s*$", re.I)
+    r"tỉnh lộ|đường|cấp|giai đoạn|thời kỳ|nhiệm kỳ|niên độ|năm học)\s*)$")
+_LABEL_BEFORE = re.compile(_LABEL_WORDS, re.I)
+# Typed without diacritics a label word may be another word ("thu" is revenue or "thứ", "muc" a
+# level or "mục"): there a number that carries a scale or a measuring unit is a figure.
+_PLAIN_LABEL_BEFORE = re.compile(marks_optional(_LABEL_WORDS), re.I)
+_ONLINE_BEFORE = re.compile(marks_optional(r"\btrực\s+tuyến\s*$"), re.I)  # "trực tuyến 7.266 hồ sơ" is online, not route 7
+_YEAR_BEFORE = re.compile(marks_optional(r"\b(?:năm|từ|đến|tới|cuối|đầu)\s*$"), re.I)
 _DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}/(?:19|20)\d\d(?!\d)")
 _CODE_AFTER = re.compile(r"(?:/\d+)*(?:/|-)[A-ZĐ]")
 _GLUED_WORD = re.compile(r"[^\W\d_]")
 _RANGE = re.compile(rf"\s*[-–]\s*({_NUMERAL})(?![\d.,]?\d)")
 _FRACTION = re.compile(r"/(\d{1,3}(?:\.\d{3})+|\d+)(?![\d/])")
 _AFTER_SLASH = re.compile(rf"(?<=/)()({_NUMERAL})(?![\d])")
-_SCALE = re.compile(r"\s*(nghìn|ngàn|triệu|tỷ|tỉ)(?![^\W\d_])", re.I)
+# "5 tỷ lệ" is a number before a rate ("tỷ lệ"), not five billion.
+_SCALE = re.compile(marks_optional(r"\s*(nghìn|ngàn|triệu|tỷ|tỉ)(?![^\W\d_])(?!\s+lệ(?![^\W\d_]))"), re.I)
+_MONTHS_AFTER = re.compile(marks_optional(r"\s*tháng\b"), re.I)
 _TIME_AFTER = re.compile(r"[:h]\d")
 # "lũy kế 2 tháng", "6 tháng đầu năm", "9 tháng năm 2025": the period a figure covers, not a figure.
-_PERIOD_AFTER = re.compile(r"\s*tháng\s+(?:đầu|cuối)\s+năm\b|\s*tháng\s+(?:năm\s+)?(?:19|20)\d\d\b", re.I)
-_PERIOD_BEFORE = re.compile(r"\b(?:lũy|luỹ)\s+kế\s*$|\btính\s+chung\s*$|\bcộng\s+dồn\s*$", re.I)
+_PERIOD_AFTER = re.compile(marks_optional(r"\s*tháng\s+(?:đầu|cuối)\s+năm\b|\s*tháng\s+(?:năm\s+)?(?:19|20)\d\d\b"), re.I)
+_PERIOD_BEFORE = re.compile(marks_optional(r"\b(?:lũy|luỹ)\s+kế\s*$|\btính\s+chung\s*$|\bcộng\s+dồn\s*$"), re.I)
 
 
 @dataclass(frozen=True)
@@ -148,10 +157,11 @@ def _is_label(text: str, m: re.Match[str], skipped_label_end: int, stop: int) ->
         return True
     if _GLUED_WORD.match(after) and not _glued_unit(after):
         return True  # "5G", "2030s"
-    if _LABEL_BEFORE.search(before) and not _ONLINE_BEFORE.search(before):
+    if _PLAIN_LABEL_BEFORE.search(before) and not _ONLINE_BEFORE.search(before) and (
+            _LABEL_BEFORE.search(before) or not _measured(text, e, stop)):
         return True
     if _PERIOD_AFTER.match(text, e, min(stop, e + 30)) or (_PERIOD_BEFORE.search(before)
-                                                          and re.match(r"\s*tháng\b", after, re.I)):
+                                                          and _MONTHS_AFTER.match(after)):
         return True
     is_year = re.fullmatch(r"(19|20)\d\d", digits) is not None
     if is_year and (_YEAR_BEFORE.search(before) or re.match(r"\s*[-–]\s*(19|20)\d\d", after)
@@ -164,6 +174,12 @@ def _is_label(text: str, m: re.Match[str], skipped_label_end: int, stop: int) ->
 def _glued_unit(after: str) -> bool:
     m = UNIT_PATTERN.match(after)
     return m is not None and m.group(1)[0].isalpha()
+
+
+def _measured(text: str, pos: int, stop: int) -> bool:
+    """A scale word or a unit other than a duration follows `pos` ("809.338 trieu", "5,2%")."""
+    unit = _unit_at(text, pos, stop)
+    return _SCALE.match(text, pos, stop) is not None or (unit is not None and unit[1] != "duration")
 
 
 def _unit_at(text: str, pos: int, stop: int) -> tuple[str, str, int] | None:
@@ -185,7 +201,7 @@ def _read(text: str, m: re.Match[str], start: int, stop: int) -> NumberMention |
     begin, end = m.start(), m.end()
     qualifier = None
     if q := _QUALIFIER.search(text, max(start, begin - 15), begin):
-        qualifier, begin = q.group(1).lower(), q.start()
+        qualifier, begin = _QUALIFIER_BY_FOLD[fold(" ".join(q.group(1).split()))], q.start()
     range_to = denominator = None
     if r := _RANGE.match(text, end, stop):
         range_to, end = parse_vn_number(r.group(1)), r.end()
@@ -193,7 +209,7 @@ def _read(text: str, m: re.Match[str], start: int, stop: int) -> NumberMention |
         denominator, end = parse_vn_number(f.group(1)), f.end()
     scale = None
     if sc := _SCALE.match(text, end, stop):
-        scale, end = SCALES[sc.group(1).lower()][0], sc.end()
+        scale, end = scale_of(sc.group(1)), sc.end()
     unit, kind = None, None
     if found := _unit_at(text, end, stop):
         unit, kind, end = found
