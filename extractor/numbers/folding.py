@@ -7,6 +7,7 @@ It lives in the lowest layer because the number parser needs it: a scale word or
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 
 _FOLD_EXTRA = str.maketrans({"đ": "d", "Đ": "D"})
@@ -56,3 +57,14 @@ def marks_optional(pattern: str) -> str:
         elif ch == "]":
             in_class = False
     return "".join(out)
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def writes_marks(text: str) -> bool:
+    """Whether most words of `text` carry a diacritic: there a word typed bare ("nam": male,
+    south) is itself, not the marked word it folds into ("năm": year). Acronyms ("UBND")
+    are not counted; OCR'd or unaccented text ("Tong thu ... trieu dong") has few marked words."""
+    words = [w for w in _WORD.findall(text) if not (w.isupper() and len(w) > 1 and w.isascii())]
+    return 2 * sum(fold(w) != w.lower() for w in words) > len(words)

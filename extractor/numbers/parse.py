@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import overload
 
-from .folding import fold, marks_optional
-from .units import SCALES, UNIT_PATTERN, scale_of, unit_of
+from .folding import fold, marks_optional, writes_marks
+from .units import SCALES, SPELLINGS, UNIT_PATTERN, scale_of, unit_of
 
 _NUMERAL = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
 _TOKEN = re.compile(rf"(?<![\w.,/\-])(-)?({_NUMERAL})(?![\d])")
@@ -185,10 +185,17 @@ def _measured(text: str, pos: int, stop: int) -> bool:
 def _unit_at(text: str, pos: int, stop: int) -> tuple[str, str, int] | None:
     """(canonical, kind, end) of a unit starting after optional whitespace at `pos`."""
     m = UNIT_PATTERN.match(text, pos, stop)
-    if m is None:
+    if m is None or (" ".join(m.group(1).lower().split()) not in SPELLINGS and not _bare_words_read(text, pos)):
         return None
     canonical, kind = unit_of(m.group(1))
     return canonical, kind, m.end()
+
+
+def _bare_words_read(text: str, pos: int) -> bool:
+    """Whether a unit or scale word typed without its diacritics at `pos` is read as that word:
+    only where the text around is written without them (OCR, plain typing), not in accented
+    text, where "120 nam" is 120 men, not 120 years."""
+    return not writes_marks(text[max(0, pos - 60):pos + 60])
 
 
 def _read(text: str, m: re.Match[str], start: int, stop: int) -> NumberMention | None:
@@ -208,7 +215,7 @@ def _read(text: str, m: re.Match[str], start: int, stop: int) -> NumberMention |
     elif f := _FRACTION.match(text, end, stop):
         denominator, end = parse_vn_number(f.group(1)), f.end()
     scale = None
-    if sc := _SCALE.match(text, end, stop):
+    if (sc := _SCALE.match(text, end, stop)) and (sc.group(1).lower() in SCALES or _bare_words_read(text, end)):
         scale, end = scale_of(sc.group(1)), sc.end()
     unit, kind = None, None
     if found := _unit_at(text, end, stop):
