@@ -48,6 +48,9 @@ def test_folding_a_report_keeps_every_mention_its_offsets_value_and_unit(name: s
     ("thoi han 5 nam", Decimal(5), "năm", None, "duration"),
     ("dat muc 5,2%", Decimal("5.2"), "%", None, "percent"),  # "muc" is "mức" here, not the label "mục"
     ("Thu ngan sach dat 3.572,7 TY DONG", Decimal("3572.7") * 10**9, "đồng", "tỷ", "money"),
+    ("co 5 ngan nguoi tham gia", Decimal(5000), "người", "nghìn", "count"),
+    ("chi ngan sach dia phuong 613,2 ty dong9, dat 4,6%", Decimal("613.2") * 10**9, None, "tỷ", "number"),  # marker 9
+    ("Tong thu 809.338 triéu dong", Decimal(809338) * 10**6, "đồng", "triệu", "money"),  # OCR: é for ệ
 ])
 def test_a_number_typed_without_diacritics_has_the_scale_and_unit_of_the_accented_one(
         text: str, value: Decimal, unit: str, scale: str | None, kind: str) -> None:
@@ -68,6 +71,8 @@ def test_a_bare_qualifier_is_reported_accented(text: str, qualifier: str) -> Non
     "có 120 nam, 80 nữ tham gia lớp học",  # accented text: "nam" is men, not năm
     "đạt 5 tỷ lệ",  # "tỷ lệ" (rate) after a number is no scale
     "dat 5 ty le",
+    "co 5 ngan hang thuong mai",  # ngân hàng (banks), not five thousand
+    "có 5 triều đại",  # marked text: a mark other than triệu's is another word
 ])
 def test_a_word_that_folds_into_a_unit_is_no_unit_where_the_accented_one_would_not_be(text: str) -> None:
     [m] = [m for m in find_numbers(text) if m.number == (120 if "120" in text else 5)]

@@ -39,6 +39,7 @@ _FRACTION = re.compile(r"/(\d{1,3}(?:\.\d{3})+|\d+)(?![\d/])")
 _AFTER_SLASH = re.compile(rf"(?<=/)()({_NUMERAL})(?![\d])")
 # "5 tỷ lệ" is a number before a rate ("tỷ lệ"), not five billion.
 _SCALE = re.compile(marks_optional(r"\s*(nghìn|ngàn|triệu|tỷ|tỉ)(?![^\W\d_])(?!\s+lệ(?![^\W\d_]))"), re.I)
+_NEXT_WORD = re.compile(r"[ \t]+[^\W\d_]+(?!\w)")  # a word on the same line, no digit glued
 _MONTHS_AFTER = re.compile(marks_optional(r"\s*tháng\b"), re.I)
 _TIME_AFTER = re.compile(r"[:h]\d")
 # "lũy kế 2 tháng", "6 tháng đầu năm", "9 tháng năm 2025": the period a figure covers, not a figure.
@@ -179,7 +180,7 @@ def _glued_unit(after: str) -> bool:
 def _measured(text: str, pos: int, stop: int) -> bool:
     """A scale word or a unit other than a duration follows `pos` ("809.338 trieu", "5,2%")."""
     unit = _unit_at(text, pos, stop)
-    return _SCALE.match(text, pos, stop) is not None or (unit is not None and unit[1] != "duration")
+    return _scale_at(text, pos, stop) is not None or (unit is not None and unit[1] != "duration")
 
 
 def _unit_at(text: str, pos: int, stop: int) -> tuple[str, str, int] | None:
@@ -189,6 +190,25 @@ def _unit_at(text: str, pos: int, stop: int) -> tuple[str, str, int] | None:
         return None
     canonical, kind = unit_of(m.group(1))
     return canonical, kind, m.end()
+
+
+def _scale_at(text: str, pos: int, stop: int) -> tuple[str, int] | None:
+    """(canonical scale word, end) of a scale word after `pos`. Typed bare ("trieu", "ngan") or
+    with OCR-garbled marks ("triéu") it is one only in text written without diacritics, and not
+    before another word on its line that is no unit: "5 ngan nguoi" is five thousand people,
+    "5 ngan hang" five banks (ngân hàng); "613,2 ty dong9" (a footnote marker glued on) and a
+    scale word ending its line or phrase stay scales."""
+    if (sc := _SCALE.match(text, pos, stop)) and sc.group(1).lower() in SCALES:
+        return scale_of(sc.group(1)), sc.end()
+    if not _bare_words_read(text, pos):
+        return None
+    window = min(stop, pos + 40)
+    if (skeleton := _SCALE.match(fold(text[pos:window]))) is None:
+        return None
+    end = pos + skeleton.end()
+    if _unit_at(text, end, stop) or not _NEXT_WORD.match(text, end, stop):
+        return scale_of(skeleton.group(1)), end
+    return None
 
 
 def _bare_words_read(text: str, pos: int) -> bool:
@@ -215,8 +235,8 @@ def _read(text: str, m: re.Match[str], start: int, stop: int) -> NumberMention |
     elif f := _FRACTION.match(text, end, stop):
         denominator, end = parse_vn_number(f.group(1)), f.end()
     scale = None
-    if (sc := _SCALE.match(text, end, stop)) and (sc.group(1).lower() in SCALES or _bare_words_read(text, end)):
-        scale, end = scale_of(sc.group(1)), sc.end()
+    if found_scale := _scale_at(text, end, stop):
+        scale, end = found_scale
     unit, kind = None, None
     if found := _unit_at(text, end, stop):
         unit, kind, end = found
