@@ -23,14 +23,15 @@ _QUALIFIERS = ("hơn", "trên", "khoảng", "gần", "dưới", "ước đạt",
 _QUALIFIER = re.compile(marks_optional(r"(?<!\w)(" + "|".join(_QUALIFIERS) + r")\s*$"), re.I)
 _QUALIFIER_BY_FOLD = {fold(q): q for q in _QUALIFIERS}  # "uoc dat" is reported as "ước đạt"
 # A number right after these words is a label (a date part, an ordinal, a code), not a figure.
-_LABEL_WORDS = (
+_LABEL_BEFORE = re.compile(
     r"(?:\b(?:ngày|tháng|thứ|số|khóa|khoá|lần|đợt|quý|lớp|điều|khoản|mục|phụ lục|đề án|chương trình|"
     r"nghị định|quyết định|thông tư|chỉ thị|kết luận|nghị quyết|kế hoạch|công văn|tờ trình|tuyến|quốc lộ|"
-    r"tỉnh lộ|đường|cấp|giai đoạn|thời kỳ|nhiệm kỳ|niên độ|năm học)\s*)$")
-_LABEL_BEFORE = re.compile(_LABEL_WORDS, re.I)
-# Typed without diacritics a label word may be another word ("thu" is revenue or "thứ", "muc" a
-# level or "mục"): there a number that carries a scale or a measuring unit is a figure.
-_PLAIN_LABEL_BEFORE = re.compile(marks_optional(_LABEL_WORDS), re.I)
+    r"tỉnh lộ|đường|cấp|giai đoạn|thời kỳ|nhiệm kỳ|niên độ|năm học)\s*)$", re.I)
+# Typed bare, the date words are read too, or a date "ngay 27 thang 01 nam 2026" would read as
+# durations now that units are read bare. The other label words keep their marks: bare, several
+# are other words ("thu" is revenue or "thứ", "muc" a level or "mục"); reading them bare also
+# changes what the recorded model requests list (an OCR'd "quy 1/2026"), so it waits for a re-record.
+_DATE_LABEL_BEFORE = re.compile(marks_optional(r"\b(?:ngày|tháng)\s*$"), re.I)
 _ONLINE_BEFORE = re.compile(marks_optional(r"\btrực\s+tuyến\s*$"), re.I)  # "trực tuyến 7.266 hồ sơ" is online, not route 7
 _YEAR_BEFORE = re.compile(marks_optional(r"\b(?:năm|từ|đến|tới|cuối|đầu)\s*$"), re.I)
 _DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}/(?:19|20)\d\d(?!\d)")
@@ -160,8 +161,7 @@ def _is_label(text: str, m: re.Match[str], skipped_label_end: int, stop: int) ->
         return True
     if _GLUED_WORD.match(after) and not _glued_unit(after):
         return True  # "5G", "2030s"
-    if _PLAIN_LABEL_BEFORE.search(before) and not _ONLINE_BEFORE.search(before) and (
-            _LABEL_BEFORE.search(before) or not _measured(text, e, stop)):
+    if (_LABEL_BEFORE.search(before) or _DATE_LABEL_BEFORE.search(before)) and not _ONLINE_BEFORE.search(before):
         return True
     if _PERIOD_AFTER.match(text, e, min(stop, e + 30)) or (_PERIOD_BEFORE.search(before)
                                                           and _MONTHS_AFTER.match(after)):
@@ -177,12 +177,6 @@ def _is_label(text: str, m: re.Match[str], skipped_label_end: int, stop: int) ->
 def _glued_unit(after: str) -> bool:
     m = UNIT_PATTERN.match(after)
     return m is not None and m.group(1)[0].isalpha()
-
-
-def _measured(text: str, pos: int, stop: int) -> bool:
-    """A scale word or a unit other than a duration follows `pos` ("809.338 trieu", "5,2%")."""
-    unit = _unit_at(text, pos, stop)
-    return _scale_at(text, pos, stop) is not None or (unit is not None and unit[1] != "duration")
 
 
 def _unit_at(text: str, pos: int, stop: int) -> tuple[str, str, int] | None:
