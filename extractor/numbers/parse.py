@@ -3,9 +3,9 @@
 `.` groups thousands and `,` is the decimal mark (`2.828,46` = 2828.46); a scale word
 (nghìn, triệu, tỷ) and a unit may follow; a qualifier (hơn, khoảng, gần, …) may precede.
 Dates, years, document numbers, ordinals, codes glued to letters and the months of a reporting
-period ("lũy kế 2 tháng", "6 tháng đầu năm") are not figures. Every word is matched with its
-marks optional (`folding.marks_optional`), so text typed or OCR'd without diacritics gives the
-values and canonical units the accented text gives.
+period ("lũy kế 2 tháng", "6 tháng đầu năm") are not figures. Scale words, units, qualifiers,
+date and period words are matched with their marks optional (`folding.marks_optional`), so text
+typed or OCR'd without diacritics gives the values and canonical units the accented text gives.
 """
 from __future__ import annotations
 

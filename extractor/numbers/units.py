@@ -66,7 +66,7 @@ SPELLINGS: dict[str, tuple[str, str]] = {
 UNIT_PATTERN = re.compile(marks_optional(
     r"\s*(" + "|".join(r"\s+".join(map(re.escape, sp.split())) for sp in sorted(SPELLINGS, key=len, reverse=True))
     + r")(?![^\W_])"), re.I)
-# Folded spelling → the spellings that fold to it (several: "hồ sơ"/"hộ" never, "tỷ"/"tỉ" may).
+# Folded spelling → the spellings that fold to it ("vnd": "VNĐ" and "VND"), to name a bare match.
 _BY_FOLD: dict[str, list[str]] = {}
 for _spelling in SPELLINGS:
     _BY_FOLD.setdefault(fold(_spelling), []).append(_spelling)
