@@ -2,28 +2,11 @@
 from __future__ import annotations
 
 import difflib
-import functools
 import re
 import unicodedata
 from dataclasses import dataclass
 
-_FOLD_EXTRA = str.maketrans({"đ": "d", "Đ": "D"})
-
-
-def fold(text: str) -> str:
-    """Lower-case ASCII skeleton of Vietnamese text, one char per input char.
-
-    OCR output loses or garbles diacritics ("Két luén cia Chi tich"), so structural cues are
-    matched on this skeleton. Each character folds to exactly one character, so offsets found
-    in the folded string are valid in the original (NFC) string too.
-    """
-    return "".join(map(_fold_char, text.translate(_FOLD_EXTRA)))
-
-
-@functools.lru_cache(maxsize=4096)
-def _fold_char(ch: str) -> str:
-    base = unicodedata.normalize("NFD", ch)[0].lower()
-    return base if len(base) == 1 else ch
+from ..numbers.folding import fold as fold  # re-exported: callers fold through this module
 
 
 @dataclass(frozen=True)

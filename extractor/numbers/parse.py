@@ -3,7 +3,9 @@
 `.` groups thousands and `,` is the decimal mark (`2.828,46` = 2828.46); a scale word
 (nghìn, triệu, tỷ) and a unit may follow; a qualifier (hơn, khoảng, gần, …) may precede.
 Dates, years, document numbers, ordinals, codes glued to letters and the months of a reporting
-period ("lũy kế 2 tháng", "6 tháng đầu năm") are not figures.
+period ("lũy kế 2 tháng", "6 tháng đầu năm") are not figures. Scale words, units, qualifiers,
+date and period words are matched with their marks optional (`folding.marks_optional`), so text
+typed or OCR'd without diacritics gives the values and canonical units the accented text gives.
 """
 from __future__ import annotations
 
@@ -12,29 +14,40 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import overload
 
-from .units import SCALES, UNIT_PATTERN, unit_of
+from .folding import fold, marks_optional, writes_marks
+from .units import SCALES, SPELLINGS, UNIT_PATTERN, scale_of, unit_of
 
 _NUMERAL = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
 _TOKEN = re.compile(rf"(?<![\w.,/\-])(-)?({_NUMERAL})(?![\d])")
-_QUALIFIER = re.compile(r"(?<!\w)(hơn|trên|khoảng|gần|dưới|ước đạt|ước|xấp xỉ|tối thiểu|ít nhất|≤|≥|<|>)\s*$", re.I)
+_QUALIFIERS = ("hơn", "trên", "khoảng", "gần", "dưới", "ước đạt", "ước", "xấp xỉ", "tối thiểu", "ít nhất", "≤", "≥", "<", ">")
+_QUALIFIER = re.compile(marks_optional(r"(?<!\w)(" + "|".join(_QUALIFIERS) + r")\s*$"), re.I)
+_QUALIFIER_BY_FOLD = {fold(q): q for q in _QUALIFIERS}  # "uoc dat" is reported as "ước đạt"
 # A number right after these words is a label (a date part, an ordinal, a code), not a figure.
 _LABEL_BEFORE = re.compile(
     r"(?:\b(?:ngày|tháng|thứ|số|khóa|khoá|lần|đợt|quý|lớp|điều|khoản|mục|phụ lục|đề án|chương trình|"
     r"nghị định|quyết định|thông tư|chỉ thị|kết luận|nghị quyết|kế hoạch|công văn|tờ trình|tuyến|quốc lộ|"
     r"tỉnh lộ|đường|cấp|giai đoạn|thời kỳ|nhiệm kỳ|niên độ|năm học)\s*)$", re.I)
-_ONLINE_BEFORE = re.compile(r"\btrực\s+tuyến\s*$", re.I)  # "trực tuyến 7.266 hồ sơ" is online, not route 7
-_YEAR_BEFORE = re.compile(r"\b(?:năm|từ|đến|tới|cuối|đầu)\s*$", re.I)
+# Typed bare, the date words are read too, or a date "ngay 27 thang 01 nam 2026" would read as
+# durations now that units are read bare. The other label words keep their marks: bare, several
+# are other words ("thu" is revenue or "thứ", "muc" a level or "mục"); reading them bare also
+# changes what the recorded model requests list (an OCR'd "quy 1/2026"), so it waits for a re-record.
+_DATE_LABEL_BEFORE = re.compile(marks_optional(r"\b(?:ngày|tháng)\s*$"), re.I)
+_ONLINE_BEFORE = re.compile(marks_optional(r"\btrực\s+tuyến\s*$"), re.I)  # "trực tuyến 7.266 hồ sơ" is online, not route 7
+_YEAR_BEFORE = re.compile(marks_optional(r"\b(?:năm|từ|đến|tới|cuối|đầu)\s*$"), re.I)
 _DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}/(?:19|20)\d\d(?!\d)")
 _CODE_AFTER = re.compile(r"(?:/\d+)*(?:/|-)[A-ZĐ]")
 _GLUED_WORD = re.compile(r"[^\W\d_]")
 _RANGE = re.compile(rf"\s*[-–]\s*({_NUMERAL})(?![\d.,]?\d)")
 _FRACTION = re.compile(r"/(\d{1,3}(?:\.\d{3})+|\d+)(?![\d/])")
 _AFTER_SLASH = re.compile(rf"(?<=/)()({_NUMERAL})(?![\d])")
-_SCALE = re.compile(r"\s*(nghìn|ngàn|triệu|tỷ|tỉ)(?![^\W\d_])", re.I)
+# "5 tỷ lệ" is a number before a rate ("tỷ lệ"), not five billion.
+_SCALE = re.compile(marks_optional(r"\s*(nghìn|ngàn|triệu|tỷ|tỉ)(?![^\W\d_])(?!\s+lệ(?![^\W\d_]))"), re.I)
+_NEXT_WORD = re.compile(r"[ \t]+[^\W\d_]+(?!\w)")  # a word on the same line, no digit glued
+_MONTHS_AFTER = re.compile(marks_optional(r"\s*tháng\b"), re.I)
 _TIME_AFTER = re.compile(r"[:h]\d")
 # "lũy kế 2 tháng", "6 tháng đầu năm", "9 tháng năm 2025": the period a figure covers, not a figure.
-_PERIOD_AFTER = re.compile(r"\s*tháng\s+(?:đầu|cuối)\s+năm\b|\s*tháng\s+(?:năm\s+)?(?:19|20)\d\d\b", re.I)
-_PERIOD_BEFORE = re.compile(r"\b(?:lũy|luỹ)\s+kế\s*$|\btính\s+chung\s*$|\bcộng\s+dồn\s*$", re.I)
+_PERIOD_AFTER = re.compile(marks_optional(r"\s*tháng\s+(?:đầu|cuối)\s+năm\b|\s*tháng\s+(?:năm\s+)?(?:19|20)\d\d\b"), re.I)
+_PERIOD_BEFORE = re.compile(marks_optional(r"\b(?:lũy|luỹ)\s+kế\s*$|\btính\s+chung\s*$|\bcộng\s+dồn\s*$"), re.I)
 
 
 @dataclass(frozen=True)
@@ -148,10 +161,10 @@ def _is_label(text: str, m: re.Match[str], skipped_label_end: int, stop: int) ->
         return True
     if _GLUED_WORD.match(after) and not _glued_unit(after):
         return True  # "5G", "2030s"
-    if _LABEL_BEFORE.search(before) and not _ONLINE_BEFORE.search(before):
+    if (_LABEL_BEFORE.search(before) or _DATE_LABEL_BEFORE.search(before)) and not _ONLINE_BEFORE.search(before):
         return True
     if _PERIOD_AFTER.match(text, e, min(stop, e + 30)) or (_PERIOD_BEFORE.search(before)
-                                                          and re.match(r"\s*tháng\b", after, re.I)):
+                                                          and _MONTHS_AFTER.match(after)):
         return True
     is_year = re.fullmatch(r"(19|20)\d\d", digits) is not None
     if is_year and (_YEAR_BEFORE.search(before) or re.match(r"\s*[-–]\s*(19|20)\d\d", after)
@@ -169,10 +182,36 @@ def _glued_unit(after: str) -> bool:
 def _unit_at(text: str, pos: int, stop: int) -> tuple[str, str, int] | None:
     """(canonical, kind, end) of a unit starting after optional whitespace at `pos`."""
     m = UNIT_PATTERN.match(text, pos, stop)
-    if m is None:
+    if m is None or (" ".join(m.group(1).lower().split()) not in SPELLINGS and not _bare_words_read(text, pos)):
         return None
     canonical, kind = unit_of(m.group(1))
     return canonical, kind, m.end()
+
+
+def _scale_at(text: str, pos: int, stop: int) -> tuple[str, int] | None:
+    """(canonical scale word, end) of a scale word after `pos`. Typed bare ("trieu", "ngan") or
+    with OCR-garbled marks ("triéu") it is one only in text written without diacritics, and not
+    before another word on its line that is no unit: "5 ngan nguoi" is five thousand people,
+    "5 ngan hang" five banks (ngân hàng); "613,2 ty dong9" (a footnote marker glued on) and a
+    scale word ending its line or phrase stay scales."""
+    if (sc := _SCALE.match(text, pos, stop)) and sc.group(1).lower() in SCALES:
+        return scale_of(sc.group(1)), sc.end()
+    if not _bare_words_read(text, pos):
+        return None
+    window = min(stop, pos + 40)
+    if (skeleton := _SCALE.match(fold(text[pos:window]))) is None:
+        return None
+    end = pos + skeleton.end()
+    if _unit_at(text, end, stop) or not _NEXT_WORD.match(text, end, stop):
+        return scale_of(skeleton.group(1)), end
+    return None
+
+
+def _bare_words_read(text: str, pos: int) -> bool:
+    """Whether a unit or scale word typed without its diacritics at `pos` is read as that word:
+    only where the text around is written without them (OCR, plain typing), not in accented
+    text, where "120 nam" is 120 men, not 120 years."""
+    return not writes_marks(text[max(0, pos - 60):pos + 60])
 
 
 def _read(text: str, m: re.Match[str], start: int, stop: int) -> NumberMention | None:
@@ -185,15 +224,15 @@ def _read(text: str, m: re.Match[str], start: int, stop: int) -> NumberMention |
     begin, end = m.start(), m.end()
     qualifier = None
     if q := _QUALIFIER.search(text, max(start, begin - 15), begin):
-        qualifier, begin = q.group(1).lower(), q.start()
+        qualifier, begin = _QUALIFIER_BY_FOLD[fold(" ".join(q.group(1).split()))], q.start()
     range_to = denominator = None
     if r := _RANGE.match(text, end, stop):
         range_to, end = parse_vn_number(r.group(1)), r.end()
     elif f := _FRACTION.match(text, end, stop):
         denominator, end = parse_vn_number(f.group(1)), f.end()
     scale = None
-    if sc := _SCALE.match(text, end, stop):
-        scale, end = SCALES[sc.group(1).lower()][0], sc.end()
+    if found_scale := _scale_at(text, end, stop):
+        scale, end = found_scale
     unit, kind = None, None
     if found := _unit_at(text, end, stop):
         unit, kind, end = found

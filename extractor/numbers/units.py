@@ -3,9 +3,18 @@ from __future__ import annotations
 
 import re
 
+from .folding import fold, marks_optional
+
 SCALES: dict[str, tuple[str, int]] = {
     "nghìn": ("nghìn", 3), "ngàn": ("nghìn", 3), "triệu": ("triệu", 6), "tỷ": ("tỷ", 9), "tỉ": ("tỷ", 9),
 }
+_SCALE_BY_FOLD = {fold(word): canonical for word, (canonical, _) in SCALES.items()}
+
+
+def scale_of(word: str) -> str:
+    """Canonical scale word ("tỷ") of a scale word typed with or without diacritics ("ty", "tỉ")."""
+    return _SCALE_BY_FOLD[fold(word)]
+
 
 # canonical unit → (kind, spellings). Longest spelling wins when several match.
 _UNITS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -52,12 +61,20 @@ SPELLINGS: dict[str, tuple[str, str]] = {
     for canonical, (kind, spellings) in _UNITS.items() for spelling in spellings
 }
 # Longest spelling first; words may be split by any whitespace (line breaks included); a
-# unit ends where a word ends ("5 ha" is hectares, "5 hạng" is not).
-UNIT_PATTERN = re.compile(
+# unit ends where a word ends ("5 ha" is hectares, "5 hạng" is not); a unit typed without its
+# diacritics ("trieu dong") is the unit (marks_optional says where).
+UNIT_PATTERN = re.compile(marks_optional(
     r"\s*(" + "|".join(r"\s+".join(map(re.escape, sp.split())) for sp in sorted(SPELLINGS, key=len, reverse=True))
-    + r")(?![^\W_])", re.I)
+    + r")(?![^\W_])"), re.I)
+# Folded spelling → the spellings that fold to it ("vnd": "VNĐ" and "VND"), to name a bare match.
+_BY_FOLD: dict[str, list[str]] = {}
+for _spelling in SPELLINGS:
+    _BY_FOLD.setdefault(fold(_spelling), []).append(_spelling)
 
 
 def unit_of(matched: str) -> tuple[str, str]:
-    """(canonical unit, kind) of text matched by UNIT_PATTERN."""
-    return SPELLINGS[" ".join(matched.lower().split())]
+    """(canonical unit, kind) of text matched by UNIT_PATTERN, typed with or without diacritics."""
+    key = " ".join(matched.lower().split())
+    if key in SPELLINGS:
+        return SPELLINGS[key]
+    return SPELLINGS[next(sp for sp in _BY_FOLD[fold(key)] if re.fullmatch(marks_optional(re.escape(sp)), key))]
