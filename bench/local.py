@@ -1,6 +1,6 @@
 """The real embedded model on a sample report, from a cold cache: what a user's first run costs.
 
-    python bench/local.py [REPORT] [--sections I,II.1.6] [--concurrency 1] [--reader-first] [--json OUT] [--log LOG]
+    python bench/local.py [REPORT] [--sections I,II.1.6] [--concurrency 1] [--ask-all] [--json OUT] [--result OUT] [--log LOG]
                           [--time-limit S]
 
 Runs `extractor extract` as a user would, in a process of its own, with XDG_CACHE_HOME in a
@@ -50,8 +50,9 @@ def server_figures(log: str, billed_prompt_tokens: int) -> dict[str, float]:
     }
 
 
-def run(report: Path, sections: str | None, concurrency: int, reader_first: bool = False,
-        keep_log: Path | None = None, time_limit: float | None = None) -> dict[str, object]:
+def run(report: Path, sections: str | None, concurrency: int, ask_all: bool = False,
+        keep_log: Path | None = None, time_limit: float | None = None,
+        keep_result: Path | None = None) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="bench-local-") as tmp:
         out = Path(tmp) / "out.json"
         env = {**os.environ, "XDG_CACHE_HOME": tmp, "EXTRACTOR_REVIEW_DB": str(Path(tmp) / "review.db")}
@@ -59,7 +60,7 @@ def run(report: Path, sections: str | None, concurrency: int, reader_first: bool
             env.pop(name, None)
         cmd = [sys.executable, "-m", "extractor", "extract", str(report), "-o", str(out),
                "--concurrency", str(concurrency), *(["--sections", sections] if sections else []),
-               *(["--reader-first"] if reader_first else [])]
+               *(["--ask-all"] if ask_all else [])]
         load_before = os.getloadavg()
         start = time.monotonic()
         proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdin=subprocess.DEVNULL)
@@ -81,11 +82,13 @@ def run(report: Path, sections: str | None, concurrency: int, reader_first: bool
         log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.is_file() else ""
         if keep_log:
             keep_log.write_text(log, encoding="utf-8")
+        if keep_result and out.is_file():
+            keep_result.write_bytes(out.read_bytes())
     usage = result.get("usage", {})
     secs = result.get("sections", [])
     figures: dict[str, object] = {
         "report": report.name, "sections_asked": sections or "all", "concurrency": concurrency,
-        "reader_first": reader_first, "stopped_at_time_limit": stopped, "threads": os.environ.get("EXTRACTOR_THREADS") or os.cpu_count(),
+        "ask_all": ask_all, "stopped_at_time_limit": stopped, "threads": os.environ.get("EXTRACTOR_THREADS") or os.cpu_count(),
         "exit_code": proc.returncode, "wall_s": round(wall, 1),
         "requests": usage.get("requests", 0), "retries": usage.get("retries", 0),
         "prompt_tokens": usage.get("prompt_tokens", 0), "completion_tokens": usage.get("completion_tokens", 0),
@@ -109,13 +112,14 @@ def main() -> None:
     parser.add_argument("report", nargs="?", type=Path, default=DEFAULT_REPORT)
     parser.add_argument("--sections", help="comma-separated section ids (default: the whole report)")
     parser.add_argument("--concurrency", type=int, default=1)
-    parser.add_argument("--reader-first", action="store_true",
-                        help="pass --reader-first: pieces the deterministic reader settles are not asked")
+    parser.add_argument("--ask-all", action="store_true",
+                        help="pass --ask-all: the model is asked every piece, also those the reader settles")
+    parser.add_argument("--result", type=Path, help="keep the extraction's JSON result here (for `extractor eval`)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--log", type=Path, help="keep the server log here")
     parser.add_argument("--time-limit", type=float, help="seconds; then stop the run (SIGTERM) and report what it did")
     args = parser.parse_args()
-    figures = run(args.report, args.sections, args.concurrency, args.reader_first, args.log, args.time_limit)
+    figures = run(args.report, args.sections, args.concurrency, args.ask_all, args.log, args.time_limit, args.result)
     for key, value in figures.items():
         print(f"{key:26} {value}")
     if args.json:
