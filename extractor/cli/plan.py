@@ -46,4 +46,4 @@ def plan(file: Path = typer.Argument(..., help="Report file: .txt, .docx or .pdf
                   markup=False)
         for piece in row["asked"]:
             out.print(f"  {piece['piece']}: " + "; ".join(piece["why"]), markup=False)
-    out.print(f"{asked} pieces asked, {settled} settled by the reader", markup=False)
+    out.print(f"{asked} piece{'' if asked == 1 else 's'} asked, {settled} settled by the reader", markup=False)
