@@ -251,7 +251,8 @@ class Extractor:
         messages = render_messages(kind, chunk)
         key = cache_key(model=self.model, mode=self.mode, templates=template_versions(kind),
                         messages=messages, schema=json_schema_of(model_cls))
-        context = {"check_figure": FigureResolver(chunk).check, "check_text": copied_from(chunk)}
+        resolver = FigureResolver(chunk)
+        context = {"check_figure": resolver.check, "check_text": copied_from(chunk), "figure_ids": resolver.ids_for}
         try:
             hit = self.cache.get(key) if self.cache and not fresh else None
             if hit is not None and "reply" not in hit and (self.retry_failed or not self._settled(hit)):

@@ -44,12 +44,27 @@ class FigureResolver:
         raise ValueError(f"{ref!r} is not one of the listed figures ({ids}); use a listed id or null")
 
     def check(self, ref: str, marker: FigureRefMarker | None = None) -> None:
-        fig = self.resolve(ref)
-        m = fig.mention
-        if marker is not None and marker.kinds and m.kind not in marker.kinds:
-            raise ValueError(f"{ref} = {m.text!r} is a {m.kind}, not a {' or '.join(marker.kinds)}")
-        if marker is not None and marker.units and m.unit not in marker.units:
-            raise ValueError(f"{ref} = {m.text!r} does not count {' / '.join(marker.units)}")
+        problem = _misfit(self.resolve(ref), marker)
+        if problem:
+            raise ValueError(f"{ref} = {problem}")
+
+    def ids_for(self, metadata: list[Any]) -> list[str] | None:
+        """The listed ids that may fill a field with this metadata (of a kind and unit it takes),
+        or None for a field that is no figure reference (the client's `FigureIds`)."""
+        marker = next((m for m in metadata if isinstance(m, FigureRefMarker)), None)
+        if marker is None:
+            return None
+        return [fid for fid, fig in self.listed if not _misfit(fig, marker)]
+
+
+def _misfit(fig: Figure, marker: FigureRefMarker | None) -> str | None:
+    """Why `fig` cannot fill a reference field with `marker`, or None."""
+    m = fig.mention
+    if marker is not None and marker.kinds and m.kind not in marker.kinds:
+        return f"{m.text!r} is a {m.kind}, not a {' or '.join(marker.kinds)}"
+    if marker is not None and marker.units and m.unit not in marker.units:
+        return f"{m.text!r} does not count {' / '.join(marker.units)}"
+    return None
 
 
 _NUMERAL = re.compile(r"[-+]?\d[\d.,]*")

@@ -155,7 +155,9 @@ class Backend:
 
         server = self._stack.enter_context(LocalServer(opts.model_path or ensure_model()))
         self._server = server
-        return _client(opts, server.base_url, server.model, timeout_retries=0)  # the same cores would take as long
+        # A timed-out request is not sent again (the same cores would take as long). The reply's
+        # figure references are held to the piece's listed ids that fit them (client.LLMConfig).
+        return _client(opts, server.base_url, server.model, timeout_retries=0, listed_ids_only=True)
 
     def failure(self) -> str | None:
         """Why the embedded model server died (one line), or None: it runs, none was started,
@@ -172,7 +174,8 @@ class Backend:
         self.close()
 
 
-def _client(opts: BackendOptions, base_url: str, model: str, timeout_retries: int = 2) -> LLMClient:
+def _client(opts: BackendOptions, base_url: str, model: str, timeout_retries: int = 2,
+            listed_ids_only: bool = False) -> LLMClient:
     return LLMClient(LLMConfig(base_url=base_url, model=model, api_key=opts.api_key, mode=str(opts.mode),
                                max_tokens=int(opts.max_tokens or 1024), timeout=float(opts.timeout or DEFAULT_TIMEOUT),
-                               timeout_retries=timeout_retries))
+                               timeout_retries=timeout_retries, listed_ids_only=listed_ids_only))

@@ -19,6 +19,7 @@ import logging
 import random
 import threading
 import time
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -57,6 +58,12 @@ class LLMConfig:
     timeout: float = DEFAULT_TIMEOUT  # per request
     max_attempts: int = 4
     timeout_retries: int = 2  # a request that timed out is sent at most this many times more
+    # Set for the embedded model (backend): in the schema its reply is constrained by, a figure
+    # reference may only be an id the piece lists of a kind and unit the field takes, or null, so
+    # the small model cannot put "n3 = 04 hợp tác xã" in a percent field and need a re-ask. The
+    # prompt is unchanged (prefix reuse); a --base-url endpoint gets the schema as is (the
+    # cassettes match on it).
+    listed_ids_only: bool = False
     max_reasks: int = 1
     max_tokens: int = 1024
     temperature: float = 0.0
@@ -129,6 +136,40 @@ def completion_problem(body: bytes) -> str | None:
 def json_schema_of(model: type[BaseModel]) -> dict[str, Any]:
     """A reply model's JSON Schema, built once (pydantic takes ~10 ms each time). Do not mutate."""
     return model.model_json_schema()
+
+
+# What the engine gives in a request's validation context under "figure_ids": the ids of the
+# piece's listed figures that may fill a field with the given metadata, or None for a field that
+# is no figure reference.
+FigureIds = Callable[[list[Any]], "list[str] | None"]
+
+
+def listed_ids_only(model: type[BaseModel], schema: dict[str, Any], figure_ids: FigureIds) -> dict[str, Any]:
+    """A copy of `schema` (`model`'s) with every figure reference of `model` and of the models
+    nested in it (pydantic puts those under $defs by class name) an enum of the ids that fit it."""
+    schema = copy.deepcopy(schema)
+    todo, seen = [model], set()
+    while todo:
+        cls = todo.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        node = schema if cls is model else schema.get("$defs", {}).get(cls.__name__, {})
+        for name, info in cls.model_fields.items():
+            ids = figure_ids(list(info.metadata))
+            prop = node.get("properties", {}).get(info.alias or name)
+            if ids is not None and prop is not None:
+                prop.pop("type", None)
+                prop["anyOf"] = [{"enum": ids}, {"type": "null"}] if ids else [{"type": "null"}]
+            todo.extend(_models_in(info.annotation))
+    return schema
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The pydantic models an annotation holds (`list[Part]`, `Part | None`, ...)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]
 
 
 @functools.lru_cache(maxsize=None)
@@ -275,8 +316,11 @@ class LLMClient:
         kwargs: dict[str, Any] = {}
         if self.config.mode == "json":
             # llama.cpp, vLLM and others constrain the output with a schema given this way.
-            kwargs["extra_body"] = {"response_format": {"type": "json_object",
-                                                        "schema": json_schema_of(response_model)}}
+            schema = json_schema_of(response_model)
+            figure_ids = (context or {}).get("figure_ids")
+            if self.config.listed_ids_only and figure_ids is not None:
+                schema = listed_ids_only(response_model, schema, figure_ids)
+            kwargs["extra_body"] = {"response_format": {"type": "json_object", "schema": schema}}
         # roles and contents as prompting renders them (system, user): openai's message shapes
         sent = [_literal(m) for m in messages] if context else cast(list[ChatCompletionMessageParam], messages)
         try:
