@@ -74,5 +74,5 @@ def _part_name(stream: Stream, j: int, lead: int) -> str | None:
     if verb is None:
         return None
     words = before[lead:verb.start(1)]
-    name = " ".join(words[_PART_LEAD.match(words).end():].split())  # type: ignore[union-attr]
+    name = " ".join(_PART_LEAD.sub("", words, count=1).split())
     return name if 1 <= len(name.split()) <= 24 and not re.search(r"\d", name) else None
