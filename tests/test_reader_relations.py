@@ -31,11 +31,17 @@ def test_a_footnote_naming_its_nouns_only_now_and_then_keeps_every_part(report_2
     assert len(topics.parts) == 7
 
 
+def total_check(doc: Document, section_id: str, total: str) -> Check:
+    """The one parts_total check of the section whose total is the figure printed as `total`."""
+    [check] = [c for c in checks_of(doc, section_id, "parts_total") if c.figures[-1].start == at(doc, total)]
+    return check
+
+
 def test_parts_within_an_approximate_total_pass(report_2026: Document) -> None:
     # "tổng diện tích gieo trồng đạt khoảng 3.987 ha, …¹"; footnote 1: "Chủ yếu là rau, đậu các loại
     # (2.310 ha), khoai tây (670 ha), thuốc lá (390 ha), ngô (130 ha) và ớt (350 ha)."
     doc = report_2026
-    [check] = [c for c in checks_of(doc, "II.1.1", "parts_total") if c.figures[-1].start == at(doc, "khoảng 3.987 ha")]
+    check = total_check(doc, "II.1.1", "khoảng 3.987 ha")
     assert (check.status, check.expression) == ("pass", "2.310 + 670 + 390 + 130 + 350 = 3.850 ≤ khoảng 3.987 ✓")
 
 
@@ -57,7 +63,7 @@ def test_what_was_done_and_what_was_not_yet_make_the_whole(report_2026: Document
     # "toàn tỉnh có 43.947 người được nhận quà tặng theo quy định, đã có 42.279 người được nhận quà⁸";
     # footnote 8: "Số người chưa được nhận quà tặng là 1.668 người …"
     doc = report_2026
-    [check] = [c for c in checks_of(doc, "II.2", "parts_total") if c.figures[-1].start == at(doc, "43.947 người")]
+    check = total_check(doc, "II.2", "43.947 người")
     assert (check.status, check.expression) == ("pass", "42.279 + 1.668 = 43.947 = 43.947 ✓")
     assert [f.start for f in check.figures] == [at(doc, "42.279 người"), at(doc, "1.668 người"), at(doc, "43.947 người")]
 
@@ -80,7 +86,7 @@ def test_a_list_closed_by_its_rest_is_complete(report_2024: Document) -> None:
     # "phát hiện sai phạm về kinh tế với số tiền 731,32 triệu đồng, kiến nghị thu hồi 358,56 triệu đồng;
     # giảm trừ thanh toán, quyết toán và xử lý khác 372,76 triệu đồng"
     doc = report_2024
-    [check] = [c for c in checks_of(doc, "II.5", "parts_total") if c.figures[-1].start == at(doc, "731,32")]
+    check = total_check(doc, "II.5", "731,32")
     assert (check.status, check.expression) == ("pass", "358,56 triệu + 372,76 triệu = 731,32 triệu = 731,32 triệu ✓")
 
 

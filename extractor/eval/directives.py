@@ -35,6 +35,7 @@ from ..document.text import collapse_ws, fold
 from ..errors import InputError
 from ..output.result import Record
 from .relations import CollapsedText
+from .report import load_with_source, percent
 
 _COVER = 0.6
 
@@ -161,15 +162,12 @@ def directives_dict(score: DirectiveScore) -> dict[str, Any]:
 
 def run_directives(results: list[Path], sources: list[Path], gold_files: list[Path]) -> list[DirectiveScore]:
     """`extractor eval --directives`: each result's directive records against the gold of its report."""
-    from ..extraction.validate import load_result, source_of
-
     golds = [load_directive_gold(p) for p in gold_files]
     if not results:
         raise InputError("--directives measures result files: give the results of `extract` (--no-model for the reader)")
     scores = []
     for path in results:
-        result = load_result(path)
-        doc = source_of(result, sources[0] if len(results) == 1 and sources else None)
+        result, doc = load_with_source(path, sources[0] if len(results) == 1 and sources else None)
         gold = gold_for(doc, golds)
         if gold is None:
             raise InputError(f"{path}: no directives gold matches its report (by file name or opening words)")
@@ -191,11 +189,8 @@ def render_directives(scores: list[DirectiveScore], console: Console) -> None:
         console.print(table)
         t = score.totals()
         totals.add_row(score.report, str(t["pieces"]), f"{t['answered']} ({t['by_reader']})", str(t["responsible_gold"]),
-                       str(t["responsible_result"]), str(t["responsible_matched"]), _pct(t["precision"]),
-                       _pct(t["recall"]), str(t["deadline_right"]), str(t["deadline_wrong"]),
+                       str(t["responsible_result"]), str(t["responsible_matched"]), percent(t["precision"]),
+                       percent(t["recall"]), str(t["deadline_right"]), str(t["deadline_wrong"]),
                        str(t["deadline_unanswered"]))
     console.print(totals)
 
-
-def _pct(x: Optional[float]) -> str:
-    return "-" if x is None else f"{x:.0%}"

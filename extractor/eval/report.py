@@ -20,7 +20,7 @@ from ..extraction.validate import (
     validate_result,
     validate_section,
 )
-from ..output.result import Check, Record
+from ..output.result import Check, Record, Result
 from .figures import FigureGold, FigureScore, load_figure_gold, score_figures
 from .relations import (
     FLAGS,
@@ -189,21 +189,33 @@ def _figure_table(score: "FigureScore", title: str) -> Table:
     table = Table("by", "gold", "taken", "right role", "recall", "result figures", "right", "precision",
                   title=title, title_justify="left")
 
-    def pct(x: Optional[float]) -> str:
-        return "-" if x is None else f"{x:.0%}"
-
     rows = [("kind " + k, c) for k, c in score.by_kind.items()] + [("all", score.total())] + \
         [("field " + k, c) for k, c in score.by_field.items()]
     for name, c in rows:
         d = c.as_dict()
-        table.add_row(name, str(c.gold), str(c.taken), str(c.found), pct(d["recall"]), str(c.predicted), str(c.right),
-                      pct(d["precision"]))
+        table.add_row(name, str(c.gold), str(c.taken), str(c.found), percent(d["recall"]), str(c.predicted), str(c.right),
+                      percent(d["precision"]))
     notes = [f"annotated sections not in the result: {', '.join(score.not_extracted)}"] if score.not_extracted else []
     if score.unlocated:
         notes.append(f"{len(score.unlocated)} gold figures not located: " +
                      "; ".join(f"{g.number} in {g.quote!r}" for g in score.unlocated))
     table.caption = escape("\n".join(notes)) or None
     return table
+
+
+def percent(x: Optional[float]) -> str:
+    """A share as the eval tables print it ("-" when nothing was there to count)."""
+    return "-" if x is None else f"{x:.0%}"
+
+
+def load_with_source(path: Path, source: Optional[Path]) -> tuple[Result, Document]:
+    """A result and the report it was extracted from (found by its recorded path, or `source`),
+    refused when the report changed since."""
+    result = load_result(path)
+    doc = source_of(result, source)
+    if doc.content_hash != result.content_hash:
+        raise ExtractorError(f"{path}: its report changed since it was extracted (content hash differs)")
+    return result, doc
 
 
 def run(results: list[Path], sources: list[Path], gold: Path,
@@ -219,10 +231,7 @@ def run(results: list[Path], sources: list[Path], gold: Path,
         raise InputError("give result files, or --source REPORT for the no-model baseline")
     evals = []
     for path in results:
-        result = load_result(path)
-        doc = source_of(result, sources[0] if sources else None)
-        if doc.content_hash != result.content_hash:
-            raise ExtractorError(f"{path}: its report changed since it was extracted (content hash differs)")
+        result, doc = load_with_source(path, sources[0] if sources else None)
         checks = validate_result(result, doc) if recheck else result.checks
         evals.append(evaluate(doc, checks, relations, model=result.model, records=result.records,
                               figure_golds=figure_golds, extracted={s.id for s in result.sections}))
