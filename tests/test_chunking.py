@@ -53,4 +53,4 @@ def test_prompt_lists_figures_and_has_versions(report_2026: Document) -> None:
     assert "I. CÔNG TÁC CHỈ ĐẠO, ĐIỀU HÀNH" in user and chunk.text in user
     listed = re.findall(r"^(n\d+) = (.+)$", user, re.M)
     assert ("n1", chunk.figures[0].mention.text) == listed[0]
-    assert template_versions("direction") == {"system.j2": "1", "section.j2": "1", "direction.j2": "2"}
+    assert template_versions("direction") == {"system.j2": "1", "section.j2": "2", "direction.j2": "2"}

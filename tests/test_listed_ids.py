@@ -79,6 +79,20 @@ def test_the_embedded_model_may_refer_only_to_listed_figures_that_fit(report_202
         allowed = set(prop["anyOf"][0]["enum"])
         assert allowed and not allowed & set(percents)
     assert props["BudgetLine.name"] == properties(json_schema_of(model))["BudgetLine.name"]  # text stays text
+    # at most a record per listed figure, and a record one part fewer (its own figure is not a part)
+    assert props[".indicators"]["maxItems"] == len(kinds) and "maxItems" not in plain["response_format"]["schema"]["properties"]["indicators"]
+    assert props["BudgetLine.parts"]["maxItems"] == len(kinds) - 1
+
+
+def test_a_reply_about_one_figure_holds_one_record_without_parts(report_2026: Document) -> None:
+    [piece] = [c for c in chunk_section(report_2026, report_2026.section("II.1.5")) if "có 859 chi nhánh" in c.text]
+    piece.focus = [f for f in piece.figures if f.mention.text == "859"]  # what the plan asks when the reader names the rest
+    resolver = FigureResolver(piece)
+    context = {"check_figure": resolver.check, "figure_ids": resolver.ids_for}
+    config = LLMConfig(base_url="http://model.test/v1", model="m", max_attempts=1, listed_ids_only=True)
+    props = properties(sent_body(config, reply_model("economy"), render_messages("economy", piece), context)["response_format"]["schema"])
+    assert props[".indicators"]["maxItems"] == 1 and props["Indicator.parts"]["maxItems"] == 0
+    assert props["Indicator.value"]["anyOf"] == [{"enum": ["n1"]}, {"type": "null"}]
 
 
 def test_only_the_embedded_model_is_held_to_listed_ids(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

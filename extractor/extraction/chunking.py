@@ -36,10 +36,14 @@ class Chunk:
     context: str = ""
     figures: list[Figure] = field(default_factory=list)   # the piece's own figures, ids n1…
     context_figures: list[Figure] = field(default_factory=list)
+    # The piece's figures the model is asked about when the reader settles the others (engine's
+    # plan); None: all of them. Only these and the context's are listed to the model.
+    focus: list[Figure] | None = None
 
     def listed(self) -> list[tuple[str, Figure]]:
-        """(id, figure) for every figure the model may refer to: the piece's, then the context's."""
-        every = self.figures + self.context_figures
+        """(id, figure) for every figure the model may refer to: the piece's (those in focus),
+        then the context's."""
+        every = (self.figures if self.focus is None else self.focus) + self.context_figures
         return [(f"n{i}", fig) for i, fig in enumerate(every, 1)]
 
 
@@ -158,5 +162,6 @@ def split_chunk(doc: Document, chunk: Chunk) -> list[Chunk]:
         span = view.span_to_doc(a, b)
         halves.append(Chunk(f"{chunk.id}{suffix}", chunk.section_id, chunk.title_path, view.text[a:b], span,
                             context=chunk.context, figures=[f for f in chunk.figures if span[0] <= f.mention.start < span[1]],
-                            context_figures=chunk.context_figures))
+                            context_figures=chunk.context_figures,
+                            focus=None if chunk.focus is None else [f for f in chunk.focus if span[0] <= f.mention.start < span[1]]))
     return halves

@@ -33,7 +33,7 @@ from .chunking import Chunk, chunk_section, split_chunk
 from .prompting import render_messages, template_versions
 from .reconcile import reconcile
 from .records import FigureResolver, build_records, copied_from, merge_records, read_list_kind
-from .settling import reader_settles
+from .settling import open_figures, reader_settles
 from .validate import sort_checks, validate_section
 
 
@@ -125,7 +125,11 @@ class Extractor:
             if chunks and not self.ask_all:  # what the reader settles is not asked (extractor/extraction/settling.py)
                 read = read_section(doc, sec.id)
                 settled = [c for c in chunks if reader_settles(doc, kind, c.figures, read, c.span)]
-                jobs.append(Job(sec, kind, [c for c in chunks if c not in settled], settled))
+                asked = [c for c in chunks if c not in settled]
+                if not text:
+                    for c in asked:
+                        _focus(doc, kind, c, read)
+                jobs.append(Job(sec, kind, asked, settled))
             elif chunks:
                 jobs.append(Job(sec, kind, chunks))
         return jobs
@@ -229,7 +233,8 @@ class Extractor:
         try:
             return self._ask(doc, kind, chunk, fresh)
         except TruncatedReply as exc:
-            halves = split_chunk(doc, chunk) if depth < 2 else []
+            # A half that holds none of a focused piece's open figures has nothing to ask.
+            halves = [h for h in split_chunk(doc, chunk) if h.focus is None or h.focus] if depth < 2 else []
             if not halves:
                 return ChunkOutcome(chunk, kind, usage=exc.usage, error=str(exc))
             # The reply ran past the token limit: ask about each half of the piece instead.
@@ -323,6 +328,15 @@ class Extractor:
     def _spend(self, usage: Usage) -> None:
         with self._lock:
             self._spent += usage.prompt_tokens + usage.completion_tokens
+
+
+def _focus(doc: Document, kind: str, chunk: Chunk, read: list[Record]) -> None:
+    """Ask the model only about the figures the reader leaves open: the others are not listed to
+    it (a reply about them would be overruled by the reader anyway, `reconcile`), which shortens
+    the reply the small model writes, its slowest part."""
+    left = [fig for fig, _ in open_figures(doc, kind, chunk.figures, read)]
+    if len(left) < len(chunk.figures):
+        chunk.focus = left
 
 
 def _add_usage(totals: UsageTotals, outcome: ChunkOutcome) -> None:

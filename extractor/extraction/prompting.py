@@ -40,6 +40,6 @@ def render_messages(kind: str, chunk: Chunk) -> list[dict[str, str]]:
     figures = [{"id": fid, "text": " ".join(fig.mention.text.split()), "unit": fig.mention.unit,
                 "kind": fig.mention.kind} for fid, fig in chunk.listed()]
     user = env.get_template(f"{kind}.j2").render(title_path=chunk.title_path, context=chunk.context,
-                                                 text=chunk.text, figures=figures)
+                                                 text=chunk.text, figures=figures, focused=chunk.focus is not None)
     system = env.get_template("system.j2").render()
     return [{"role": "system", "content": system.strip()}, {"role": "user", "content": user.strip()}]

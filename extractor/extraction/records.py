@@ -24,20 +24,27 @@ from .chunking import Chunk
 
 
 class FigureResolver:
+    """A reference of the model's to the figure it names. Ids are those listed to the model; a
+    number copied as printed may also name a figure of the piece that was not listed because the
+    reader settled it (a focused ask, `Chunk.focus`): such a reply is grounded all the same, and
+    `reconcile` keeps the reader's reading of that figure."""
+
     def __init__(self, chunk: Chunk) -> None:
         self.listed = chunk.listed()
+        listed = {fig.mention.start for _, fig in self.listed}
+        self.printed = [fig for _, fig in self.listed] + [f for f in chunk.figures if f.mention.start not in listed]
 
     def resolve(self, ref: str) -> Figure:
         ref = collapse_ws(ref)
         for fid, fig in self.listed:
             if ref.lower() == fid:
                 return fig
-        for _, fig in self.listed:
+        for fig in self.printed:
             if collapse_ws(fig.mention.text) == ref:
                 return fig
         # The number as printed without its qualifier, unit or leading zero ("2.530" for "hơn 2.530
-        # văn bản", "8" for "08 văn bản"): accepted when it names exactly one listed figure.
-        same = {fig.mention.start: fig for _, fig in self.listed if _names(ref, fig)}
+        # văn bản", "8" for "08 văn bản"): accepted when it names exactly one figure of the piece.
+        same = {fig.mention.start: fig for fig in self.printed if _names(ref, fig)}
         if len(same) == 1:
             return next(iter(same.values()))
         ids = ", ".join(f"{fid} = {fig.mention.text}" for fid, fig in self.listed) or "none"

@@ -63,27 +63,32 @@ def why_asked(doc: Document, kind: str, figures: list[Figure], read: list[Record
                                     and (r.evidence.start, r.evidence.end) == span for r in read):
             return []
         return [f"{kind}: the reader is not sure who it tells to act or by when"]
+    return [f"{' '.join(fig.mention.text.split())!r}: {why}" for fig, why in open_figures(doc, kind, figures, read)]
+
+
+def open_figures(doc: Document, kind: str, figures: list[Figure], read: list[Record]) -> list[tuple[Figure, str]]:
+    """The figures of a piece of a figure-reading kind that the reader's records of the section
+    (`read`) leave open, each with why: what the model is asked about."""
     figures = [f for f in figures if not (is_numbering(doc, f) or no_quantity(f.mention))]
     used = held(read)
     holder = {f.start: rec for rec in read for f in all_figures(rec)}
     typed = _typed_units(kind)
-    why = []
+    left: list[tuple[Figure, str]] = []
     for fig in figures:
         m = fig.mention
-        text = " ".join(m.text.split())
         rec = holder.get(m.start)
         model = None if rec is None else record_model(kind, rec.type)
         if rec is None:
-            why.append(f"{text!r}: no reader record holds it")
+            left.append((fig, "no reader record holds it"))
         elif not used[m.start]:
-            why.append(f"{text!r}: read as a value with no name")
+            left.append((fig, "read as a value with no name"))
         elif model is None:
-            why.append(f"{text!r}: read as {rec.type}, a record {kind} has no place for")
+            left.append((fig, f"read as {rec.type}, a record {kind} has no place for"))
         elif missing := _labels(model) - LABELS - rec.labels.keys():
-            why.append(f"{text!r}: {', '.join(sorted(missing))} of its {rec.type} not read")
+            left.append((fig, f"{', '.join(sorted(missing))} of its {rec.type} not read"))
         elif m.unit is not None and m.unit in typed.get(rec.type, set()):
-            why.append(f"{text!r}: counts {m.unit}, what another record type of {kind} is for")
-    return why
+            left.append((fig, f"counts {m.unit}, what another record type of {kind} is for"))
+    return left
 
 
 @cache
