@@ -29,6 +29,7 @@ def run(files: list[Path] = typer.Argument(..., help="Report files, folders of t
         no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the result cache."),
         cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Cache directory the workers share (default: the user cache dir)."),
         retry_failed: bool = typer.Option(False, "--retry-failed", help="Ask again about pieces whose reply was invalid on an earlier run."),
+        ask_all: bool = typer.Option(False, "--ask-all", help="Ask the model about every piece, whole, even those the deterministic reader settles."),
         store: Optional[Path] = typer.Option(None, "--store", help="Review store for flagged inconsistencies (default: EXTRACTOR_REVIEW_DB or the user data dir)."),
 ) -> None:
     """Extract a corpus on a cluster, one report per task, into the corpus database; a re-run
@@ -44,7 +45,7 @@ def run(files: list[Path] = typer.Argument(..., help="Report files, folders of t
         model_path=str(model_path.resolve()) if model_path else None,
         sections=tuple(s.strip() for s in sections_opt.split(",") if s.strip()) if sections_opt else None,
         concurrency=concurrency, cache_dir=str(cache_dir.resolve()) if cache_dir else None, no_cache=no_cache,
-        retry_failed=retry_failed)
+        retry_failed=retry_failed, ask_all=ask_all)
     review = ReviewStore(store)
 
     def shown(source: str, status: str, detail: str) -> None:

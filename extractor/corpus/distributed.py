@@ -69,6 +69,7 @@ class WorkerSettings:
     cache_dir: str | None = None
     no_cache: bool = False
     retry_failed: bool = False
+    ask_all: bool = False  # every piece asked, whole (`extract --ask-all`)
 
 
 @dataclass
@@ -287,7 +288,7 @@ def extract_report(path: str, settings: WorkerSettings, refresh: frozenset[str],
     # Results and cache keys name who answered as `extract` names it: the backend's identity
     # (model and endpoint) where the backend has one, else its model.
     extractor = Extractor(backend, model=getattr(backend, "identity", backend.model), mode=backend.mode,
-                          cache=cache, retry_failed=settings.retry_failed)
+                          cache=cache, retry_failed=settings.retry_failed, ask_all=settings.ask_all)
     jobs = extractor.plan(doc, settings.sections)
     if not jobs:
         return None
