@@ -100,7 +100,7 @@ def test_a_section_that_keeps_records_is_partial_even_if_every_piece_failed(repo
 
     client = LLMClient(LLMConfig(base_url="http://model.test/v1", model="m", max_attempts=1),
                        http_client=httpx.Client(transport=httpx.MockTransport(answer)))
-    engine = Extractor(client, model="m", mode="json")
+    engine = Extractor(client, model="m", mode="json", ask_all=True)  # the piece whole: both halves are asked
     [job] = engine.plan(report_2026, ["II.danh-gia-chung"])
     assert len(job.chunks) == 1
     result = engine.run(report_2026, [job])
