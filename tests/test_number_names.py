@@ -85,6 +85,9 @@ def test_a_number_that_is_part_of_a_name_is_no_figure(text: str) -> None:
     # Roman numerals and lines written in capitals name nothing by capitals
     ("Quý IV 15 doanh nghiệp", ["15 doanh nghiệp"]),
     ("KẾT QUẢ 3 THÁNG ĐẦU NĂM\nthu 15 tỷ đồng", ["15 tỷ đồng"]),
+    # a breakdown: counts printed with a leading zero, or the first with its unit
+    ("(Cao Lộc 05, Lộc Bình 03, Văn Lãng 01)", ["05", "03", "01"]),
+    ("gồm: Cao Lộc 5 xã, Lộc Bình 3 và Đình Lập 2", ["5 xã", "3", "2"]),
     # a table row: the first cell is a figure, not the name's number
     ("Cao Lộc 12 15 20", ["12", "15", "20"]),
 ])

@@ -6,10 +6,12 @@ right after a capitalised word is not that word's count: it is part of the name.
 from how any report writes, not from one report:
 
 - **a name** is a run of capitalised syllables ("Na Dương", "Bản Chát") or an all-caps acronym
-  ("CCN", "KCN", "THCS") on the same line, ending right before the number (spaces only between);
-- **a bare number**: a whole number printed without thousands groups, with no unit, scale word,
-  qualifier ("hơn"), range, fraction or sign (`NumberMention` tells), and not the first cell of
-  a table row (another number follows it after spaces only);
+  ("CCN", "KCN", "THCS"), ending right before the number (white space only between: a name may
+  wrap over a line break);
+- **a bare number**: a whole number printed without thousands groups or a leading zero, with no
+  unit, scale word, qualifier ("hơn"), range, fraction or sign (`NumberMention` tells), and not
+  the first cell of a table row (another number follows it after spaces only). A leading zero
+  is how reports print a small count ("05 dự án", "Cao Lộc 05, Lộc Bình 03"), not a name;
 - **a list** continues a name: a bare number after a name's number and a comma or "và"
   ("Na Dương 1, 2, 3", "Hồ Sơn 1 và 2") is the next name of the list.
 
@@ -20,13 +22,16 @@ What is not a name:
   ("(Hồ Sơn 1" is a name);
 - Roman numerals ("Khóa XVII", "Quý IV") are numbers, not names;
 - a line written in capitals (a heading, "KẾT QUẢ 2 THÁNG") capitalises everything;
+- a list whose previous item is a count is a breakdown, and the unit of its first item counts
+  the next ones too: "Cao Lộc 5 xã, Lộc Bình 3 và Đình Lập 2" keeps 3 and 2;
 - a number with a unit stays a figure even after a name: "Đồng Đăng 2 có 120 hộ" keeps 120 hộ,
   "Hà Nội, 15 doanh nghiệp" keeps its 15 (a comma stands between name and number).
 
-Left as figures on purpose: a body's name capitalised on its first word only ("Ban Chỉ đạo 389")
-reads as "UBND tỉnh 15" does, so only its label word, if any, can tell ("số", "đề án": below);
-and a bare number after a name that opens a list item with a comma ("CCN Hồ Sơn 1, 15") is taken
-for the list's next name.
+Known limits: a body's name capitalised on its first word only ("Ban Chỉ đạo 389")
+reads as "UBND tỉnh 15" does, so it stays a figure unless a label word tells ("số", "đề án": below);
+a bare number after a name that opens a list item with a comma ("CCN Hồ Sơn 1, 15") is taken
+for the list's next name; and a breakdown printed with no unit and no leading zero at all
+("Cao Lộc 5, Lộc Bình 3") reads as "Hồ Sơn 1, Bắc Sơn 2" does: it is taken for names.
 
 Dates, years, document numbers ("Nghị quyết số 27", "Quyết định 123/QĐ-UBND") and numbers after a
 label word ("Đề án 06", "Chương trình 135", "quốc lộ 1") are labels the parser skips before this
@@ -54,25 +59,31 @@ _TABLE_CELL_AFTER = re.compile(r"[ \t]+\d")
 _REACH = 120  # characters looked back for a name
 
 
-def names(text: str, m: NumberMention, previous_name_end: int) -> bool:
+def names(text: str, m: NumberMention, previous_name_end: int, previous: NumberMention | None) -> bool:
     """Is the number of mention `m` in `text` part of a proper name (see the module docstring)?
-    `previous_name_end`: end of the last number found to be part of a name, or -1."""
+    `previous_name_end`: end of the last number found to be part of a name, or -1; `previous`: the
+    last figure found before it, if any."""
     if not _bare(text, m) or _TABLE_CELL_AFTER.match(text, m.end):
         return False
-    listed = previous_name_end >= 0 and _LIST_GAP.fullmatch(text, previous_name_end, m.start) is not None
-    return listed or _after_name(text, m.start)
+    if previous_name_end >= 0 and _LIST_GAP.fullmatch(text, previous_name_end, m.start):
+        return True
+    run_start = _name_before(text, m.start)
+    # "Cao Lộc 5 xã, Lộc Bình 3": the list's previous item is a count, the unit of its first one counts this one
+    return run_start is not None and not (previous is not None and previous.kind == "count"
+                                          and _LIST_GAP.fullmatch(text, previous.end, run_start) is not None)
 
 
 def _bare(text: str, m: NumberMention) -> bool:
+    digits = text[m.start:m.end]
     return (m.unit is None and m.scale is None and m.qualifier is None and m.range_to is None
-            and m.denominator is None and text[m.start:m.end].isdigit())
+            and m.denominator is None and digits.isdigit() and not (len(digits) > 1 and digits[0] == "0"))
 
 
-def _after_name(text: str, pos: int) -> bool:
-    """Is the number at `pos` printed right after a run of capitalised words that is a name? The
-    run may wrap onto the number's line ("cụm công nghiệp Hợp / Thành 1")."""
+def _name_before(text: str, pos: int) -> int | None:
+    """Where the name starts, if the number at `pos` is printed right after a run of capitalised
+    words that is one. The run may wrap onto the number's line ("cụm công nghiệp Hợp / Thành 1")."""
     if _in_capitals(text, pos):
-        return False
+        return None
     run, run_start = 0, pos
     for word in reversed(list(_WORD.finditer(text, max(0, pos - _REACH), pos))):
         if text[word.end():run_start].strip() or not _capitalised(word.group()) or _in_capitals(text, word.start()):
@@ -80,7 +91,7 @@ def _after_name(text: str, pos: int) -> bool:
         run, run_start = run + 1, word.start()
     if run and _opens(text, run_start):
         run -= 1  # the first word of a sentence is capitalised by the sentence
-    return run > 0
+    return run_start if run > 0 else None
 
 
 def _opens(text: str, pos: int) -> bool:

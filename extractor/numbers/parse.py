@@ -123,7 +123,7 @@ def find_numbers(text: str, start: int = 0, end: int | None = None) -> list[Numb
         if mention is None:
             pos = _skip_to(text, m, stop)
             continue
-        if names(text, mention, name_end):
+        if names(text, mention, name_end, found[-1] if found else None):
             pos = name_end = mention.end
             continue
         found.append(mention)
