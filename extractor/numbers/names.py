@@ -27,11 +27,14 @@ What is not a name:
 - a number with a unit stays a figure even after a name: "Đồng Đăng 2 có 120 hộ" keeps 120 hộ,
   "Hà Nội, 15 doanh nghiệp" keeps its 15 (a comma stands between name and number).
 
-Known limits: a body's name capitalised on its first word only ("Ban Chỉ đạo 389")
-reads as "UBND tỉnh 15" does, so it stays a figure unless a label word tells ("số", "đề án": below);
-a bare number after a name that opens a list item with a comma ("CCN Hồ Sơn 1, 15") is taken
-for the list's next name; and a breakdown printed with no unit and no leading zero at all
-("Cao Lộc 5, Lộc Bình 3") reads as "Hồ Sơn 1, Bắc Sơn 2" does: it is taken for names.
+Known limits (the print alone cannot tell):
+- a body's name capitalised on its first word only ("Ban Chỉ đạo 389") reads as "UBND tỉnh 15"
+  does, and a body named by a zero-padded number ("Ban 03", "Đoàn 06") as a breakdown's count
+  ("Cao Lộc 05"): both stay figures unless a label word tells ("số", "đề án": below);
+- a bare number after a name's number and a comma ("CCN Hồ Sơn 1, 15") is taken for the
+  list's next name;
+- a breakdown printed with no unit and no leading zero at all ("Cao Lộc 5, Lộc Bình 3") reads
+  as "Hồ Sơn 1, Bắc Sơn 2" does: it is taken for names.
 
 Dates, years, document numbers ("Nghị quyết số 27", "Quyết định 123/QĐ-UBND") and numbers after a
 label word ("Đề án 06", "Chương trình 135", "quốc lộ 1") are labels the parser skips before this
@@ -51,7 +54,7 @@ if TYPE_CHECKING:
 
 _WORD = re.compile(r"[^\W\d_][\w'’]*")
 _ROMAN = re.compile(r"[IVXLCDM]+")
-# what capitalises the next word anyway: the text's start, a sentence or clause end, a bracket,
+# what capitalises the next word anyway (besides the text's start): a sentence or clause end, a bracket,
 # a quote, a bullet opening a line
 _OPENER = re.compile(r"(?:[.!?…:;(\[\"“‘']|^[ \t]*[-–+•*])\Z", re.M)
 _LIST_GAP = re.compile(r"\s*(?:,\s*(?:và\s+)?|và\s+)")
