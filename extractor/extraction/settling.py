@@ -19,6 +19,8 @@ A piece is settled when the model, asked about it, could add nothing the reader 
 Figures that state no quantity are nobody's to hold: a list item's number ("(3) Than: …"), a
 count of years or an age naming a plan, an anniversary or an age group, a bound or a threshold
 (`stream.no_quantity`); the reader reads them and keeps no record of them.
+A number that is part of a proper name ("CCN Na Dương 1, 2, 3") is no figure at all
+(numbers/names.py): it never reaches a piece.
 
 A piece of a text-reading kind (directives: the answer is words, not figures) is settled when
 the reader returned a `directive` record for exactly that piece (its evidence spans the piece).

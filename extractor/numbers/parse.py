@@ -2,8 +2,9 @@
 
 `.` groups thousands and `,` is the decimal mark (`2.828,46` = 2828.46); a scale word
 (nghìn, triệu, tỷ) and a unit may follow; a qualifier (hơn, khoảng, gần, …) may precede.
-Dates, years, document numbers, ordinals, codes glued to letters and the months of a reporting
-period ("lũy kế 2 tháng", "6 tháng đầu năm") are not figures. Scale words, units, qualifiers,
+Dates, years, document numbers, ordinals, codes glued to letters, the months of a reporting
+period ("lũy kế 2 tháng", "6 tháng đầu năm") and numbers that are part of a proper name ("CCN Na
+Dương 1, 2, 3": names.py) are not figures. Scale words, units, qualifiers,
 date and period words are matched with their marks optional (`folding.marks_optional`), so text
 typed or OCR'd without diacritics gives the values and canonical units the accented text gives.
 """
@@ -15,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import overload
 
 from .folding import fold, marks_optional, writes_marks
+from .names import names
 from .units import SCALES, SPELLINGS, UNIT_PATTERN, scale_of, unit_of
 
 _NUMERAL = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
@@ -110,10 +112,9 @@ def find_numbers(text: str, start: int = 0, end: int | None = None) -> list[Numb
     stop = len(text) if end is None else end
     found: list[NumberMention] = []
     pos = start
-    skipped_label_end = -1
+    skipped_label_end = name_end = -1
     while (m := _TOKEN.search(text, pos, stop)) is not None:
         pos = m.end()
-        s = m.start()
         if _is_label(text, m, skipped_label_end, stop):
             skipped_label_end = _skip_to(text, m, stop)
             pos = max(pos, skipped_label_end)
@@ -122,12 +123,14 @@ def find_numbers(text: str, start: int = 0, end: int | None = None) -> list[Numb
         if mention is None:
             pos = _skip_to(text, m, stop)
             continue
+        if names(text, mention, name_end, found[-1] if found else None):
+            pos = name_end = mention.end
+            continue
         found.append(mention)
         pos = max(pos, mention.end)
         if (paired := _paired_count(text, mention, start, stop)) is not None:
             found.append(paired)
             pos = max(pos, paired.end)
-        del s
     return found
 
 
