@@ -68,6 +68,11 @@ _VERBS = ("chu tri", "phoi hop", "tham muu", "khan truong", "chu dong", "to chuc
           "quan tam", "can cu", "giai quyet", "phan cong", "lam viec", "ban hanh", "phe duyet", "tham dinh",
           "quyet dinh", "chiu trach nhiem", "kip thoi", "khong", "can", "phai", "da", "se", "thi", "sau",
           "tren", "trong", "de", "nham", "ngay", "khi", "truoc", "lien tuc", "thuong xuyen", "cung", "dong thoi")
+# Words _VERBS holds to end a name that link a clause rather than state what a body does.
+_LINKS = ("sau", "trong", "de", "nham", "khi", "truoc", "thi", "tren", "ngay")
+# Openers of a phrase of time or grounds a sentence may start with before its subject.
+_CIRCUMSTANCE = ("tren co so", "can cu", "ngay sau", "sau", "trong", "truoc", "tu", "theo", "doi voi", "qua",
+                 "ben canh")
 _NAME_ALSO = ("lien quan",)  # trailing words that stay in a name ("các sở, ban, ngành liên quan")
 # Lower-case words a name goes on with; any other lower-case word must follow a capitalised one
 # (the second syllable of "Sở Tài chính", "Bộ Chỉ huy"), else the name has ended.
@@ -111,6 +116,22 @@ class Directive:
         return [b for b in self.bodies if b.role == "actor"]
 
 
+_OCR_DIGITS = str.maketrans("4601", "aooi")
+
+
+def _spelled(word: str, printed: str) -> str:
+    """A folded word as Vietnamese spells it where OCR put in a letter or digit its spelling rules
+    out: a digit among letters ("x4" xã, "s6" số, "1ap" lập, "ho1" hội) or a "d" / "b" after a
+    word's first letter ("trudng" trưởng, "sd" sở, "dbi" đối: Vietnamese writes them only first).
+    An acronym (two capitals or more: "UBND", "QH15") is kept as printed."""
+    if sum(c.isupper() for c in printed) > 1 or not word.isalnum() or word.isdigit() or word.isalpha() and \
+            "d" not in word[1:] and "b" not in word[1:]:
+        return word
+    if word[0] == "1":
+        word = "l" + word[1:]
+    return word[0] + word[1:].translate(_OCR_DIGITS).replace("d", "o").replace("b", "o")
+
+
 @dataclass(frozen=True)
 class _Tok:
     word: str  # folded
@@ -125,7 +146,7 @@ class _Words:
     def __init__(self, text: str) -> None:
         self.text = text
         folded = fold(text)
-        self.toks = [_Tok(m.group(), m.start(), m.end(), text[m.start()].isupper())
+        self.toks = [_Tok(_spelled(m.group(), text[m.start():m.end()]), m.start(), m.end(), text[m.start()].isupper())
                      for m in _TOKEN.finditer(folded)]
         self.unended: set[int] = set()  # tokens where a head word opens a name that does not end
 
@@ -263,10 +284,9 @@ def _role(words: _Words, i: int, j: int, earlier: str | None) -> str:
     """The role of the group of bodies at tokens [i, j); `earlier`: the role of the group before it
     in the same sentence, if any."""
     before = i - 1
-    after_verb = bool(words.match(j, _VERBS)) and \
-        not words.match(j, ("sau", "trong", "de", "nham", "khi", "truoc", "thi", "tren", "ngay"))
-    if before < 0 or words.word(before) in (".", ";", ":", "!", "?") or \
-            "\n" in words.text[words.toks[before].end:words.toks[i].start]:
+    after_verb = bool(words.match(j, _VERBS)) and not words.match(j, _LINKS)
+    opens = _sentence_start(words, i)
+    if opens == i:
         return "issuer" if words.match(j, _DIRECTING) else "actor"
     if any(_ends_with(words, before, p) for p in _DIRECTING):
         return "actor"
@@ -275,9 +295,41 @@ def _role(words: _Words, i: int, j: int, earlier: str | None) -> str:
     if words.word(before) == ",":
         if after_verb:
             return "actor"
-        # "… của Ban Chỉ đạo thực hiện Nghị quyết số 59, Ban Chỉ đạo Công tác biên giới": a list named on
-        return "mention" if earlier == "mention" else "unknown"
+        # "… của Ban Chỉ đạo thực hiện Nghị quyết số 59, Ban Chỉ đạo Công tác biên giới": a list named on;
+        # "Tổ chức thăm hỏi người có công, …, các đơn vị lực lượng vũ trang": an item of the object of
+        # the verb that opens the sentence (its subject is the unnamed government), unless that
+        # sentence tells someone to act
+        told = any(_directs(words, k) for k in range(opens, i))
+        opens_with_verb = words.match(opens, _VERBS) and not words.match(opens, _LINKS)
+        return "mention" if earlier == "mention" or opens_with_verb and not told else "unknown"
+    if after_verb and earlier is None and _circumstance(words, opens, i):
+        return "actor"  # "Trên cơ sở mục tiêu, nhiệm vụ năm 2026 các cấp, các ngành chủ động …"
     return "unknown" if after_verb else "mention"
+
+
+def _directs(words: _Words, k: int) -> bool:
+    """Does a word telling someone to act stand at token k? A bare "giao" must have a body after it
+    ("giao cho", "Giao Sở …", "giao các …"): folded, it is also "giáo" ("tôn giáo") or "giao thông"."""
+    n = words.match(k, _DIRECTING)
+    return bool(n) and (words.word(k) != "giao" or n > 1 or k + 1 < len(words.toks)
+                        and (words.toks[k + 1].capital or words.word(k + 1) == "cac"))
+
+
+def _sentence_start(words: _Words, i: int) -> int:
+    """The first token of the sentence (or line) token i stands in."""
+    while i > 0 and words.word(i - 1) not in (".", ";", ":", "!", "?") and \
+            "\n" not in words.text[words.toks[i - 1].end:words.toks[i].start]:
+        i -= 1
+    return i
+
+
+def _circumstance(words: _Words, opens: int, i: int) -> bool:
+    """Do tokens [opens, i) form a phrase of circumstance only — an opener ("Trên cơ sở", "Trong
+    năm 2026") and words with no verb, body or preposition among them — so the body after them
+    is the sentence's subject, though no comma sets it off?"""
+    lead = words.match(opens, _CIRCUMSTANCE)
+    return bool(lead) and not any(words.match(k, _VERBS) or words.match(k, _DIRECTING) or words.match(k, _MENTIONING)
+                                  for k in range(opens + lead, i))
 
 
 def _ends_with(words: _Words, k: int, phrase: str) -> bool:
