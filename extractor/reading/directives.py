@@ -15,15 +15,21 @@ mark, a number, a verb or a preposition ("chủ trì", "phối hợp", "khẩn t
 takes its role from where it stands:
 - *actor* (told to act): after "giao", "yêu cầu", "đề nghị", "chỉ đạo"; or opening its
   sentence, unless "yêu cầu" / "giao" … follows (then it is the *issuer*: "UBND tỉnh yêu cầu
-  …"); or after a comma and followed by a verb ("Ngay sau kỳ nghỉ Tết, các cơ quan, đơn vị
-  khẩn trương …");
+  …"); or followed by a verb after a comma ("Ngay sau kỳ nghỉ Tết, các cơ quan, đơn vị khẩn
+  trương …") or after a phrase of time or grounds with no comma and no verb ("Trên cơ sở mục
+  tiêu, nhiệm vụ năm 2026 các cấp, các ngành chủ động …");
 - *mention*: after a preposition or a passive ("của", "với", "theo", "tại", "trình", "được",
-  "do" …), or the object of another verb with no verb after it ("Tổ chức Đoàn đại biểu của
-  tỉnh …");
-- otherwise *unknown* ("đôn đốc các chủ đầu tư triển khai …": urged, or told?).
+  "do" …) or a verb of urging or helping ("đôn đốc", "hướng dẫn", "hỗ trợ": the directive's own
+  actor does that to them), the object of another verb with no verb after it ("Tổ chức Đoàn đại
+  biểu của tỉnh …"), or an item after a comma in a sentence that opens with a verb and tells no
+  one to act ("Tổ chức thăm hỏi người có công, …, các đơn vị lực lượng vũ trang");
+- otherwise *unknown*.
 The schema's `responsible` is "the bodies or officials this directive tells to act": the
 actors. A body a lead works with ("chủ trì, phối hợp với các sở …") is not told to act by the
 directive; it stands after "với" and is a mention, so coordinators are not listed.
+
+OCR: a folded word is matched as Vietnamese spells it where OCR put in what its spelling rules
+out (a digit among letters, a "d" or "b" after a word's first letter: "x4" xã, "Thu trudng").
 
 Deadlines: "trước / chậm nhất / không quá / đến hết (ngày) dd/mm/yyyy" (or "-", or "ngày d
 tháng m năm y"), "trong tháng N", "trong quý I", "hoàn thành / xong trong năm yyyy", each
@@ -54,13 +60,15 @@ _HEADS = ("uy ban nhan dan", "uy ban", "hoi dong nhan dan", "mat tran to quoc", 
 # A capitalised head word followed by these is an ordinary word ("Ban hành", "Báo cáo", "Hội nghị").
 _NOT_BODIES = ("ban hanh", "bao cao", "bao dam", "bao ve", "hoi nghi", "hoi thao", "hoi cho", "hoi thi", "hoi dien",
                "hoi nhap", "so huu", "bo sung", "bo tri", "doan ket", "dai hoi", "dai dien", "cuc bo")
-_COLLECTIVE = ("co quan", "don vi", "dia phuong", "chu dau tu", "nha dau tu", "nha thau", "so", "ban", "nganh", "cap")
+_COLLECTIVE = ("co quan", "co so", "don vi", "dia phuong", "chu dau tu", "nha dau tu", "nha thau", "so", "ban", "nganh", "cap")
 _PLACES = ("thanh pho", "thi xa", "thi tran", "dac khu", "xa", "phuong", "huyen")
 # What tells a body to act, when it stands before the body.
 _DIRECTING = ("giao cho", "giao", "yeu cau", "de nghi", "chi dao")
 # Prepositions and passives: a body after them is named, not told to act.
 _MENTIONING = ("cua", "voi", "theo", "tai", "trinh", "duoc", "do", "thuoc", "cho", "den", "gui", "tu", "ve", "boi",
                "giua", "doi voi", "nhu")
+# Verbs whose object the directive's own actor is to urge or help: that body is not told by it.
+_URGING = ("don doc", "huong dan", "ho tro", "tao dieu kien cho", "giup")
 # Verbs (and adverbs that open a verb phrase) an acting body is followed by; they also end a name.
 _VERBS = ("chu tri", "phoi hop", "tham muu", "khan truong", "chu dong", "to chuc", "trien khai", "thuc hien",
           "xay dung", "co trach nhiem", "theo doi", "nghiem tuc", "tap trung", "tiep tuc", "ra soat", "huong dan",
@@ -239,7 +247,14 @@ def _collective(words: _Words, k: int) -> int:
         if not more or words.toks[n].capital:
             break
         k = n + more
-    return k + words.match(k, _NAME_ALSO)
+    k += words.match(k, _NAME_ALSO)
+    # a field may follow ("các cơ sở y tế"): up to two plain words, if a verb comes next
+    for field_words in (1, 2):
+        if all(words.word(x).isalpha() and not words.toks[x].capital and not words.match(x, _VERBS)
+               and not words.match(x, _MENTIONING) for x in range(k, k + field_words)) and \
+                words.match(k + field_words, _VERBS) and not words.match(k + field_words, _LINKS):
+            return k + field_words
+    return k
 
 
 def _name(words: _Words, k: int, department: bool = False) -> int:
@@ -290,7 +305,7 @@ def _role(words: _Words, i: int, j: int, earlier: str | None) -> str:
         return "issuer" if words.match(j, _DIRECTING) else "actor"
     if any(_ends_with(words, before, p) for p in _DIRECTING):
         return "actor"
-    if any(_ends_with(words, before, p) for p in _MENTIONING):
+    if any(_ends_with(words, before, p) for p in _MENTIONING + _URGING):
         return "mention"
     if words.word(before) == ",":
         if after_verb:
