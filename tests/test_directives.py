@@ -109,6 +109,9 @@ def test_monthly_report_bodies_in_a_list_of_people_greeted(report_2026: Document
     ("Giam ddc Cong an tinh, Chu tich UBND cac x4, phuong to chuc tuan tra dip Tet.",
      ["Giam ddc Cong an tinh", "Chu tich UBND cac x4, phuong"], None),
     ("UBND tinh yeu cau Thu trudng cac sd, nganh chu dong trien khai.", ["Thu trudng cac sd, nganh"], None),
+    # after a comma in a sentence that opens with a verb, a body followed by a verb is told
+    ("Tổ chức tốt Lễ hội Hoa Đào, Công an tỉnh bảo đảm an ninh trật tự.", ["Công an tỉnh"], None),
+    ("Chuẩn bị tốt các điều kiện đón Tết, các đơn vị y tế bảo đảm trực cấp cứu.", ["các đơn vị y tế"], None),
 ])
 def test_paraphrases(text: str, bodies: list[str], deadline: str | None) -> None:
     assert told(text) == (bodies, [deadline] if deadline else [], True)

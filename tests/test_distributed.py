@@ -27,8 +27,8 @@ from .conftest import NOTICE_OCR, REPORT_2024, REPORT_2026
 from .test_faults import MODEL
 
 CASSETTES = sorted((Path(__file__).parent.parent / "cassettes").glob("*.yaml"))
-SECTIONS = "II.2,9,10"  # the budget section of each monthly report, two directive items of the notice the reader
-# of directives is not sure of (the ones it settles send nothing, and every endpoint must be asked)
+SECTIONS = "II.2,preamble"  # the budget section of each monthly report, the notice's preamble (its figures are
+# the model's: the reader settles every directive item, which sends nothing, and every endpoint must be asked)
 KEY = "sk-cluster-secret-4242"
 
 

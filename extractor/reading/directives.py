@@ -75,7 +75,8 @@ _VERBS = ("chu tri", "phoi hop", "tham muu", "khan truong", "chu dong", "to chuc
           "don doc", "kiem tra", "bao cao", "nghien cuu", "de xuat", "hoan thanh", "day manh", "tang cuong",
           "quan tam", "can cu", "giai quyet", "phan cong", "lam viec", "ban hanh", "phe duyet", "tham dinh",
           "quyet dinh", "chiu trach nhiem", "kip thoi", "khong", "can", "phai", "da", "se", "thi", "sau",
-          "tren", "trong", "de", "nham", "ngay", "khi", "truoc", "lien tuc", "thuong xuyen", "cung", "dong thoi")
+          "tren", "trong", "de", "nham", "ngay", "khi", "truoc", "lien tuc", "thuong xuyen", "cung", "dong thoi",
+          "bao dam", "dam bao", "chuan bi", "tuyen truyen", "day nhanh", "thuc day", "xu ly", "giam sat")
 # Words _VERBS holds to end a name that link a clause rather than state what a body does.
 _LINKS = ("sau", "trong", "de", "nham", "khi", "truoc", "thi", "tren", "ngay")
 # Openers of a phrase of time or grounds a sentence may start with before its subject.
