@@ -7,8 +7,13 @@ deadline, as printed.
 """
 from __future__ import annotations
 
-import pytest
+import json
+from pathlib import Path
 
+import pytest
+from typer.testing import CliRunner
+
+from extractor.cli.commands import app
 from extractor.document.report import Document, parse_text
 from extractor.extraction.engine import Extractor
 from extractor.reading.directives import read_directive
@@ -164,7 +169,7 @@ PLAN = ("III. NHIỆM VỤ TRỌNG TÂM THÁNG TỚI\n\n"
         "30/4/2026.\n")
 
 
-def test_a_settled_directive_is_not_asked_and_an_unsure_one_is() -> None:
+def test_a_settled_directive_is_not_asked_and_an_unsure_one_is(tmp_path: Path) -> None:
     doc = parse_text(PLAN)
     jobs = {j.section.id: j for j in Extractor(None, model="m", mode="json").plan(doc)}
     assert jobs["III.1"].kind == "directives" and jobs["III.2"].kind == "directives"
@@ -179,3 +184,9 @@ def test_a_settled_directive_is_not_asked_and_an_unsure_one_is() -> None:
     assert doc.text[start:end] == "Sở Nông nghiệp và Môi trường"
     every = {j.section.id: j for j in Extractor(None, model="m", mode="json", ask_all=True).plan(doc)}
     assert [c.id for c in every["III.1"].chunks] == ["III.1#1"]  # --ask-all still asks it
+    report = tmp_path / "plan.txt"
+    report.write_text(PLAN, encoding="utf-8")
+    run = CliRunner().invoke(app, ["plan", str(report), "--json"])
+    rows = {r["section"]: r for r in json.loads(run.output)["sections"]}
+    assert [p["why"] for p in rows["III.2"]["asked"]] == [["directives: the reader is not sure who it tells to act or by "
+                                                          "when"]]
