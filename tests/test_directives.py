@@ -155,6 +155,8 @@ def test_bodies_urged_or_helped_are_not_told(report_2024: Document) -> None:
     "Giao cho các huyện tổ chức thăm hỏi gia đình chính sách, các đơn vị bộ đội biên phòng.",
     "Sau khi hỗ trợ các địa phương các sở, ngành thực hiện kiểm tra.",
     "Kết quả kiểm tra, các đơn vị liên quan.",
+    # the subject after a phrase of time runs on past the owner the grammar knows
+    "Sau Tết các sở, ngành và địa phương tập trung giải quyết công việc.",
     # an opening verb the grammar does not list: the list's role stays open
     "Tham hoi, tang qua cac gia dinh chinh sach, cac don vi bo doi bien phong dip Tet.",
 ])

@@ -318,8 +318,10 @@ def _role(words: _Words, i: int, j: int, earlier: str | None) -> str:
         told = any(_directs(words, k) for k in range(opens, i))
         opens_with_verb = words.match(opens, _VERBS) and not words.match(opens, _LINKS)
         return "mention" if earlier == "mention" or opens_with_verb and not told else "unknown"
-    if after_verb and earlier is None and _circumstance(words, opens, i):
-        return "actor"  # "Trên cơ sở mục tiêu, nhiệm vụ năm 2026 các cấp, các ngành chủ động …"
+    if earlier is None and _circumstance(words, opens, i):
+        # "Trên cơ sở mục tiêu, nhiệm vụ năm 2026 các cấp, các ngành chủ động …"; with no verb after
+        # it ("Sau Tết các sở, ngành và địa phương …") the subject may run on
+        return "actor" if after_verb else "unknown"
     return "unknown" if after_verb else "mention"
 
 
