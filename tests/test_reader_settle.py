@@ -170,9 +170,8 @@ def test_plan_lists_the_pieces_asked_and_why(tmp_path: Path) -> None:
     [piece] = [p for p in rows["II.1.5"]["asked"] if any("'859'" in w for w in p["why"])]
     assert piece["why"] == ["'859': no reader record holds it"]
     directives = [r for r in plan["sections"] if r["kind"] == "directives"]
-    assert any(r["settled"] for r in directives) and any(r["asked"] for r in directives)
-    assert all(p["why"] == ["directives: the reader is not sure who it tells to act or by when"]
-               for r in directives for p in r["asked"])
+    # the reader of directives is sure of every item of §III (tests/test_directives.py: one it is not sure of)
+    assert len(directives) == 13 and all(r["settled"] and not r["asked"] for r in directives)
     assert plan["asked"] == sum(len(r["asked"]) for r in plan["sections"]) and plan["settled"] > plan["asked"]
     text = CliRunner().invoke(app, ["plan", str(REPORT_2026), "--sections", "II.1.5"])
     assert "II.1.5#2: '859': no reader record holds it" in text.output

@@ -15,15 +15,21 @@ mark, a number, a verb or a preposition ("chủ trì", "phối hợp", "khẩn t
 takes its role from where it stands:
 - *actor* (told to act): after "giao", "yêu cầu", "đề nghị", "chỉ đạo"; or opening its
   sentence, unless "yêu cầu" / "giao" … follows (then it is the *issuer*: "UBND tỉnh yêu cầu
-  …"); or after a comma and followed by a verb ("Ngay sau kỳ nghỉ Tết, các cơ quan, đơn vị
-  khẩn trương …");
+  …"); or followed by a verb after a comma ("Ngay sau kỳ nghỉ Tết, các cơ quan, đơn vị khẩn
+  trương …") or after a phrase of time or grounds with no comma and no verb ("Trên cơ sở mục
+  tiêu, nhiệm vụ năm 2026 các cấp, các ngành chủ động …");
 - *mention*: after a preposition or a passive ("của", "với", "theo", "tại", "trình", "được",
-  "do" …), or the object of another verb with no verb after it ("Tổ chức Đoàn đại biểu của
-  tỉnh …");
-- otherwise *unknown* ("đôn đốc các chủ đầu tư triển khai …": urged, or told?).
+  "do" …) or a verb of urging or helping ("đôn đốc", "hướng dẫn", "hỗ trợ": the directive's own
+  actor does that to them), the object of another verb with no verb after it ("Tổ chức Đoàn đại
+  biểu của tỉnh …"), or an item after a comma in a sentence that opens with a verb and tells no
+  one to act ("Tổ chức thăm hỏi người có công, …, các đơn vị lực lượng vũ trang");
+- otherwise *unknown*.
 The schema's `responsible` is "the bodies or officials this directive tells to act": the
 actors. A body a lead works with ("chủ trì, phối hợp với các sở …") is not told to act by the
 directive; it stands after "với" and is a mention, so coordinators are not listed.
+
+OCR: a folded word is matched as Vietnamese spells it where OCR put in what its spelling rules
+out (a digit among letters, a "d" or "b" after a word's first letter: "x4" xã, "Thu trudng").
 
 Deadlines: "trước / chậm nhất / không quá / đến hết (ngày) dd/mm/yyyy" (or "-", or "ngày d
 tháng m năm y"), "trong tháng N", "trong quý I", "hoàn thành / xong trong năm yyyy", each
@@ -54,20 +60,28 @@ _HEADS = ("uy ban nhan dan", "uy ban", "hoi dong nhan dan", "mat tran to quoc", 
 # A capitalised head word followed by these is an ordinary word ("Ban hành", "Báo cáo", "Hội nghị").
 _NOT_BODIES = ("ban hanh", "bao cao", "bao dam", "bao ve", "hoi nghi", "hoi thao", "hoi cho", "hoi thi", "hoi dien",
                "hoi nhap", "so huu", "bo sung", "bo tri", "doan ket", "dai hoi", "dai dien", "cuc bo")
-_COLLECTIVE = ("co quan", "don vi", "dia phuong", "chu dau tu", "nha dau tu", "nha thau", "so", "ban", "nganh", "cap")
+_COLLECTIVE = ("co quan", "co so", "don vi", "dia phuong", "chu dau tu", "nha dau tu", "nha thau", "so", "ban", "nganh", "cap")
 _PLACES = ("thanh pho", "thi xa", "thi tran", "dac khu", "xa", "phuong", "huyen")
 # What tells a body to act, when it stands before the body.
 _DIRECTING = ("giao cho", "giao", "yeu cau", "de nghi", "chi dao")
 # Prepositions and passives: a body after them is named, not told to act.
 _MENTIONING = ("cua", "voi", "theo", "tai", "trinh", "duoc", "do", "thuoc", "cho", "den", "gui", "tu", "ve", "boi",
                "giua", "doi voi", "nhu")
+# Verbs whose object the directive's own actor is to urge or help: that body is not told by it.
+_URGING = ("don doc", "huong dan", "ho tro", "tao dieu kien cho", "giup")
 # Verbs (and adverbs that open a verb phrase) an acting body is followed by; they also end a name.
 _VERBS = ("chu tri", "phoi hop", "tham muu", "khan truong", "chu dong", "to chuc", "trien khai", "thuc hien",
           "xay dung", "co trach nhiem", "theo doi", "nghiem tuc", "tap trung", "tiep tuc", "ra soat", "huong dan",
           "don doc", "kiem tra", "bao cao", "nghien cuu", "de xuat", "hoan thanh", "day manh", "tang cuong",
           "quan tam", "can cu", "giai quyet", "phan cong", "lam viec", "ban hanh", "phe duyet", "tham dinh",
           "quyet dinh", "chiu trach nhiem", "kip thoi", "khong", "can", "phai", "da", "se", "thi", "sau",
-          "tren", "trong", "de", "nham", "ngay", "khi", "truoc", "lien tuc", "thuong xuyen", "cung", "dong thoi")
+          "tren", "trong", "de", "nham", "ngay", "khi", "truoc", "lien tuc", "thuong xuyen", "cung", "dong thoi",
+          "bao dam", "dam bao", "chuan bi", "tuyen truyen", "day nhanh", "thuc day", "xu ly", "giam sat")
+# Words _VERBS holds to end a name that link a clause rather than state what a body does.
+_LINKS = ("sau", "trong", "de", "nham", "khi", "truoc", "thi", "tren", "ngay")
+# Openers of a phrase of time or grounds a sentence may start with before its subject.
+_CIRCUMSTANCE = ("tren co so", "can cu", "ngay sau", "sau", "trong", "truoc", "tu", "theo", "doi voi", "qua",
+                 "ben canh")
 _NAME_ALSO = ("lien quan",)  # trailing words that stay in a name ("các sở, ban, ngành liên quan")
 # Lower-case words a name goes on with; any other lower-case word must follow a capitalised one
 # (the second syllable of "Sở Tài chính", "Bộ Chỉ huy"), else the name has ended.
@@ -111,6 +125,22 @@ class Directive:
         return [b for b in self.bodies if b.role == "actor"]
 
 
+_OCR_DIGITS = str.maketrans("4601", "aooi")
+
+
+def _spelled(word: str, printed: str) -> str:
+    """A folded word as Vietnamese spells it where OCR put in a letter or digit its spelling rules
+    out: a digit among letters ("x4" xã, "s6" số, "1ap" lập, "ho1" hội) or a "d" / "b" after a
+    word's first letter ("trudng" trưởng, "sd" sở, "dbi" đối: Vietnamese writes them only first).
+    An acronym (two capitals or more: "UBND", "QH15") is kept as printed."""
+    if sum(c.isupper() for c in printed) > 1 or not word.isalnum() or word.isdigit() or word.isalpha() and \
+            "d" not in word[1:] and "b" not in word[1:]:
+        return word
+    if word[0] == "1":
+        word = "l" + word[1:]
+    return word[0] + word[1:].translate(_OCR_DIGITS).replace("d", "o").replace("b", "o")
+
+
 @dataclass(frozen=True)
 class _Tok:
     word: str  # folded
@@ -125,7 +155,7 @@ class _Words:
     def __init__(self, text: str) -> None:
         self.text = text
         folded = fold(text)
-        self.toks = [_Tok(m.group(), m.start(), m.end(), text[m.start()].isupper())
+        self.toks = [_Tok(_spelled(m.group(), text[m.start():m.end()]), m.start(), m.end(), text[m.start()].isupper())
                      for m in _TOKEN.finditer(folded)]
         self.unended: set[int] = set()  # tokens where a head word opens a name that does not end
 
@@ -218,7 +248,14 @@ def _collective(words: _Words, k: int) -> int:
         if not more or words.toks[n].capital:
             break
         k = n + more
-    return k + words.match(k, _NAME_ALSO)
+    k += words.match(k, _NAME_ALSO)
+    # a field may follow ("các cơ sở y tế"): up to two plain words, if a verb comes next
+    for field_words in (1, 2):
+        if all(words.word(x).isalpha() and not words.toks[x].capital and not words.match(x, _VERBS)
+               and not words.match(x, _MENTIONING) for x in range(k, k + field_words)) and \
+                words.match(k + field_words, _VERBS) and not words.match(k + field_words, _LINKS):
+            return k + field_words
+    return k
 
 
 def _name(words: _Words, k: int, department: bool = False) -> int:
@@ -263,21 +300,54 @@ def _role(words: _Words, i: int, j: int, earlier: str | None) -> str:
     """The role of the group of bodies at tokens [i, j); `earlier`: the role of the group before it
     in the same sentence, if any."""
     before = i - 1
-    after_verb = bool(words.match(j, _VERBS)) and \
-        not words.match(j, ("sau", "trong", "de", "nham", "khi", "truoc", "thi", "tren", "ngay"))
-    if before < 0 or words.word(before) in (".", ";", ":", "!", "?") or \
-            "\n" in words.text[words.toks[before].end:words.toks[i].start]:
+    after_verb = bool(words.match(j, _VERBS)) and not words.match(j, _LINKS)
+    opens = _sentence_start(words, i)
+    if opens == i:
         return "issuer" if words.match(j, _DIRECTING) else "actor"
     if any(_ends_with(words, before, p) for p in _DIRECTING):
         return "actor"
-    if any(_ends_with(words, before, p) for p in _MENTIONING):
+    if any(_ends_with(words, before, p) for p in _MENTIONING + _URGING):
         return "mention"
     if words.word(before) == ",":
         if after_verb:
             return "actor"
-        # "… của Ban Chỉ đạo thực hiện Nghị quyết số 59, Ban Chỉ đạo Công tác biên giới": a list named on
-        return "mention" if earlier == "mention" else "unknown"
+        # "… của Ban Chỉ đạo thực hiện Nghị quyết số 59, Ban Chỉ đạo Công tác biên giới": a list named on;
+        # "Tổ chức thăm hỏi người có công, …, các đơn vị lực lượng vũ trang": an item of the object of
+        # the verb that opens the sentence (its subject is the unnamed government), unless that
+        # sentence tells someone to act
+        told = any(_directs(words, k) for k in range(opens, i))
+        opens_with_verb = words.match(opens, _VERBS) and not words.match(opens, _LINKS)
+        return "mention" if earlier == "mention" or opens_with_verb and not told else "unknown"
+    if earlier is None and _circumstance(words, opens, i):
+        # "Trên cơ sở mục tiêu, nhiệm vụ năm 2026 các cấp, các ngành chủ động …"; with no verb after
+        # it ("Sau Tết các sở, ngành và địa phương …") the subject may run on
+        return "actor" if after_verb else "unknown"
     return "unknown" if after_verb else "mention"
+
+
+def _directs(words: _Words, k: int) -> bool:
+    """Does a word telling someone to act stand at token k? A bare "giao" must have a body after it
+    ("giao cho", "Giao Sở …", "giao các …"): folded, it is also "giáo" ("tôn giáo") or "giao thông"."""
+    n = words.match(k, _DIRECTING)
+    return bool(n) and (words.word(k) != "giao" or n > 1 or k + 1 < len(words.toks)
+                        and (words.toks[k + 1].capital or words.word(k + 1) == "cac"))
+
+
+def _sentence_start(words: _Words, i: int) -> int:
+    """The first token of the sentence (or line) token i stands in."""
+    while i > 0 and words.word(i - 1) not in (".", ";", ":", "!", "?") and \
+            "\n" not in words.text[words.toks[i - 1].end:words.toks[i].start]:
+        i -= 1
+    return i
+
+
+def _circumstance(words: _Words, opens: int, i: int) -> bool:
+    """Do tokens [opens, i) form a phrase of circumstance only — an opener ("Trên cơ sở", "Trong
+    năm 2026") and words with no verb, body or preposition among them — so the body after them
+    is the sentence's subject, though no comma sets it off?"""
+    lead = words.match(opens, _CIRCUMSTANCE)
+    return bool(lead) and not any(words.match(k, _VERBS) or words.match(k, _DIRECTING) or words.match(k, _MENTIONING)
+                                  for k in range(opens + lead, i))
 
 
 def _ends_with(words: _Words, k: int, phrase: str) -> bool:
