@@ -12,7 +12,8 @@ from extractor.document.report import Document
 from extractor.extraction.chunking import Chunk, split_chunk
 from extractor.extraction.engine import Extractor, Job
 from extractor.extraction.prompting import render_messages
-from extractor.extraction.records import FigureResolver
+from extractor.extraction.records import FigureResolver, build_records
+from extractor.kinds import reply_model
 from extractor.llm.client import TruncatedReply, Usage
 
 
@@ -90,3 +91,26 @@ def test_a_cut_off_piece_asks_only_the_half_that_holds_its_open_figures(report_2
     engine.run(report_2026, [Job(job.section, job.kind, [c for c in job.chunks if c.id == piece.id])])
     assert len(model.asked) == 2  # the whole piece, then only the half with "859"
     assert "n1 = 859" in model.asked[1] and "04 hợp tác xã" in model.asked[1] and "115 doanh nghiệp" not in model.asked[1]
+
+
+def test_a_figure_a_reply_gives_twice_at_one_level_is_kept_in_neither_place(report_2026: Document) -> None:
+    """The embedded model's reply to the 2026 report's footnote 7 (households and people helped
+    at Tết and between harvests), shown its four open figures: each count of people put in two
+    parts at once. Neither part stands; the totals, each given once, do."""
+    piece = asked_piece(report_2026, "II.2", "12.784 nhân khẩu")
+    assert [fig.mention.text for _, fig in piece.listed()] == ["3.882 hộ", "12.784 nhân khẩu", "4.118 hộ", "13.971 nhân khẩu"]
+    reply = reply_model("culture_society").model_validate({"indicators": [
+        {"name": "Hỗ trợ dịp Tết Nguyên đán Bính Ngọ năm 2026", "value": "n1",
+         "parts": [{"name": "3.882 hộ", "value": "n2"}, {"name": "12.784 nhân khẩu", "value": "n2"}], "parts_complete": True},
+        {"name": "Hỗ trợ thời điểm giáp hạt đầu năm 2026", "value": "n3",
+         "parts": [{"name": "4.118 hộ", "value": "n4"}, {"name": "13.971 nhân khẩu", "value": "n4"}], "parts_complete": True}]})
+    records = build_records(report_2026, piece, "culture_society", reply)
+    assert [(r.figures["value"].text, r.parts) for r in records] == [("3.882 hộ", []), ("4.118 hộ", [])]
+    assert all("more than one place" in r.issues[-1].problem for r in records)
+
+    # a figure that is one record's own and a part of another is a hierarchy: it stays in both
+    nested = reply_model("culture_society").model_validate({"indicators": [
+        {"name": "hộ", "value": "n1", "parts": [{"name": "hộ giáp hạt", "value": "n3"}]},
+        {"name": "giáp hạt", "value": "n3", "parts": [{"name": "nhân khẩu", "value": "n4"}]}]})
+    records = build_records(report_2026, piece, "culture_society", nested)
+    assert [[p.figures["value"].text for p in r.parts] for r in records] == [["4.118 hộ"], ["13.971 nhân khẩu"]]

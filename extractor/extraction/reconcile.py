@@ -73,6 +73,32 @@ def reconcile(model: list[Record], read: list[Record]) -> tuple[list[Record], li
     return kept, warnings
 
 
+def drop_doubled(records: list[Record]) -> list[Record]:
+    """One reply's records with every figure it gives twice at the same level dropped from both
+    places: as a field of two records ("8.000 hộ" the value of one and the change of another), or
+    as a part twice (the 1.5B model put one count in two parts of a total). Which place is right
+    the reply cannot tell, and a check on either would rest on a guess. A figure that is a record's
+    own and a part of another is a hierarchy ("thu nội địa" a part of "tổng thu" and the total of
+    its own parts) and stays. Records left with no figure are left out."""
+    uses: dict[tuple[int, bool], int] = {}
+    for rec in records:
+        for fig, role in _roles(rec):
+            key = (fig.start, role.field.startswith("part."))
+            uses[key] = uses.get(key, 0) + 1
+    doubled = {key for key, n in uses.items() if n > 1}
+    if not doubled:
+        return records
+    kept = []
+    for rec in records:
+        before = _has_figures(rec)
+        for fig, role in [(f, r) for f, r in _roles(rec) if (f.start, r.field.startswith("part.")) in doubled]:
+            name = _drop(rec, fig.start, role)
+            rec.issues.append(Issue(field=name, problem=f"{fig.text!r} dropped: the reply gives it in more than one place"))
+        if _has_figures(rec) or not before:
+            kept.append(rec)
+    return kept
+
+
 def _drop_contradicted_labels(rec: Record, read: list[Record]) -> list[str]:
     """A label the reader read on the record of the same type and main figure ("Tổng thu …": a
     revenue line) that the model gives otherwise is dropped; a warning per drop."""

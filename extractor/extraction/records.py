@@ -21,6 +21,7 @@ from ..output.figures import all_figures, figure_value, main_figure
 from ..output.result import Evidence, Issue, Record
 from ..schemas.common import FigureRefMarker
 from .chunking import Chunk
+from .reconcile import drop_doubled
 
 
 class FigureResolver:
@@ -115,7 +116,7 @@ def build_records(doc: Document, chunk: Chunk, kind: str, reply: BaseModel) -> l
                               kind=kind, type=record_type(kind, type(reply)), labels=loose,
                               evidence=Evidence(quote=chunk.text, start=chunk.span[0], end=chunk.span[1]),
                               issues=_ungrounded_labels(chunk, loose)))
-    return [r for r in records if r.figures or r.parts or r.labels]
+    return drop_doubled([r for r in records if r.figures or r.parts or r.labels])
 
 
 def _record(doc: Document, chunk: Chunk, kind: str, rtype: str, item: BaseModel,
