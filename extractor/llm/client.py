@@ -19,7 +19,6 @@ import logging
 import random
 import threading
 import time
-import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -36,6 +35,7 @@ from pydantic.json_schema import model_json_schema as pydantic_json_schema
 
 from ..errors import ExtractorError
 from ..redaction import register, scrub
+from .held import held_to_piece
 
 log = logging.getLogger("extractor.llm")
 logging.getLogger("instructor").addHandler(logging.NullHandler())
@@ -136,58 +136,6 @@ def completion_problem(body: bytes) -> str | None:
 def json_schema_of(model: type[BaseModel]) -> dict[str, Any]:
     """A reply model's JSON Schema, built once (pydantic takes ~10 ms each time). Do not mutate."""
     return model.model_json_schema()
-
-
-# What the engine gives in a request's validation context under "figure_ids": the ids of the
-# piece's listed figures that may fill a field with the given metadata, or None for a field that
-# is no figure reference.
-FigureIds = Callable[[list[Any]], "list[str] | None"]
-
-
-def listed_ids_only(model: type[BaseModel], schema: dict[str, Any], figure_ids: FigureIds) -> dict[str, Any]:
-    """A copy of `schema` (`model`'s) with every figure reference of `model` and of the models
-    nested in it (pydantic puts those under $defs by class name) an enum of the ids that fit it.
-
-    Lists of records are bounded too: a record holds at least one listed figure and each figure
-    fills one field, so a reply has at most as many records as the piece lists figures, and a
-    record at most one part fewer. Without the bound the 1.5B model, shown one figure, wrote three
-    records and six parts around it (684 tokens), all naming that one figure or none."""
-    schema = copy.deepcopy(schema)
-    nodes = []  # (class, its node in the schema, nested in another model)
-    todo, seen = [(model, False)], set()
-    while todo:
-        cls, nested = todo.pop()
-        if cls in seen:
-            continue
-        seen.add(cls)
-        nodes.append((cls, schema if cls is model else schema.get("$defs", {}).get(cls.__name__, {}), nested))
-        todo.extend((sub, True) for info in cls.model_fields.values() for sub in _models_in(info.annotation))
-    listed: set[str] = set()
-    refers = False
-    for cls, node, _ in nodes:
-        for name, info in cls.model_fields.items():
-            ids = figure_ids(list(info.metadata))
-            prop = node.get("properties", {}).get(info.alias or name)
-            if ids is None or prop is None:
-                continue
-            refers = True
-            listed.update(ids)
-            prop.pop("type", None)
-            prop["anyOf"] = [{"enum": ids}, {"type": "null"}] if ids else [{"type": "null"}]
-    if refers:
-        for cls, node, nested in nodes:
-            for name, info in cls.model_fields.items():
-                prop = node.get("properties", {}).get(info.alias or name)
-                if prop is not None and prop.get("type") == "array" and _models_in(info.annotation):
-                    prop["maxItems"] = max(len(listed) - nested, 0)
-    return schema
-
-
-def _models_in(annotation: Any) -> list[type[BaseModel]]:
-    """The pydantic models an annotation holds (`list[Part]`, `Part | None`, ...)."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return [annotation]
-    return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]
 
 
 @functools.lru_cache(maxsize=None)
@@ -337,7 +285,7 @@ class LLMClient:
             schema = json_schema_of(response_model)
             figure_ids = (context or {}).get("figure_ids")
             if self.config.listed_ids_only and figure_ids is not None:
-                schema = listed_ids_only(response_model, schema, figure_ids)
+                schema = held_to_piece(response_model, schema, figure_ids, (context or {}).get("name_words"))
             kwargs["extra_body"] = {"response_format": {"type": "json_object", "schema": schema}}
         # roles and contents as prompting renders them (system, user): openai's message shapes
         sent = [_literal(m) for m in messages] if context else cast(list[ChatCompletionMessageParam], messages)
