@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,6 @@ from extractor.kinds import kind_of, reply_model
 from extractor.llm import localmodel
 from extractor.llm.backend import Backend, BackendOptions
 from extractor.llm.client import LLMClient, LLMConfig, json_schema_of
-from extractor.llm.held import piece_words
 
 COMPLETION = {"id": "1", "object": "chat.completion", "created": 0, "model": "m",
               "choices": [{"index": 0, "finish_reason": "stop",
@@ -90,20 +88,12 @@ def test_a_reply_about_one_figure_holds_one_record_without_parts(report_2026: Do
     [piece] = [c for c in chunk_section(report_2026, report_2026.section("II.1.5")) if "có 859 chi nhánh" in c.text]
     piece.focus = [f for f in piece.figures if f.mention.text == "859"]  # what the plan asks when the reader names the rest
     resolver = FigureResolver(piece)
-    context = {"check_figure": resolver.check, "figure_ids": resolver.ids_for, "name_words": piece_words(piece.text)}
+    context = {"check_figure": resolver.check, "figure_ids": resolver.ids_for}
     config = LLMConfig(base_url="http://model.test/v1", model="m", max_attempts=1, listed_ids_only=True)
     props = properties(sent_body(config, reply_model("economy"), render_messages("economy", piece), context)["response_format"]["schema"])
     assert props[".indicators"]["maxItems"] == 1 and props["Indicator.parts"]["maxItems"] == 0
     assert props["Indicator.value"]["anyOf"] == [{"enum": ["n1"]}, {"type": "null"}]
 
-    # a name is words the piece prints: the template's first example, which the model gave for
-    # "859" three times of four, is out of reach
-    name = re.compile(props["Indicator.name"]["pattern"])
-    for printed in ("chi nhánh, văn phòng đại diện", "doanh nghiệp", "Thành lập mới"):
-        assert name.fullmatch(printed), printed
-    for unprinted in ("Tổng kim ngạch", "chi nhánh 859", "doanh nghiệp.", ""):
-        assert not name.fullmatch(unprinted), unprinted
-    assert props["Part.name"]["pattern"] == props["Indicator.name"]["pattern"]
 
 
 def test_only_the_embedded_model_is_held_to_listed_ids(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -24,7 +24,6 @@ from ..llm.client import (
     Usage,
     json_schema_of,
 )
-from ..llm.held import piece_words
 from ..output.dicts import metadata_dict
 from ..output.figures import figure_value, referenced_starts
 from ..output.result import Coverage, Record, Result, SectionResult, UsageTotals
@@ -258,8 +257,7 @@ class Extractor:
         key = cache_key(model=self.model, mode=self.mode, templates=template_versions(kind),
                         messages=messages, schema=json_schema_of(model_cls))
         resolver = FigureResolver(chunk)
-        context = {"check_figure": resolver.check, "check_text": copied_from(chunk), "figure_ids": resolver.ids_for,
-                   "name_words": piece_words(chunk.text + "\n" + chunk.context)}
+        context = {"check_figure": resolver.check, "check_text": copied_from(chunk), "figure_ids": resolver.ids_for}
         try:
             hit = self.cache.get(key) if self.cache and not fresh else None
             if hit is not None and "reply" not in hit and (self.retry_failed or not self._settled(hit)):

@@ -285,7 +285,7 @@ class LLMClient:
             schema = json_schema_of(response_model)
             figure_ids = (context or {}).get("figure_ids")
             if self.config.listed_ids_only and figure_ids is not None:
-                schema = held_to_piece(response_model, schema, figure_ids, (context or {}).get("name_words"))
+                schema = held_to_piece(response_model, schema, figure_ids)
             kwargs["extra_body"] = {"response_format": {"type": "json_object", "schema": schema}}
         # roles and contents as prompting renders them (system, user): openai's message shapes
         sent = [_literal(m) for m in messages] if context else cast(list[ChatCompletionMessageParam], messages)
