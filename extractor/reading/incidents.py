@@ -95,13 +95,17 @@ def _name(stream: Stream, i: int) -> str | None:
     name = re.sub(r"^(?:về|ve)\s+", "", name)
     if re.match(r"[^\W\d_]", name) and not re.match(r"(?:tang|giam|so\s+voi|lam|bi|chet|tu\s+vong)\b", fold(name)):
         return name
-    before = stream.before(i)
-    lead = re.split(r"[,;:.()]", before)[-1]
-    lead = " ".join(lead.split())
-    rest = _LEAD_VERBS.sub("", fold(lead))
-    if rest and _KIND_NOUN.match(rest):
-        words = lead.split()
-        return " ".join(words[len(words) - len(rest.split()):])  # as printed, the leading verbs left out
+    # "tai nạn giao thông xảy ra 20 vụ", "Tai nạn giao thông: xảy ra 20 vụ": the clause before, its verbs left out
+    clause = re.split(r"[,;.()]", stream.before(i))[-1]
+    label, _, lead = clause.rpartition(":")
+    for words in (lead, label):
+        rest = re.sub(r"(?:\s*\b(?:xay\s+ra|co|la|voi|gom)\b)+\s*$", "", _LEAD_VERBS.sub("", fold(words).strip()))
+        if rest and _KIND_NOUN.match(rest):
+            printed = " ".join(words.split())
+            start = len(fold(printed)) - len(_LEAD_VERBS.sub("", fold(printed)))
+            return printed[start:start + len(rest)]  # folding keeps the length: the printed words
+        if rest:
+            return None
     return None
 
 
