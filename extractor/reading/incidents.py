@@ -133,11 +133,10 @@ def _read_incident(stream: Stream, i: int) -> tuple[Incident | None, int]:
         fig = stream.figs[j]
         m = fig.mention
         verb = _CHANGE.search(gap)
-        after = stream.gap(j)
         if ";" in gap and verb is None:
             break
         if verb is not None or (m.unit == "%" and _SIGNED.match(gap) and f"{changed}_change" in incident.figures):
-            if _OTHER_PERIOD.match(after.lstrip(" ,")) or _OTHER_PERIOD.search(gap):
+            if _OTHER_PERIOD.search(gap) or _against_other(stream, j):
                 break
             target = _change_of(stream, j, last, changed)
             if target is None:
@@ -160,6 +159,19 @@ def _read_incident(stream: Stream, i: int) -> tuple[Incident | None, int]:
             break
         j += 1
     return incident, j
+
+
+def _against_other(stream: Stream, j: int) -> bool:
+    """Is the change at j said, by the words to its clause's end, to be against another period
+    ("tăng 05 vụ, tăng 20% so với tháng trước")?"""
+    for k in range(j, len(stream.figs)):
+        gap = stream.gap(k)
+        end = re.search(r"[);]|\.(?:\s|$)", gap)
+        if _OTHER_PERIOD.search(gap[:end.start()] if end else gap):
+            return True
+        if end is not None:
+            return False
+    return False
 
 
 def _change_of(stream: Stream, j: int, last: dict[str, str], changed: str) -> str | None:
