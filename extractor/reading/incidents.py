@@ -55,6 +55,7 @@ _NAME_END = re.compile(r",\s*(?=(?:lam|tang|giam|bi|chet|tu\s+vong|trong\s+do|da
 _KIND_NOUN = re.compile(r"\b(?:tai\s+nan|chay|no|vi\s+pham|toi\s+pham|pham\s+phap|pham\s+toi|te\s+nan|ma\s+tuy|"
                         r"buon\s+lau|gian\s+lan|duoi\s+nuoc|ngo\s+doc|sat\s+lo|thien\s+tai)\b")
 _LEAD_VERBS = re.compile(r"^(?:(?:trong\s+thang|toan\s+tinh|da|xay\s+ra|co|ve)\b\s*,?\s*)+")
+_TRAIL_VERBS = re.compile(r"(?:\s*\b(?:da\s+)?(?:xay\s+ra|co|la|gom|dat|trong\s+(?:thang|ky|nam))\b)+\s*$")
 
 
 @dataclass
@@ -99,7 +100,7 @@ def _name(stream: Stream, i: int) -> str | None:
     clause = re.split(r"[,;.()]", stream.before(i))[-1]
     label, _, lead = clause.rpartition(":")
     for words in (lead, label):
-        rest = re.sub(r"(?:\s*\b(?:xay\s+ra|co|la|voi|gom)\b)+\s*$", "", _LEAD_VERBS.sub("", fold(words).strip()))
+        rest = _TRAIL_VERBS.sub("", _LEAD_VERBS.sub("", fold(words).strip()))
         if rest and _KIND_NOUN.match(rest):
             printed = " ".join(words.split())
             start = len(fold(printed)) - len(_LEAD_VERBS.sub("", fold(printed)))
