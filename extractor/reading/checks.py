@@ -34,6 +34,7 @@ from ..output.figures import main_figure
 from ..output.result import Check, CheckStatus, FigureValue, Record
 from .counts import check_counted
 from .implied import growth_consistency, plan_consistency, same_base, sibling_shares
+from .incidents import change_views
 from .lists import check_listed_counts
 from .reader import read_section
 from .refs import check_rates
@@ -50,6 +51,8 @@ def check_reader_records(records: list[Record], content_hash: str) -> list[Check
     for rec in _walk(records):
         checks.extend(check_counted(rec, content_hash))
         checks.extend(_change_vs_base(rec, content_hash))
+        for view in change_views(rec):  # an incident's cases, deaths, injuries, each with its changes
+            checks.extend(_change_vs_base(view, content_hash))
         checks.extend(_fraction(rec, content_hash))
         if rec.parts and _within_total(rec):
             checks.extend(plan_consistency(rec, content_hash))

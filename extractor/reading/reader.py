@@ -17,8 +17,8 @@ opening with such words lists its parts instead. Readings become `Record`s label
 {"source": "reader"}; the checks run on them whether or not a model ever answered.
 
 Before the indicators, the typed formulas of the section's kind take their figures: tasks and
-dossiers (counts.py), documents issued (documents.py). The words around a figure are
-read by stream.py; parts listed in a footnote by footnotes.py; changes listed after
+dossiers (counts.py), documents issued (documents.py), security incidents (incidents.py). The
+words around a figure are read by stream.py; parts listed in a footnote by footnotes.py; changes listed after
 the figures they change by refs.py. The checks: readerchecks.py and the modules it names.
 """
 from __future__ import annotations
@@ -38,6 +38,8 @@ from .counts import DOSSIERS, TASKS, counted_record, read_counts
 from .directives import read_directives
 from .documents import issued_record, read_documents
 from .footnotes import attach_footnote
+from .incidents import RTYPE as INCIDENTS
+from .incidents import incident_record, read_incidents
 from .refs import attach_changes_back
 from .stream import (
     OTHER_PERIOD,
@@ -100,6 +102,9 @@ def _read_typed(doc: Document, stream: Stream, kind: str, before: list[Record]) 
             found += [counted_record(doc, c, section_id, kind, rid(), SOURCE) for c in read_counts(stream, formula)]
     if record_model(kind, "documents") is not None:
         found += [issued_record(doc, d, section_id, kind, rid(), SOURCE) for d in read_documents(stream)]
+    if record_model(kind, INCIDENTS) is not None:
+        for incident in read_incidents(stream):  # one id each: rid() counts what is found so far
+            found.append(incident_record(doc, incident, section_id, kind, rid(), SOURCE))
     for rec in found:
         stream.claimed |= {f.start for f in (*rec.figures.values(), *(p.figures["value"] for p in rec.parts)) if f}
     return found
