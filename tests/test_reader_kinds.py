@@ -87,6 +87,7 @@ def test_documents_of_the_2024_report_list_kinds_without_a_total(report_2024: Do
     assert second.figures == {} and second.parts_complete is False
     assert [int(p.figures["value"].value) for p in second.parts] == [23, 4, 93, 24, 68, 21, 20]
     assert second.parts[0].figures["value"].start == at(doc, "23 văn")
+    assert first.id != second.id  # two records of one formula: each its own id (review decisions key on it)
 
 
 def test_dossiers_of_the_2024_report_in_a_footnote(report_2024: Document) -> None:

@@ -8,7 +8,11 @@ only the `response_format` schema the server compiles into a grammar is narrowed
 - lists of records are bounded: a record holds at least one listed figure and each figure fills
   one field, so a reply has at most as many records as the piece lists figures, and a record at
   most one part fewer. Without the bound the 1.5B model, shown one figure, wrote three records
-  and six parts around it (684 tokens), all naming that one figure or none.
+  and six parts around it (684 tokens), all naming that one figure or none;
+- a field the piece leaves nothing for — a figure reference no listed id fits, a list bounded at
+  none — is taken out of the schema (it is optional: the reply model's default, null or empty,
+  fills it): the model no longer writes `"plan_percent": null` five times a record where no
+  percentage is listed.
 
 Names are not held: a `pattern` of the piece's words (tried: the model names "859 chi nhánh"
 "Tổng kim ngạch", the economy template's first example, three times of four) slowed llama.cpp's
@@ -54,7 +58,9 @@ def held_to_piece(model: type[BaseModel], schema: dict[str, Any], figure_ids: Fi
             refers = True
             listed.update(ids)
             prop.pop("type", None)
-            prop["anyOf"] = [{"enum": ids}, {"type": "null"}] if ids else [{"type": "null"}]
+            prop["anyOf"] = [{"enum": ids}, {"type": "null"}]
+            if not ids:
+                _leave_out(node, info.alias or name)
     if not refers:
         return schema
     for cls, node, nested in nodes:
@@ -62,7 +68,15 @@ def held_to_piece(model: type[BaseModel], schema: dict[str, Any], figure_ids: Fi
             prop = node.get("properties", {}).get(info.alias or name)
             if prop is not None and prop.get("type") == "array" and _models_in(info.annotation):
                 prop["maxItems"] = max(len(listed) - nested, 0)
+                if not prop["maxItems"]:
+                    _leave_out(node, info.alias or name)
     return schema
+
+
+def _leave_out(node: dict[str, Any], name: str) -> None:
+    """Take an optional property the piece leaves nothing for out of a schema node."""
+    if name not in node.get("required", []):
+        del node["properties"][name]
 
 
 def _models_in(annotation: Any) -> list[type[BaseModel]]:

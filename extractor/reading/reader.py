@@ -97,13 +97,16 @@ def _read_typed(doc: Document, stream: Stream, kind: str, before: list[Record]) 
     def rid() -> str:
         return f"{section_id}#reader/typed{len(before) + len(found)}"
 
+    # one id each: rid() counts what is found so far, so each record is appended before the next is built
     for formula in (TASKS, DOSSIERS):
         if record_model(kind, formula.rtype) is not None:
-            found += [counted_record(doc, c, section_id, kind, rid(), SOURCE) for c in read_counts(stream, formula)]
+            for count in read_counts(stream, formula):
+                found.append(counted_record(doc, count, section_id, kind, rid(), SOURCE))
     if record_model(kind, "documents") is not None:
-        found += [issued_record(doc, d, section_id, kind, rid(), SOURCE) for d in read_documents(stream)]
+        for issued in read_documents(stream):
+            found.append(issued_record(doc, issued, section_id, kind, rid(), SOURCE))
     if record_model(kind, INCIDENTS) is not None:
-        for incident in read_incidents(stream):  # one id each: rid() counts what is found so far
+        for incident in read_incidents(stream):
             found.append(incident_record(doc, incident, section_id, kind, rid(), SOURCE))
     for rec in found:
         stream.claimed |= {f.start for f in (*rec.figures.values(), *(p.figures["value"] for p in rec.parts)) if f}
