@@ -5,12 +5,12 @@ from typing import Annotated, ClassVar, Optional
 
 from pydantic import BaseModel, Field
 
-from .common import DistinctFigures, Indicator, count_of
+from .common import Indicator, count_of
 
 DossierCount = Annotated[Optional[str], count_of("hồ sơ")]
 
 
-class Dossiers(DistinctFigures):
+class Dossiers(BaseModel):
     RECORD_TYPE: ClassVar[str] = "dossiers"  # one record per kind of dossier, each counting many
     carried_over: DossierCount  # Kỳ trước chuyển sang.
     new: DossierCount  # Tiếp nhận mới.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal, Optional, cast
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, ValidationInfo, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, ValidationInfo
 from pydantic.fields import FieldInfo
 
 
@@ -80,24 +80,7 @@ def _copied(value: str, info: ValidationInfo) -> str:
 CopiedText = Annotated[str, AfterValidator(_copied)]
 
 
-class DistinctFigures(BaseModel):
-    """Each figure answers one field: a model that puts the same id everywhere is asked again."""
-
-    @model_validator(mode="after")
-    def _distinct(self) -> "DistinctFigures":
-        used: dict[str, str] = {}
-        for name, info in type(self).model_fields.items():
-            value = getattr(self, name)
-            if value is None or not any(isinstance(m, FigureRefMarker) for m in info.metadata):
-                continue
-            if value in used:
-                raise ValueError(f"{value} is given for both {used[value]} and {name}; "
-                                 "give each figure once and null where the text states nothing")
-            used[value] = name
-        return self
-
-
-class Part(DistinctFigures):
+class Part(BaseModel):
     """One component of a total, listed after "trong đó:" or "gồm:"."""
 
     name: str = Field(description="What the part is, in the report's words.")
@@ -107,7 +90,7 @@ class Part(DistinctFigures):
     change_percent: PercentRef
 
 
-class Indicator(DistinctFigures):
+class Indicator(BaseModel):
     """A figure the report states, with the comparisons it prints next to it."""
 
     RECORD_TYPE: ClassVar[str] = "indicator"  # each item of an `indicators` list is one indicator record

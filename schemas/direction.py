@@ -5,13 +5,13 @@ from typing import Annotated, ClassVar, Optional
 
 from pydantic import BaseModel, Field
 
-from .common import DistinctFigures, Part, count_of
+from .common import Part, count_of
 
 TaskCount = Annotated[Optional[str], count_of("nhiệm vụ")]
 DocumentCount = Annotated[Optional[str], count_of("văn bản")]
 
 
-class Tasks(DistinctFigures):
+class Tasks(BaseModel):
     """Tasks the province assigned and how many were completed on time, late, or not yet."""
 
     assigned: TaskCount  # Tasks assigned (giao).

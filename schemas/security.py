@@ -5,13 +5,13 @@ from typing import Annotated, ClassVar, Optional
 
 from pydantic import BaseModel, Field
 
-from .common import DistinctFigures, Indicator, Ref, count_of
+from .common import Indicator, Ref, count_of
 
 CaseCount = Annotated[Optional[str], count_of("vụ")]
 PersonCount = Annotated[Optional[str], count_of("người")]
 
 
-class Incidents(DistinctFigures):
+class Incidents(BaseModel):
     """One kind of incident: cases, people killed and injured, and their changes."""
 
     RECORD_TYPE: ClassVar[str] = "incidents"

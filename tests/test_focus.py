@@ -114,3 +114,13 @@ def test_a_figure_a_reply_gives_twice_at_one_level_is_kept_in_neither_place(repo
         {"name": "giáp hạt", "value": "n3", "parts": [{"name": "nhân khẩu", "value": "n4"}]}]})
     records = build_records(report_2026, piece, "culture_society", nested)
     assert [[p.figures["value"].text for p in r.parts] for r in records] == [["4.118 hộ"], ["13.971 nhân khẩu"]]
+
+
+def test_a_figure_given_for_two_fields_of_one_record_is_kept_in_neither(report_2024: Document) -> None:
+    """No re-ask (the small model failed the re-ask of such a reply too): the figure is left open."""
+    piece = asked_piece(report_2024, "II.6", "66 vụ, 76 đối tượng")
+    reply = reply_model("security").model_validate({"incidents": [
+        {"name": "tội phạm về ma túy", "cases": "66 vụ", "cases_change": "66 vụ"},
+        {"name": "mại dâm", "cases": "01 vụ", "deaths": None}]})
+    records = build_records(report_2024, piece, "security", reply)
+    assert [(r.name, {k: f.text for k, f in r.figures.items()}) for r in records] == [("mại dâm", {"cases": "01 vụ"})]

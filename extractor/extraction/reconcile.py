@@ -75,11 +75,13 @@ def reconcile(model: list[Record], read: list[Record]) -> tuple[list[Record], li
 
 def drop_doubled(records: list[Record]) -> list[Record]:
     """One reply's records with every figure it gives twice at the same level dropped from both
-    places: as a field of two records ("8.000 hộ" the value of one and the change of another), or
-    as a part twice (the 1.5B model put one count in two parts of a total). Which place is right
-    the reply cannot tell, and a check on either would rest on a guess. A figure that is a record's
-    own and a part of another is a hierarchy ("thu nội địa" a part of "tổng thu" and the total of
-    its own parts) and stays. Records left with no figure are left out."""
+    places: as two fields of one record (the 1.5B model gave one count as both the deaths' and the
+    injuries' change), as fields of two records, or as a part twice (one count in two parts of a
+    total). Which place is right the reply cannot tell, and a check on either would rest on a
+    guess; the figure is left open (coverage lists it) rather than the reply re-asked, which the
+    small model failed again as often as not and which costs the embedded model a whole request.
+    A figure that is a record's own and a part of another is a hierarchy ("thu nội địa" a part of
+    "tổng thu" and the total of its own parts) and stays. Records left with no figure are left out."""
     uses: dict[tuple[int, bool], int] = {}
     for rec in records:
         for fig, role in _roles(rec):
