@@ -18,7 +18,7 @@ from ..document.report import Document, Figure
 from ..document.text import fold
 from ..output.figures import figure_value
 from ..output.result import Record
-from .stream import Stream, evidence, sentence_end
+from .stream import Stream, evidence, scan, sentence_end
 
 # folded document nouns, longest first; "văn bản" is the generic one a total counts
 _DOCUMENTS = ("van ban", "quyet dinh", "chi thi", "ke hoach", "cong van", "bao cao", "thong bao", "to trinh",
@@ -36,13 +36,7 @@ class Issued:
 
 
 def read_documents(stream: Stream) -> list[Issued]:
-    found = []
-    i = 0
-    while i < len(stream.figs):
-        issued, i = _read_run(stream, i)
-        if issued is not None:
-            found.append(issued)
-    return found
+    return scan(stream, _read_run)
 
 
 def _document(stream: Stream, i: int) -> tuple[str, Figure] | None:

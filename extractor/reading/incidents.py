@@ -36,7 +36,7 @@ from ..document.report import Document, Figure
 from ..document.text import fold
 from ..output.figures import figure_value
 from ..output.result import Record
-from .stream import Stream, evidence, own_words, sentence_end
+from .stream import Stream, evidence, own_words, scan, sentence_end
 
 RTYPE = "incidents"
 _CASES = "vụ"
@@ -66,13 +66,7 @@ class Incident:
 
 
 def read_incidents(stream: Stream) -> list[Incident]:
-    found = []
-    i = 0
-    while i < len(stream.figs):
-        incident, i = _read_incident(stream, i)
-        if incident is not None:
-            found.append(incident)
-    return found
+    return scan(stream, _read_incident)
 
 
 def _count(stream: Stream, i: int, unit: str) -> bool:

@@ -5,7 +5,9 @@ figure can be its part). Shared by the indicator grammar (reader.py) and the typ
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 
 from ..document.report import Document, Figure
 from ..document.text import collapse_ws, fold
@@ -13,6 +15,8 @@ from ..document.view import TextView, build_view, subtract
 from ..numbers.parse import NumberMention
 from ..numbers.units import UNIT_PATTERN, unit_of
 from ..output.result import Evidence
+
+T = TypeVar("T")
 
 _CLAUSE_START = re.compile(r"[.;:,()]")
 _CLAUSE_MARK = re.compile(r"[,;:()]|\.(?:\s|$)")
@@ -75,6 +79,18 @@ class Stream:
         """The words before figure i, back to the previous figure (NFC, as printed)."""
         start = self.figs[i - 1].mention.end if i > 0 else self.lead_from
         return self.words(start, self.figs[i].mention.start).text
+
+
+def scan(stream: Stream, read_one: Callable[[Stream, int], tuple[T | None, int]]) -> list[T]:
+    """What `read_one` finds walking the stream's figures from the first: `read_one(stream, i)`
+    gives the item that starts at figure i, or None, and the figure to go on from."""
+    found = []
+    i = 0
+    while i < len(stream.figs):
+        item, i = read_one(stream, i)
+        if item is not None:
+            found.append(item)
+    return found
 
 
 def with_unit_across_break(stream: Stream, i: int) -> Figure:
