@@ -124,12 +124,8 @@ class Extractor:
             chunks = [c for c in chunk_section(doc, sec, whole=text) if text or c.figures]
             if chunks and not self.ask_all:  # what the reader settles is not asked (extractor/extraction/settling.py)
                 read = read_section(doc, sec.id)
-                settled = [c for c in chunks if reader_settles(doc, kind, c.figures, read, c.span)]
-                asked = [c for c in chunks if c not in settled]
-                if not text:
-                    for c in asked:
-                        _focus(doc, kind, c, read)
-                jobs.append(Job(sec, kind, asked, settled))
+                asked = [c for c in chunks if _asked(doc, kind, c, read)]
+                jobs.append(Job(sec, kind, asked, [c for c in chunks if c not in asked]))
             elif chunks:
                 jobs.append(Job(sec, kind, chunks))
         return jobs
@@ -330,13 +326,17 @@ class Extractor:
             self._spent += usage.prompt_tokens + usage.completion_tokens
 
 
-def _focus(doc: Document, kind: str, chunk: Chunk, read: list[Record]) -> None:
-    """Ask the model only about the figures the reader leaves open: the others are not listed to
-    it (a reply about them would be overruled by the reader anyway, `reconcile`), which shortens
-    the reply the small model writes, its slowest part."""
+def _asked(doc: Document, kind: str, chunk: Chunk, read: list[Record]) -> bool:
+    """Does the reader leave the model anything to answer in this piece? A piece of a figure-reading
+    kind is then asked only about the figures the reader leaves open (`Chunk.focus`): the others
+    are not listed (a reply about them would be overruled by the reader anyway, `reconcile`),
+    which shortens the reply the small model writes, its slowest part."""
+    if reads_text(kind):
+        return not reader_settles(doc, kind, chunk.figures, read, chunk.span)
     left = [fig for fig, _ in open_figures(doc, kind, chunk.figures, read)]
-    if len(left) < len(chunk.figures):
+    if left and len(left) < len(chunk.figures):
         chunk.focus = left
+    return bool(left)
 
 
 def _add_usage(totals: UsageTotals, outcome: ChunkOutcome) -> None:

@@ -24,6 +24,7 @@ otherwise on the record of the same type and main figure is dropped the same way
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from ..output.figures import main_figure
@@ -82,18 +83,17 @@ def drop_doubled(records: list[Record]) -> list[Record]:
     small model failed again as often as not and which costs the embedded model a whole request.
     A figure that is a record's own and a part of another is a hierarchy ("thu nội địa" a part of
     "tổng thu" and the total of its own parts) and stays. Records left with no figure are left out."""
-    uses: dict[tuple[int, bool], int] = {}
-    for rec in records:
-        for fig, role in _roles(rec):
-            key = (fig.start, role.field.startswith("part."))
-            uses[key] = uses.get(key, 0) + 1
+    def place(fig: FigureValue, role: Role) -> tuple[int, bool]:  # the figure, and whether as a part
+        return fig.start, role.field.startswith("part.")
+
+    uses = Counter(place(fig, role) for rec in records for fig, role in _roles(rec))
     doubled = {key for key, n in uses.items() if n > 1}
     if not doubled:
         return records
     kept = []
     for rec in records:
         before = _has_figures(rec)
-        for fig, role in [(f, r) for f, r in _roles(rec) if (f.start, r.field.startswith("part.")) in doubled]:
+        for fig, role in [(f, r) for f, r in _roles(rec) if place(f, r) in doubled]:
             name = _drop(rec, fig.start, role)
             rec.issues.append(Issue(field=name, problem=f"{fig.text!r} dropped: the reply gives it in more than one place"))
         if _has_figures(rec) or not before:

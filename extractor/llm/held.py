@@ -33,6 +33,7 @@ from pydantic import BaseModel
 # is no figure reference.
 FigureIds = Callable[[list[Any]], "list[str] | None"]
 
+
 def held_to_piece(model: type[BaseModel], schema: dict[str, Any], figure_ids: FigureIds) -> dict[str, Any]:
     """A copy of `schema` (`model`'s) held to the piece (module docstring): figure references of
     `model` and of the models nested in it (pydantic puts those under $defs by class name) as
