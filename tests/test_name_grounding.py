@@ -2,18 +2,20 @@
 
 Values are grounded to offsets; a name is free text, so it is compared word by word with the
 piece's text, its context and its section titles (folded: case and diacritics ignored). A name
-the text does not print is kept, marked as an issue on its record and flagged for a reviewer at
-low severity (the cassette replay of section I shows it on the small model's "n1"…"n5")."""
+the text does not print is marked as an issue on its record, and `reconcile` leaves the record
+(or part) out with a warning: its figures stay open (the cassette replay of section I shows it on
+the small model's "n1"…"n5"; the whole-report runs on the template's examples)."""
 from __future__ import annotations
 
 import unicodedata
 
 import pytest
 
-from extractor.checks.text import check_names
+from extractor.checks.records import make_check
 from extractor.document.report import Document
 from extractor.document.text import unprinted_words
 from extractor.extraction.chunking import Chunk, chunk_section
+from extractor.extraction.reconcile import reconcile
 from extractor.extraction.records import build_records
 from extractor.kinds import reply_model
 
@@ -56,7 +58,8 @@ def test_ocr_text_without_diacritics_still_prints_the_name(notice: Document) -> 
 
 @pytest.mark.parametrize("name, marked", [("quy phạm pháp luật", False), ("n3", True), ("", False),
                                            ("Thu ngân sách", True), ("\U0001f642", True)])
-def test_a_reply_name_is_kept_and_marked_never_dropped(report_2026: Document, name: str, marked: bool) -> None:
+def test_a_reply_name_the_text_does_not_print_is_marked_and_left_out(report_2026: Document, name: str,
+                                                                      marked: bool) -> None:
     chunk = piece(report_2026, "I#20")
     fid = next(fid for fid, fig in chunk.listed() if fig.mention.text.startswith("08"))
     reply = reply_model("direction").model_validate(
@@ -65,40 +68,27 @@ def test_a_reply_name_is_kept_and_marked_never_dropped(report_2026: Document, na
     [part] = record.parts
     assert part.name == name and part.figures["value"].text == "08 văn bản"
     assert [i.field for i in part.issues] == (["name"] if marked else [])
-    checks = check_names([record], report_2026.content_hash)
-    assert [(c.rule, c.status, c.severity, c.record_id, [f.text for f in c.figures]) for c in checks] == \
-        ([("name", "warn", "info", part.id, ["08 văn bản"])] if marked else [])
+    kept, warnings = reconcile([record], [])
+    if marked:  # the part goes, and the record with it: it has no other figure
+        assert kept == [] and warnings == [f"{part.id}: left out, its name {part.issues[0].problem}",
+                                           f"{record.id}: left out, none of its figures stands"]
+    else:
+        assert kept == [record] and record.parts == [part] and warnings == []
 
 
-def test_a_flagged_name_is_reviewable_on_the_page(report_2026: Document, tmp_path) -> None:
-    """The low-severity item has its own label and page; approving it is an ordinary decision."""
-    from starlette.testclient import TestClient
-
-    from extractor.output.result import Result
-    from extractor.review.flagging import flag_result
-    from extractor.review.store import ReviewStore
-    from extractor.review.web import create_app
-
+def test_a_record_whose_name_the_text_does_not_print_is_left_out_with_its_parts(report_2026: Document) -> None:
+    """A total named from elsewhere takes its parts with it; a record named from the text stays."""
     chunk = piece(report_2026, "I#20")
-    fid = next(fid for fid, fig in chunk.listed() if fig.mention.text.startswith("08"))
-    reply = reply_model("direction").model_validate(
-        {"documents": {"total": None, "parts": [{"name": "n2", "value": fid}]}, "tasks": None})
-    records = build_records(report_2026, chunk, "direction", reply)
-    result = Result(source=str(report_2026.source.path), content_hash=report_2026.content_hash, metadata={},
-                    model="m", records=records, checks=check_names(records, report_2026.content_hash))
-    path = tmp_path / "review.sqlite3"
-    store = ReviewStore(path)
-    assert flag_result(store, result, report_2026) == 1
-    store.save_result(result)
-    [item] = store.items()
-    assert (item.rule, item.severity, item.section_id) == ("name", "info", "I")
-    home = "http://127.0.0.1:8700"
-    client = TestClient(create_app(path, reviewer="lan", lang="en", port=8700), base_url=home,
-                        headers={"Origin": home})
-    queue = client.get("/?severity=info")
-    assert queue.status_code == 200 and "name not in the text" in queue.text
-    page = client.get(f"/items/{item.id}")
-    assert page.status_code == 200 and "the text does not print" in page.text and "08 văn bản" in page.text
+    ids = {fig.mention.text: fid for fid, fig in chunk.listed()}
+    eight, more = ids["08 văn bản"], next(fid for text, fid in ids.items() if text.startswith("hơn 2.530"))
+    reply = reply_model("culture_society").model_validate({"indicators": [
+        {"name": "Tổng kim ngạch", "value": more, "parts": [{"name": "quy phạm pháp luật", "value": eight}]},
+        {"name": "quy phạm pháp luật", "value": eight}]})
+    unprinted, printed = build_records(report_2026, chunk, "culture_society", reply)
+    kept, warnings = reconcile([unprinted, printed], [])
+    assert kept == [printed] and printed.figures["value"].text == "08 văn bản"
+    # "ngạch" is one letter off a word the piece prints ("ngành"): only "kim" is unprinted
+    assert warnings == [f"{unprinted.id}: left out, its name 'Tổng kim ngạch': the text does not print 'kim'"]
 
 
 def test_a_hostile_name_is_marked_quickly(report_2026: Document) -> None:
@@ -110,9 +100,9 @@ def test_a_hostile_name_is_marked_quickly(report_2026: Document) -> None:
     assert len(unprinted_words(" ".join(f"w{i}" for i in range(100_000)), text)) == 8
 
 
-def test_a_figure_with_a_source_error_and_a_marked_name_links_to_the_error(tmp_path) -> None:
+def test_a_figure_in_two_flags_links_to_the_worse(tmp_path) -> None:
     """On the document page a figure links to its worst item: the real inconsistency of
-    footnote 6 (402 people "giảm 3,34%" from 389), not a name marked on the same figure."""
+    footnote 6 (402 people "giảm 3,34%" from 389), not a warning on the same figure."""
     import re
 
     from starlette.testclient import TestClient
@@ -127,16 +117,19 @@ def test_a_figure_with_a_source_error_and_a_marked_name_links_to_the_error(tmp_p
     path, report, _ = build_store(tmp_path)
     chunk = piece(report, "II.2#fn6")
     fid = next(fid for fid, fig in chunk.listed() if fig.mention.text == "402 người")
-    reply = reply_model("culture_society").model_validate({"indicators": [{"name": "n9", "value": fid}]})
-    records = build_records(report, chunk, "culture_society", reply)
+    value = build_records(report, chunk, "culture_society", reply_model("culture_society").model_validate(
+        {"indicators": [{"name": "người", "value": fid}]}))[0].figures["value"]
+    assert value is not None
+    warning = make_check(report.content_hash, "share", "warn", "a warning on 402 người", [("value", value)],
+                         section_id="II.2")
     store = ReviewStore(path)
     flag_result(store, Result(source=str(report.source.path), content_hash=report.content_hash, metadata={},
-                              model="m", records=records, checks=check_names(records, report.content_hash)), report)
+                              model="m", checks=[warning]), report)
     items = store.items(content_hash=report.content_hash)
     [change] = [i for i in items if i.rule == "change" and "402 vs 389" in i.expression]
-    [name] = [i for i in items if i.rule == "name"]
+    [warned] = [i for i in items if i.rule == "share"]
     at = report.text.index("402 người")
-    assert {f.start for f in name.check.figures} == {at} and at in {f.start for f in change.check.figures}
+    assert {f.start for f in warned.check.figures} == {at} and at in {f.start for f in change.check.figures}
     home = "http://127.0.0.1:8700"
     page = TestClient(create_app(path, port=8700), base_url=home).get(f"/documents/{report.content_hash}").text
     assert re.search(rf'<a href="/items/{change.id}"><mark class="fig-fail"[^>]*data-start="{at}"', page)

@@ -107,7 +107,7 @@ def test_reader_first_sends_fewer_requests_and_keeps_the_readers_records(report_
 WRONG_BUDGET = Passage("Tổng thu ngân sách nhà nước trên địa bàn", {"indicators": [
     {"name": "Tổng thu ngân sách nhà nước trên địa bàn", "flow": "revenue", "value": "2.828,46 tỷ đồng",
      "plan_percent_central": "21,15%", "change_percent": "20,99%"},
-    {"name": "chi", "flow": "expenditure", "value": "1,0 tỷ đồng", "plan_percent_provincial": "190,37%"}]})
+    {"name": "các khoản huy động, đóng góp", "flow": "expenditure", "value": "1,0 tỷ đồng", "plan_percent_provincial": "190,37%"}]})
 
 
 def run_ii16(doc: Document, passages: list[Passage]) -> tuple[Result, list[Record]]:
@@ -126,7 +126,7 @@ def test_a_model_reading_the_text_contradicts_is_dropped_with_a_warning(report_2
     what agrees with the reader stays."""
     result, model = run_ii16(report_2026, [WRONG_BUDGET])
     [section] = result.sections
-    [total] = model  # the "chi" record is left out: none of its figures stands
+    [total] = model  # the spending record is left out: none of its figures stands
     assert {k: f.text for k, f in total.figures.items() if f} == {"value": "2.828,46 tỷ đồng",
                                                                   "plan_percent_central": "21,15%"}
     assert total.labels["flow"] == "revenue"

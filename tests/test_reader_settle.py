@@ -49,7 +49,7 @@ def test_labelled_names_in_paraphrase() -> None:
 def test_no_name_from_a_list_opener_or_a_bracket_with_more_in_it() -> None:
     doc = passage("Kết quả cụ thể: 47 nghìn tấn than. Sản lượng (ước 87 nghìn tấn, tăng 3%) ổn định.")
     names = value_names(doc)
-    assert names["47 nghìn tấn"] is None  # "cụ thể:" opens a list, it names nothing
+    assert names.get("47 nghìn tấn") is None  # "cụ thể:" opens a list, it names nothing (no record)
     assert names.get("87 nghìn tấn") != "Sản lượng"  # the bracket holds more than the figure
 
 

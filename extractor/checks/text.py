@@ -24,7 +24,7 @@ from ..numbers.intervals import Interval, interval
 from ..numbers.parse import NumberMention, decimal_str, format_vn_number
 from ..output.figures import figure_value
 from ..output.result import Check, FigureValue, Record
-from .records import check_key, compare_percent, make_check, mark, shown, shown_value
+from .records import compare_percent, make_check, mark, shown, shown_value
 
 _SAME_CLAUSE = re.compile(r"[^.;:]{0,40}")
 _DIRECTION = re.compile(r"[^.;:()\d]{0,40}?(?<!\w)(tăng|giảm)\s*", re.I)  # "vụ tai nạn giao thông, giảm "
@@ -54,23 +54,6 @@ def check_grounding(doc: Document, records: list[Record], content_hash: str) -> 
                                      f"evidence {ev.start}–{ev.end} is not the quoted text", [],
                                      section_id=rec.section_id, record_id=rec.id, category="extraction",
                                      message="quote not found at its offsets"))
-    return checks
-
-
-def check_names(records: list[Record], content_hash: str) -> list[Check]:
-    """One low-severity check per record or part whose name the text does not print."""
-    checks = []
-    for rec in records:
-        for issue in (i for i in rec.issues if i.field == "name"):
-            operands = [(role, f) for role, f in rec.figures.items() if f is not None]
-            check = make_check(content_hash, "name", "warn", f"name {issue.problem}", operands,
-                               section_id=rec.section_id, record_id=rec.id, category="extraction",
-                               message="a name the model gave that the text does not print")
-            # Two names on the same figures (or on none) are two questions for a reviewer.
-            check.key = check_key(content_hash, f"name {issue.problem}", rec.section_id, operands)
-            check.severity = "info"
-            checks.append(check)
-        checks += check_names(rec.parts, content_hash)
     return checks
 
 

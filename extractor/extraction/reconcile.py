@@ -14,6 +14,13 @@ record keeps its other fields and says why in its issues, and the section lists 
 `warnings`. A model record (or part) left with no figure is dropped whole. Two readings of one
 figure are never kept side by side, and no check is run on the one the text contradicts.
 
+A model record or part whose name the text does not print (records.py marks it: a word that is
+neither in the piece, its context nor its section titles) is left out whole, with a warning, and
+its figures stay open (coverage lists them). Such a name is the 1.5B model's sign that it did not
+find the figure's indicator: it takes the template's examples ("Tổng kim ngạch" for "mốc
+1119-1120", a border marker), a figure's id ("n3") or words of its own; on the cassette replays
+and the two whole sample reports every reading under such a name was wrong.
+
 What is compared: records of the same type only (a model's "tasks" record and the reader's
 "indicator" over the same count are not rivals: the schema's type is the model's to give), and
 fields up to the plan basis (`plan_percent` agrees with `plan_percent_central` / `_provincial`:
@@ -57,7 +64,12 @@ def reconcile(model: list[Record], read: list[Record]) -> tuple[list[Record], li
     warnings: list[str] = []
     kept = []
     for rec in model:
+        unprinted = _unprinted_name(rec)
+        if unprinted is not None:
+            warnings.append(f"{rec.id}: left out, its name {unprinted}")
+            continue
         before = _has_figures(rec)
+        warnings += _drop_unprinted_parts(rec)
         conflicts = [(fig, role, settled[fig.start]) for fig, role in _roles(rec)
                      if fig.start in settled and _contradicts(role, settled[fig.start])]
         for fig, role, theirs in conflicts:
@@ -72,6 +84,23 @@ def reconcile(model: list[Record], read: list[Record]) -> tuple[list[Record], li
         warnings += _drop_contradicted_labels(rec, read)
         kept.append(rec)
     return kept, warnings
+
+
+def _unprinted_name(rec: Record) -> str | None:
+    return next((i.problem for i in rec.issues if i.field == "name"), None)
+
+
+def _drop_unprinted_parts(rec: Record) -> list[str]:
+    """The record's parts (at any depth) whose name the text does not print, removed; a warning each."""
+    warnings = []
+    for part in list(rec.parts):
+        unprinted = _unprinted_name(part)
+        if unprinted is not None:
+            rec.parts.remove(part)
+            warnings.append(f"{part.id}: left out, its name {unprinted}")
+        else:
+            warnings += _drop_unprinted_parts(part)
+    return warnings
 
 
 def drop_doubled(records: list[Record]) -> list[Record]:

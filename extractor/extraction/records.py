@@ -171,7 +171,7 @@ def _ungrounded_labels(chunk: Chunk, labels: dict[str, Any]) -> list[Issue]:
 def _unprinted_name(chunk: Chunk, name: str | None) -> list[Issue]:
     """A record's name is copied from what the model was shown (the section titles, the context
     and the piece): a name with a word none of them prints ("n1", a field's description, a name
-    from another section) is marked, never dropped; the checks flag it for a reviewer."""
+    from another section) is marked; `reconcile` leaves the record out."""
     missing = unprinted_words(name or "", "\n".join((chunk.title_path, chunk.context, chunk.text)))
     if not missing:
         return []

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..checks.records import check_records
-from ..checks.text import check_changes, check_fractions, check_grounding, check_names
+from ..checks.text import check_changes, check_fractions, check_grounding
 from ..document.report import Document, load_document
 from ..errors import ExtractorError, InputError
 from ..output.figures import main_figure
@@ -28,7 +28,7 @@ def validate_section(doc: Document, section_id: str, records: list[Record]) -> l
     checks = check_grounding(doc, model, h) + check_records(unsettled, h)
     reached = {_numbers(c) for c in checks}
     checks += [c for c in from_reader if _numbers(c) not in reached]  # the model's record already checks them
-    checks += check_fractions(doc, own, h) + check_changes(doc, own, h) + check_names(model, h)
+    checks += check_fractions(doc, own, h) + check_changes(doc, own, h)
     return list({c.key: c for c in reversed(checks)}.values())[::-1]
 
 

@@ -37,11 +37,13 @@ from .changes import opens_change, read_change
 from .counts import DOSSIERS, TASKS, counted_record, read_counts
 from .directives import read_directives
 from .documents import issued_record, read_documents
+from .ellipsis import elided_role, follows
 from .footnotes import attach_footnote
 from .incidents import RTYPE as INCIDENTS
 from .incidents import incident_record, read_incidents
 from .refs import attach_changes_back
 from .stream import (
+    BASIS_WORDS,
     OTHER_PERIOD,
     SAME_PERIOD,
     Reading,
@@ -64,11 +66,10 @@ _COMPLETE_OPENERS = ("gom", "bao gom")
 # next figure says about the head.
 _CONNECTOR = re.compile(r"(?:^|[,;(:]\s*|\s)(?P<conn>(?:uoc\s+)?(?:dat|bang|tang|giam|chiem)(?:\s+them)?"
                         r"(?:\s+ty\s+le)?|)\s*$")
-_BASIS_WORDS = re.compile(r"^\s*(?:so\s+voi\s+)?(?:ke\s+hoach|du\s+toan|chi\s+tieu|muc\s+tieu|cung\s+ky|"
-                          r"tong\s+so|thang\s+truoc|ky\s+truoc|nam\s+truoc|nam\s+\d{4})")
 _PLAN = re.compile(r"^\s*(?:so\s+voi\s+)?(?:ke\s+hoach|du\s+toan|chi\s+tieu|muc\s+tieu|tong\s+so)")
 _CENTRAL = re.compile(r"trung\s+uong|thu\s+tuong|chinh\s+phu")
 _PROVINCIAL = re.compile(r"\btinh\b")
+_VERBS = ("dat", "bang", "tang", "giam", "chiem")
 _FRACTION_TAIL_LIMIT = 120
 _HEAD_TAIL_LIMIT = 40  # words a head's unit may trail before its first comparison ("250ha rừng, đạt")
 
@@ -115,11 +116,13 @@ def _read_typed(doc: Document, stream: Stream, kind: str, before: list[Record]) 
 
 def _says_something(reading: Reading) -> bool:
     """A bare number with no unit and nothing tied to it ("quý 1", an OCR'd date) is no indicator,
-    nor is a figure that states no quantity (`stream.no_quantity`) with nothing tied to it."""
+    nor is a figure that states no quantity (`stream.no_quantity`) with nothing tied to it, nor
+    one the words before it do not name ("…, trong đó tặng Bằng khen cho 46 tập thể"): such a
+    record would say no more than the figure, and it is left to the model."""
     m = reading.head.mention
     if reading.comparisons or reading.parts:
         return True
-    return bool(m.unit or m.scale) and not no_quantity(m)
+    return reading.name is not None and bool(m.unit or m.scale) and not no_quantity(m)
 
 
 def read_readings(doc: Document, section_id: str,
@@ -164,7 +167,7 @@ def _read_stream(stream: Stream) -> list[Reading]:
             i += 1
             continue
         else:
-            reading, i = _read_head(stream, i)
+            reading, i = _read_head(stream, i, follows(stream, readings[-1] if readings else None, i))
         readings.append(reading)
     return readings
 
@@ -175,12 +178,13 @@ def _opens_value(stream: Stream, i: int) -> bool:
     return re.search(r"\bty\s+le\b[^,;.]*\b(?:dat|la)\s*$", before) is not None
 
 
-def _read_head(stream: Stream, i: int) -> tuple[Reading, int]:
-    """Read the figure at i, its comparisons and its parts; return the index after them."""
+def _read_head(stream: Stream, i: int, like: Reading | None = None) -> tuple[Reading, int]:
+    """Read the figure at i, its comparisons and its parts; return the index after them. `like` is
+    the reading before it in the same list, whose comparisons an elided one repeats."""
     head = stream.figs[i]
     reading = Reading(head=head, end=head.mention.end)
     _name(stream, i, reading)
-    last = i if head.mention.unit == "%" else _read_comparisons(stream, i, reading)
+    last = i if head.mention.unit == "%" else _read_comparisons(stream, i, reading, like)
     j = last + 1
     if j >= len(stream.figs) or head.mention.unit == "%":
         return reading, j
@@ -203,7 +207,7 @@ def _read_head(stream: Stream, i: int) -> tuple[Reading, int]:
             break
         part = Reading(head=fig, end=fig.mention.end)
         _name(stream, j, part)
-        part_last = _read_comparisons(stream, j, part)
+        part_last = _read_comparisons(stream, j, part, reading.parts[-1] if reading.parts else None)
         after = stream.gap(part_last) if part_last + 1 < len(stream.figs) else ""
         if _OPENER.search(after) and "." not in after:
             break  # this figure opens a list of its own: a new head, not a part
@@ -249,9 +253,10 @@ def _shares_add_up(parts: list[Reading]) -> bool:
     return abs(total - 100) <= slack
 
 
-def _read_comparisons(stream: Stream, i: int, reading: Reading) -> int:
+def _read_comparisons(stream: Stream, i: int, reading: Reading, like: Reading | None = None) -> int:
     """Tie the following figures the connecting words make comparisons of the head; return
-    the index of the last figure read."""
+    the index of the last figure read. A comparison whose basis the words leave out takes the
+    role of `like`'s at the same place (`ellipsis.elided_role`)."""
     head = reading.head
     last = i
     while last + 1 < len(stream.figs):
@@ -268,19 +273,25 @@ def _read_comparisons(stream: Stream, i: int, reading: Reading) -> int:
             limit = _FRACTION_TAIL_LIMIT if head.mention.kind == "fraction" else _HEAD_TAIL_LIMIT
             if len(tail) > limit or _OPENER.search(tail) or ";" in tail or re.search(r"\bty\s+le\b", tail):
                 break  # "51 đối tượng, tỷ lệ phá án đạt 86,36%": a rate of its own
-        elif tail.strip(" ,;(") and not _BASIS_WORDS.match(tail):
+        elif tail.strip(" ,;(") and not BASIS_WORDS.match(tail):
             break
         conn = m.group("conn").split()
         after = stream.gap(last + 1)
-        role = _role(conn, head, nxt, after, reading, m.group(0))
+        verb = next((w for w in conn if w in _VERBS), "")
+        role = elided_role(like, len(reading.said), verb, nxt.mention.unit, after) if like is not None else None
+        role = role or _role(conn, head, nxt, after, reading, m.group(0))
         if head.mention.kind == "fraction" and role in ("plan_percent", "share_percent"):
             role = "ratio_percent"  # "958/970 trẻ, đạt 98,8%": the fraction's own ratio, whatever it is of
         if role is None or role in reading.comparisons:
             break
         reading.comparisons[role] = nxt
+        reading.said.append((verb, role))
         reading.end = nxt.mention.end
         if role in ("change_percent", "change_amount", "same_period_percent"):
-            reading.labels.setdefault("change_basis", change_basis(after))
+            basis = change_basis(after)
+            if basis == "unstated" and like is not None and (verb, role) in like.said:
+                basis = like.labels.get("change_basis", basis)  # "…, bằng 103,7%" after "bằng 97,1% so với cùng kỳ"
+            reading.labels.setdefault("change_basis", basis)
         if role in ("change_percent", "change_amount"):
             reading.labels["change_direction"] = "decrease" if conn[-1] == "giam" or conn[0] == "giam" \
                 or (nxt.mention.number < 0) else "increase"
@@ -290,7 +301,7 @@ def _read_comparisons(stream: Stream, i: int, reading: Reading) -> int:
 
 def _role(conn: list[str], head: Figure, nxt: Figure, after: str, reading: Reading, raw: str) -> str | None:
     m = nxt.mention
-    verb = next((w for w in conn if w in ("dat", "bang", "tang", "giam", "chiem")), None)
+    verb = next((w for w in conn if w in _VERBS), None)
     if m.unit == "%":
         if verb in ("tang", "giam"):
             return "change_percent"

@@ -31,6 +31,9 @@ _AFTER_STOP = _AFTER_STOP | {fold(w) for w in _AFTER_STOP}  # as printed, or wit
 _LABEL_MARK = re.compile(r"^[:(]\s*$")  # the clause mark right before the figure is a label's colon or bracket
 # words that open a list end no name: "Kết quả cụ thể: 47 nghìn tấn", "Trong đó: 983,7 tỷ đồng"
 _OPENS_LIST = re.compile(r"(?:^|\s)(?:trong\s+do|trong\s+so|bao\s+gom|gom|chu\s+yeu|cu\s+the|nhu(?:\s+sau)?)$")
+# the words after a comparison that say what it is of: a plan, a total, a period
+BASIS_WORDS = re.compile(r"^\s*(?:so\s+voi\s+)?(?:ke\s+hoach|du\s+toan|chi\s+tieu|muc\s+tieu|cung\s+ky|"
+                         r"tong\s+so|thang\s+truoc|ky\s+truoc|nam\s+truoc|nam\s+\d{4})")
 SAME_PERIOD = re.compile(r"^\s*(?:so\s+voi\s+)?cung\s+ky")
 OTHER_PERIOD = re.compile(r"^\s*so\s+voi\s+(?:thang|ky|nam|quy)\b")
 _PERIODS = (("cumulative", re.compile(r"luy\s+ke|tu\s+dau\s+nam|\b\d+\s+thang\s+dau")),
@@ -50,6 +53,7 @@ class Reading:
     complete: bool | None = None
     end: int = 0  # document offset after the last figure read
     role: str = "value"  # the field the head fills: "change_percent" for a change printed without its value
+    said: list[tuple[str, str]] = field(default_factory=list)  # each comparison's verb and role, in order
 
 
 class Stream:

@@ -33,10 +33,8 @@ def flag_result(store: ReviewStore, result: Result, doc: Document) -> int:
 
 
 def _for_review(check: Check) -> bool:
-    """Source inconsistencies, and (low severity) a name the text does not print, where the
-    check has figures to show the passage by."""
-    return bool(check.figures) and (check.category == "source" and check.status in ("fail", "warn")
-                                    or check.rule == "name")
+    """Source inconsistencies, where the check has figures to show the passage by."""
+    return bool(check.figures) and check.category == "source" and check.status in ("fail", "warn")
 
 
 def apply_decisions(result: Result) -> None:
