@@ -78,6 +78,8 @@ def _copied(value: str, info: ValidationInfo) -> str:
 # Text the model copies from the report (a responsible body, a deadline): with the engine's
 # checker in the validation context, text that is not in the chunk is sent back to the model.
 CopiedText = Annotated[str, AfterValidator(_copied)]
+Direction = Literal["increase", "decrease", "same"]  # the reader's `change_direction` labels too
+DIRECTION_HELP = '"tăng" → increase, "giảm" → decrease, "bằng" → same.'
 
 
 class Part(BaseModel):
@@ -103,8 +105,7 @@ class Indicator(BaseModel):
     plan_percent_central: PercentRef  # "đạt x% dự toán/kế hoạch Trung ương (Thủ tướng) giao".
     plan_percent_provincial: PercentRef  # "đạt x% dự toán/kế hoạch tỉnh giao".
     change_percent: PercentRef  # "tăng/giảm x% so với cùng kỳ".
-    change_direction: Optional[Literal["increase", "decrease", "same"]] = Field(
-        default=None, description='"tăng" → increase, "giảm" → decrease, "bằng" → same.')
+    change_direction: Optional[Direction] = Field(default=None, description=DIRECTION_HELP)
     parts: list[Part] = Field(default_factory=list, description="Components listed after the total.")
     parts_complete: Optional[bool] = Field(
         default=None, description='true if the list is introduced by "gồm"; false for "trong đó", "chủ yếu", "và các … khác".')

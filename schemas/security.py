@@ -5,7 +5,7 @@ from typing import Annotated, ClassVar, Optional
 
 from pydantic import BaseModel, Field
 
-from .common import Indicator, Ref, count_of
+from .common import DIRECTION_HELP, Direction, Indicator, Ref, count_of
 
 CaseCount = Annotated[Optional[str], count_of("vụ")]
 PersonCount = Annotated[Optional[str], count_of("người")]
@@ -23,7 +23,7 @@ class Incidents(BaseModel):
     cases_change: Ref  # Change in cases vs same period (vụ or %).
     deaths_change: Ref  # Change in deaths vs same period.
     injuries_change: Ref  # Change in injuries vs same period.
-    change_direction: Optional[str] = Field(default=None, description='"tăng" or "giảm" as printed.')
+    change_direction: Optional[Direction] = Field(default=None, description=DIRECTION_HELP)
 
 
 class Reply(BaseModel):

@@ -173,3 +173,19 @@ def test_a_change_against_last_month_is_not_taken() -> None:
     fire, traffic = incidents(doc, "I")
     assert values(fire) == {"cases": 25}
     assert values(traffic) == {"cases": 30}  # the reading stops at what it cannot place: the rest is the model's
+
+
+def test_the_reader_and_the_schema_speak_of_a_change_in_the_same_words(report_2024: Document) -> None:
+    """The model's `change_direction` and the reader's are one vocabulary (the checks read
+    "decrease"): a security reply saying "giảm" as printed is refused, as an indicator's is."""
+    import pytest
+    from pydantic import ValidationError
+
+    from schemas.security import Incidents
+
+    directions = {v for r in incidents(report_2024, "II.6") for k, v in r.labels.items() if k.endswith("change_direction")}
+    assert directions == {"increase", "decrease"}
+    for direction in directions:
+        assert Incidents(name="tai nạn giao thông", change_direction=direction).change_direction == direction
+    with pytest.raises(ValidationError):
+        Incidents(name="tai nạn giao thông", change_direction="giảm")
