@@ -97,7 +97,8 @@ class Check(BaseModel):
 
     rule: str = Field(description="identity, parts_total, share, fraction, change, change_amount, cumulative, "
                                   "percent_range, plan_consistency, growth_consistency, whole_base, item_count, "
-                                  "grounding, name (a record's name the text does not print)")
+                                  "grounding; in results made before 2026-11-26 also name (a record's name the text "
+                                  "does not print: such a record is now left out)")
     category: CheckCategory
     status: CheckStatus
     severity: Severity
