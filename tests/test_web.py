@@ -18,12 +18,7 @@ from extractor.document.report import Document
 from extractor.review.store import ReviewStore
 from extractor.review.web import create_app
 
-from .reviewdata import build_store, form_token
-
-
-@pytest.fixture
-def store_path(tmp_path: Path) -> Path:
-    return build_store(tmp_path)[0]
+from .reviewdata import form_token
 
 
 @pytest.fixture
