@@ -44,8 +44,9 @@ def build_store(directory: Path) -> tuple[Path, Document, Document]:
     assert CASSETTE.is_file(), f"{CASSETTE.name} is missing: re-record it (README.md, Cassettes)"
     replay = vcr.VCR(record_mode="none", match_on=["method", "path", "body"], decode_compressed_response=True)
     with replay.use_cassette(str(CASSETTE), allow_playback_repeats=True):
+        # every piece asked whole, as the cassette was recorded: a focused ask would find no recording
         engine = Extractor(LLMClient(LLMConfig(base_url="http://127.0.0.1:8765/v1", model=MODEL, api_key="sk-web",
-                                               timeout=60)), model=MODEL, mode="json")
+                                               timeout=60)), model=MODEL, mode="json", ask_all=True)
         _keep(store, report, engine.run(report, engine.plan(report, ["II.2"])))
     source = directory / "markup.txt"
     source.write_text(MARKUP, encoding="utf-8")
