@@ -17,9 +17,9 @@ opening with such words lists its parts instead. Readings become `Record`s label
 {"source": "reader"}; the checks run on them whether or not a model ever answered.
 
 Before the indicators, the typed formulas of the section's kind take their figures: tasks and
-dossiers (counts.py), documents issued (documents.py), security incidents (incidents.py). The
-words around a figure are read by stream.py; parts listed in a footnote by footnotes.py; changes listed after
-the figures they change by refs.py. The checks: readerchecks.py and the modules it names.
+dossiers (counts.py), documents issued (documents.py), security incidents (incidents.py). Words
+around a figure: stream.py; parts listed in a footnote: footnotes.py; changes after the figures
+they change: refs.py; a list's elided bases: ellipsis.py. The checks: checks.py and the modules it names.
 """
 from __future__ import annotations
 

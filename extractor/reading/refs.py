@@ -5,7 +5,7 @@
   người bị thương (-57,7%)". Each "tăng / giảm N <noun> [words] (p%)" after a "so với …" belongs
   to the one figure of the clause before that counts the same noun and whose words hold its
   words ("chết", "bị thương"); it becomes that figure's change_amount and change_percent, so the
-  change check (readerchecks) runs on it. No such figure, or two: nothing is attached.
+  change check (checks.py) runs on it. No such figure, or two: nothing is attached.
 - A fraction printed as two counts: "đã giải quyết 20 đơn/37 đơn, đạt tỷ lệ 54,1%".
 - A rate of what was done among what occurred: "xảy ra 84 vụ …; đã điều tra làm rõ 70 vụ 211 đối
   tượng, tỷ lệ phá án đạt 83,3%". The rate closes a clause whose first count was done ("làm
