@@ -160,21 +160,21 @@ def _failures(results: list[Result]) -> list[str]:
     return lines
 
 
+_DROPS = ((" dropped: ", "model field{s} dropped where the reader reads the figure otherwise"),
+          (": left out, its name ", "model record{s} left out, named with words the text does not print"))
+
+
 def _dropped(results: list[Result]) -> list[str]:
     """How many model fields the reader's reading overruled, and how many model records were left
     out for a name the text does not print, per report (the JSON lists each)."""
     lines = []
     for result in results:
-        name = Path(result.source or '-').name
         warnings = [w for s in result.sections for w in s.warnings]
-        n = sum(1 for w in warnings if " dropped: " in w)
-        if n:
-            lines.append(f"{name}: {n} model field{'s' if n > 1 else ''} dropped where the "
-                         "reader reads the figure otherwise (sections[].warnings)")
-        n = sum(1 for w in warnings if ": left out, its name " in w)
-        if n:
-            lines.append(f"{name}: {n} model record{'s' if n > 1 else ''} left out, named with words the text "
-                         "does not print (sections[].warnings)")
+        for marker, what in _DROPS:
+            n = sum(1 for w in warnings if marker in w)
+            if n:
+                lines.append(f"{Path(result.source or '-').name}: {n} {what.format(s='s' if n > 1 else '')} "
+                             "(sections[].warnings)")
     return lines
 
 

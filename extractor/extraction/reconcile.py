@@ -64,7 +64,7 @@ def reconcile(model: list[Record], read: list[Record]) -> tuple[list[Record], li
     warnings: list[str] = []
     kept = []
     for rec in model:
-        unprinted = _unprinted_name(rec)
+        unprinted = _name_problem(rec)
         if unprinted is not None:
             warnings.append(f"{rec.id}: left out, its name {unprinted}")
             continue
@@ -86,7 +86,8 @@ def reconcile(model: list[Record], read: list[Record]) -> tuple[list[Record], li
     return kept, warnings
 
 
-def _unprinted_name(rec: Record) -> str | None:
+def _name_problem(rec: Record) -> str | None:
+    """Why the record's name is not the text's (records.py marks it where the name is read), or None."""
     return next((i.problem for i in rec.issues if i.field == "name"), None)
 
 
@@ -94,7 +95,7 @@ def _drop_unprinted_parts(rec: Record) -> list[str]:
     """The record's parts (at any depth) whose name the text does not print, removed; a warning each."""
     warnings = []
     for part in list(rec.parts):
-        unprinted = _unprinted_name(part)
+        unprinted = _name_problem(part)
         if unprinted is not None:
             rec.parts.remove(part)
             warnings.append(f"{part.id}: left out, its name {unprinted}")

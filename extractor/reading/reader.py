@@ -279,7 +279,7 @@ def _read_comparisons(stream: Stream, i: int, reading: Reading, like: Reading | 
         after = stream.gap(last + 1)
         verb = next((w for w in conn if w in _VERBS), "")
         role = elided_role(like, len(reading.said), verb, nxt.mention.unit, after) if like is not None else None
-        role = role or _role(conn, head, nxt, after, reading, m.group(0))
+        role = role or _role(conn, verb, head, nxt, after, reading, m.group(0))
         if head.mention.kind == "fraction" and role in ("plan_percent", "share_percent"):
             role = "ratio_percent"  # "958/970 trẻ, đạt 98,8%": the fraction's own ratio, whatever it is of
         if role is None or role in reading.comparisons:
@@ -299,13 +299,14 @@ def _read_comparisons(stream: Stream, i: int, reading: Reading, like: Reading | 
     return last
 
 
-def _role(conn: list[str], head: Figure, nxt: Figure, after: str, reading: Reading, raw: str) -> str | None:
+def _role(conn: list[str], verb: str, head: Figure, nxt: Figure, after: str, reading: Reading,
+          raw: str) -> str | None:
+    """The role the connecting words `conn` (whose verb is `verb`, or "") give figure `nxt`."""
     m = nxt.mention
-    verb = next((w for w in conn if w in _VERBS), None)
     if m.unit == "%":
         if verb in ("tang", "giam"):
             return "change_percent"
-        if verb == "chiem" or "ty le" in " ".join(conn) and verb is None:
+        if verb == "chiem" or "ty le" in " ".join(conn) and not verb:
             return "share_percent"
         if verb in ("dat", "bang"):
             if SAME_PERIOD.match(after):
@@ -322,14 +323,14 @@ def _role(conn: list[str], head: Figure, nxt: Figure, after: str, reading: Readi
             if verb == "dat" and not OTHER_PERIOD.match(after):
                 return "plan_percent"  # "đạt x%" with its basis unstated: of its target
             return None
-        if verb is None and raw.strip().startswith("(") and "change_amount" in reading.comparisons:
+        if not verb and raw.strip().startswith("(") and "change_amount" in reading.comparisons:
             return "change_percent"  # "giảm 40 vụ (-69%)"
         return None
     if not compatible(head, nxt, loose=False) or m.kind == "fraction":
         return None
     if verb in ("tang", "giam"):
         return "change_amount"
-    if verb is None and raw.strip().startswith("(") and reading.labels.get("change_basis") in ("same_period", "other") \
+    if not verb and raw.strip().startswith("(") and reading.labels.get("change_basis") in ("same_period", "other") \
             and ("change_percent" in reading.comparisons or "change_amount" in reading.comparisons):
         return "previous_value"  # "… so với cùng kỳ (281 người)", "tăng 12 điểm so với năm 2024 (71,41 điểm)"
     return None
